@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { ExtensionRegistry } from '../extensions/index.js';
+import { acquireFileLease, type Lease, type LeaseHolder } from '../ha/index.js';
+import { HomeStore, leaseFence } from '../home/index.js';
+import { Jobs, registerBuiltInSteps, resolveParameters, type Cause } from '../jobs/index.js';
+import { BUILT_IN_NODE, Node } from '../nodes/index.js';
+import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem } from '../queue/index.js';
+import { StewardError } from '../errors/index.js';
+import { createWebServer, type StewardApi, type WebServer } from '../web/index.js';
+import { GlobalConfigFile } from './global-config.js';
+import { QueueFileWriter } from './queue-file.js';
+import { Scheduler } from './scheduler.js';
+import { ControllerMetrics } from './metrics.js';
+
+export interface ControllerOptions {
+  home: string;
+  port: number;
+  host?: string;
+  /** Executors of the built-in node on a new home (an existing config.xml keeps its own). */
+  executors?: number;
+  logger: Logger;
+  /** Lock file of the `file:` lease; defaults to <home>/.steward/lock. */
+  lockFile?: string;
+  killGraceMs?: number;
+}
+
+export const VERSION = '0.1.0';
+
+/**
+ * The composition root: the only place that wires the parts together. Start-up follows the
+ * promotion order of the architecture: acquire lease -> write epoch -> load the home -> restore the
+ * queue -> start scheduling -> report ready.
+ */
+export class Controller implements StewardApi {
+  readonly home: string;
+  readonly instanceId = randomUUID();
+  readonly startedAt = new Date();
+  readonly logger: Logger;
+  readonly extensions = new ExtensionRegistry();
+  lease!: Lease;
+  store!: HomeStore;
+  jobs!: Jobs;
+  queue!: Queue;
+  scheduler!: Scheduler;
+  builtIn!: Node;
+  globalConfig!: GlobalConfigFile;
+  #queueFile!: QueueFileWriter;
+  #web: WebServer | undefined;
+  #ready = false;
+  #closing: Promise<void> | undefined;
+  readonly metrics: ControllerMetrics;
+  readonly #opts: ControllerOptions;
+
+  private constructor(opts: ControllerOptions) {
+    this.#opts = opts;
+    this.home = path.resolve(opts.home);
+    this.logger = opts.logger;
+    this.metrics = new ControllerMetrics(this);
+  }
+
+  static async start(opts: ControllerOptions): Promise<Controller> {
+    const c = new Controller(opts);
+    try {
+      await c.#start();
+    } catch (err) {
+      await c.close().catch(() => undefined);
+      throw err;
+    }
+    return c;
+  }
+
+  async #start(): Promise<void> {
+    const t0 = performance.now();
+    const log = this.logger;
+    await mkdir(path.join(this.home, '.steward'), { recursive: true });
+    const holder: LeaseHolder = {
+      host: os.hostname(),
+      pid: process.pid,
+      instanceId: this.instanceId,
+      startedAt: this.startedAt.toISOString(),
+    };
+    this.lease = await acquireFileLease({ path: this.#opts.lockFile ?? path.join(this.home, '.steward', 'lock'), holder });
+    log.info({ epoch: this.lease.epoch, home: this.home }, `acquired the lease on ${this.home} with epoch ${this.lease.epoch}`);
+    this.lease.onLost((reason) => {
+      log.error({ reason }, `lost the lease: ${reason}; this controller stops writing to the home`);
+      this.#ready = false;
+    });
+    this.store = new HomeStore({
+      root: this.home,
+      fence: leaseFence(this.lease, path.join(this.home, '.steward', 'epoch')),
+      logger: log,
+    });
+    await this.store.writeAtomic('.steward/epoch', `${this.lease.epoch}\n`);
+
+    this.globalConfig = await GlobalConfigFile.load(this.store, { numExecutors: this.#opts.executors ?? 2 });
+    const g = this.globalConfig.config;
+    registerBuiltInSteps(this.extensions);
+    registerDefaultQueueSorter(this.extensions);
+
+    this.jobs = new Jobs({ store: this.store, extensions: this.extensions, logger: log });
+    await this.jobs.load();
+
+    this.builtIn = new Node({ name: BUILT_IN_NODE, numExecutors: g.numExecutors, labelString: g.label, mode: g.mode });
+    this.scheduler = new Scheduler({
+      store: this.store,
+      jobs: this.jobs,
+      logger: log,
+      nodes: () => [this.builtIn],
+      rootUrl: () => this.rootUrl(),
+      baseEnv: baseEnvironment(),
+      killGraceMs: this.#opts.killGraceMs ?? 10_000,
+      queueChanged: () => this.#queueFile.changed(),
+    });
+    const sorter = this.extensions.first(QUEUE_SORTER);
+    if (sorter === undefined) throw new StewardError('STW_INTERNAL', 'no queue sorter is installed');
+    this.queue = new Queue({ host: this.scheduler, sorter: sorter.create(), logger: log });
+    this.scheduler.attach(this.queue);
+    this.#queueFile = new QueueFileWriter(this.store, () => this.queue, log);
+
+    this.#web = await createWebServer({ api: this, logger: log, port: this.#opts.port, host: this.#opts.host ?? '0.0.0.0' });
+
+    const saved = await QueueFileWriter.read(this.store, log);
+    if (saved !== undefined) {
+      this.queue.restore(saved.items, saved.nextId);
+      if (saved.items.length > 0) log.info({ items: saved.items.length }, `restored ${saved.items.length} queued items from queue.xml`);
+    }
+    this.#ready = true;
+    log.info(
+      { port: this.port, ms: Math.round(performance.now() - t0), executors: this.builtIn.numExecutors },
+      `Steward is ready on port ${this.port} (${Math.round(performance.now() - t0)} ms)`,
+    );
+  }
+
+  get port(): number {
+    return this.#web?.port ?? this.#opts.port;
+  }
+
+  // --- StewardApi --------------------------------------------------------------------------------
+
+  get version(): string {
+    return VERSION;
+  }
+
+  rootUrl(): string {
+    return `http://localhost:${this.port}/`;
+  }
+
+  nodes(): readonly Node[] {
+    return [this.builtIn];
+  }
+
+  role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'stopping'; epoch: number | undefined } {
+    if (this.#closing !== undefined) return { ready: false, role: 'stopping', epoch: this.lease?.epoch };
+    if (!this.#ready) return { ready: false, role: 'starting', epoch: this.lease?.epoch };
+    return { ready: this.lease.held, role: this.lease.held ? 'active' : 'standby', epoch: this.lease.epoch };
+  }
+
+  scheduleBuild(
+    jobName: string,
+    given: Record<string, string | undefined>,
+    cause: Cause,
+    quietPeriodMs?: number,
+  ): { item: QueueItem; merged: boolean } {
+    const job = this.jobs.require(jobName);
+    const def = job.definition;
+    if (def.kind !== 'freestyle') {
+      throw new StewardError('STW_JOB_BROKEN', `job ${job.name} cannot be built: its configuration cannot be read (${def.error.message})`);
+    }
+    if (def.parsed.config.disabled) throw new StewardError('STW_JOB_DISABLED', `job ${job.name} is disabled`);
+    const { values } = resolveParameters(def.parsed.config.parameters, given);
+    const quiet = quietPeriodMs ?? (def.parsed.config.quietPeriodSeconds ?? this.globalConfig.config.quietPeriod) * 1000;
+    return this.queue.schedule({ task: job.name, parameters: values, cause, quietPeriodMs: quiet });
+  }
+
+  stopBuild(jobName: string, number: number, by: string): boolean {
+    return this.scheduler.stop(this.jobs.require(jobName), number, by);
+  }
+
+  async setBuiltInExecutors(n: number): Promise<void> {
+    if (!Number.isInteger(n) || n < 0 || n > 1000) {
+      throw new StewardError('STW_REQUEST_INVALID', `the number of executors must be a whole number from 0 to 1000, not ${n}`, {
+        field: 'numExecutors',
+      });
+    }
+    await this.globalConfig.setNumExecutors(n);
+    this.builtIn.setNumExecutors(n);
+    this.queue.nodesChanged();
+    this.logger.info({ executors: n }, `the built-in node now has ${n} executors`);
+  }
+
+  // --- Shutdown ----------------------------------------------------------------------------------
+
+  /** Stops serving, stops running builds, saves the queue and releases the lease. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const log = this.logger;
+    await this.#web?.close();
+    if (this.queue !== undefined) this.queue.close();
+    if (this.scheduler !== undefined) {
+      for (const build of this.scheduler.runningBuilds()) build.interrupt('ABORTED', 'Aborted: the controller is shutting down', 'SYSTEM');
+      await this.scheduler.drain();
+    }
+    if (this.#queueFile !== undefined && this.lease?.held === true) {
+      this.#queueFile.changed();
+      await this.#queueFile.flush();
+    }
+    await this.jobs?.idle();
+    if (this.lease !== undefined) {
+      await this.lease.release();
+      log.info({ epoch: this.lease.epoch }, 'released the lease');
+    }
+  }
+}
+
+/** The environment builds inherit: the controller's own, less Steward's settings. */
+function baseEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith('STEWARD_')) env[k] = v;
+  }
+  return env;
+}

@@ -1,0 +1,94 @@
+import { XMLParser } from 'fast-xml-parser';
+import { StewardError } from '../errors/index.js';
+import type { HomeStore } from '../home/index.js';
+import { parseXml, serializeXml, type XmlDocument } from '../jobs/index.js';
+import type { NodeMode } from '../nodes/index.js';
+
+/** The parts of Jenkins' global config.xml (`<hudson>`) the controller uses. */
+export interface GlobalConfig {
+  numExecutors: number;
+  mode: NodeMode;
+  label: string;
+  /** Default quiet period of jobs without their own, in seconds. */
+  quietPeriod: number;
+}
+
+export const CONFIG_FILE = 'config.xml';
+
+/**
+ * A new home gets a quiet period of 0: builds start as soon as they are asked for. A home imported
+ * from Jenkins keeps its own value (Jenkins' default is 5 s).
+ */
+export function defaultConfigXml(numExecutors: number): string {
+  return `<?xml version='1.1' encoding='UTF-8'?>
+<hudson>
+  <version>2.479.3</version>
+  <numExecutors>${numExecutors}</numExecutors>
+  <mode>NORMAL</mode>
+  <label></label>
+  <quietPeriod>0</quietPeriod>
+  <useSecurity>true</useSecurity>
+</hudson>
+`;
+}
+
+/**
+ * The global configuration, kept as its XML document so that a save writes back every element it
+ * does not know unchanged.
+ */
+export class GlobalConfigFile {
+  readonly #store: HomeStore;
+  #doc: XmlDocument;
+  config: GlobalConfig;
+
+  private constructor(store: HomeStore, doc: XmlDocument, config: GlobalConfig) {
+    this.#store = store;
+    this.#doc = doc;
+    this.config = config;
+  }
+
+  /** Reads config.xml, creating it on a new home. A config.xml that cannot be read stops start-up. */
+  static async load(store: HomeStore, defaults: { numExecutors: number }): Promise<GlobalConfigFile> {
+    let text = await store.readText(CONFIG_FILE);
+    if (text === undefined) {
+      text = defaultConfigXml(defaults.numExecutors);
+      await store.writeAtomic(CONFIG_FILE, text);
+    }
+    const doc = parseXml(text, CONFIG_FILE);
+    return new GlobalConfigFile(store, doc, parseGlobal(text));
+  }
+
+  async setNumExecutors(n: number): Promise<void> {
+    this.#doc.root.setChildText('numExecutors', String(n));
+    const text = serializeXml(this.#doc);
+    await this.#store.writeAtomic(CONFIG_FILE, text);
+    this.config = { ...this.config, numExecutors: n };
+  }
+}
+
+function parseGlobal(text: string): GlobalConfig {
+  const parsed = new XMLParser({ parseTagValue: false, ignoreAttributes: true }).parse(text) as Record<string, unknown>;
+  const root = (parsed.hudson ?? parsed['jenkins.model.Jenkins']) as Record<string, unknown> | undefined;
+  if (root === undefined || typeof root !== 'object') {
+    throw new StewardError('STW_CONFIG_INVALID', `${CONFIG_FILE}: the root element must be <hudson>`, { file: CONFIG_FILE });
+  }
+  const int = (field: string, fallback: number): number => {
+    const v = root[field];
+    if (v === undefined || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) {
+      throw new StewardError('STW_CONFIG_INVALID', `${CONFIG_FILE}: <${field}> must be a whole number ≥ 0, not "${String(v)}"`, {
+        file: CONFIG_FILE,
+        field,
+      });
+    }
+    return n;
+  };
+  const mode = root.mode === 'EXCLUSIVE' ? 'EXCLUSIVE' : 'NORMAL';
+  return {
+    numExecutors: int('numExecutors', 2),
+    mode,
+    label: typeof root.label === 'string' ? root.label : '',
+    quietPeriod: int('quietPeriod', 5),
+  };
+}

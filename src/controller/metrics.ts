@@ -1,0 +1,108 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Controller } from './controller.js';
+
+/**
+ * Prometheus metrics of one controller, in a registry of its own (no global state, so two
+ * controllers can run in one process).
+ */
+export class ControllerMetrics {
+  readonly registry = new Registry();
+
+  constructor(c: Controller) {
+    const r = this.registry;
+    collectDefaultMetrics({ register: r, prefix: 'steward_process_' });
+    new Gauge({
+      name: 'steward_queue_items',
+      help: 'Items in the build queue, by state (waiting, blocked, buildable, pending)',
+      labelNames: ['state'],
+      registers: [r],
+      collect() {
+        this.reset();
+        if (c.queue === undefined) return;
+        const counts: Record<string, number> = { waiting: 0, blocked: 0, buildable: 0, pending: 0 };
+        for (const item of c.queue.items()) counts[item.state] = (counts[item.state] ?? 0) + 1;
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'steward_executors',
+      help: 'Executors by node and state (idle, pending, running, terminating, completing)',
+      labelNames: ['node', 'state'],
+      registers: [r],
+      collect() {
+        this.reset();
+        if (c.builtIn === undefined) return;
+        for (const node of c.nodes()) {
+          const counts: Record<string, number> = { idle: 0, pending: 0, running: 0, terminating: 0, completing: 0 };
+          for (const e of node.executors) counts[e.state.state] = (counts[e.state.state] ?? 0) + 1;
+          for (const [state, n] of Object.entries(counts)) this.set({ node: node.name, state }, n);
+        }
+      },
+    });
+    new Gauge({
+      name: 'steward_jobs',
+      help: 'Jobs in the home, by kind (ok, broken)',
+      labelNames: ['kind'],
+      registers: [r],
+      collect() {
+        this.reset();
+        if (c.jobs === undefined) return;
+        let broken = 0;
+        for (const j of c.jobs.all()) if (j.definition.kind === 'broken') broken++;
+        this.set({ kind: 'ok' }, c.jobs.size - broken);
+        this.set({ kind: 'broken' }, broken);
+      },
+    });
+    new Gauge({
+      name: 'steward_builds_running',
+      help: 'Builds running now',
+      registers: [r],
+      collect() {
+        this.set(c.scheduler === undefined ? 0 : c.scheduler.runningBuilds().length);
+      },
+    });
+    new Gauge({
+      name: 'steward_lease_role',
+      help: 'Role of this controller: 1 for the role it has now (active, standby, starting, stopping)',
+      labelNames: ['role'],
+      registers: [r],
+      collect() {
+        this.reset();
+        this.set({ role: c.role().role }, 1);
+      },
+    });
+    new Gauge({
+      name: 'steward_lease_epoch',
+      help: 'Epoch (fencing token) of the lease this controller holds',
+      registers: [r],
+      collect() {
+        this.set(c.role().epoch ?? 0);
+      },
+    });
+    new Counter({
+      name: 'steward_builds_started_total',
+      help: 'Builds started since this controller started',
+      registers: [r],
+      collect() {
+        if (c.scheduler === undefined) return;
+        this.reset();
+        this.inc(c.scheduler.counters.started);
+      },
+    });
+    new Counter({
+      name: 'steward_builds_completed_total',
+      help: 'Builds completed since this controller started, by result',
+      labelNames: ['result'],
+      registers: [r],
+      collect() {
+        if (c.scheduler === undefined) return;
+        this.reset();
+        for (const [result, n] of Object.entries(c.scheduler.counters.completed)) this.inc({ result }, n);
+      },
+    });
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,232 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { coerceError } from '../errors/index.js';
+import type { HomeStore } from '../home/index.js';
+import { Jobs, runBuild, type Build, type Job, type Result } from '../jobs/index.js';
+import type { Node } from '../nodes/index.js';
+import type { Executor } from '../nodes/index.js';
+import type { NodeView, PendingItem, Queue, QueueHost, QueueTask } from '../queue/index.js';
+
+/** The default priority of a job without one (PrioritySorter's default of 3 on a 1..5 scale). */
+export const DEFAULT_PRIORITY = 3;
+
+export interface SchedulerOptions {
+  store: HomeStore;
+  jobs: Jobs;
+  logger: Logger;
+  nodes: () => readonly Node[];
+  rootUrl: () => string;
+  baseEnv: Record<string, string>;
+  killGraceMs: number;
+  /** Called whenever queue.xml should be written again. */
+  queueChanged: () => void;
+}
+
+/**
+ * Joins the queue to the executors: it is the queue's host (what jobs and nodes look like), takes an
+ * executor when the queue dispatches an item, sets the build up and runs it, and tells the queue
+ * when executors free and builds end. Everything here is driven by events; nothing polls.
+ */
+export class Scheduler implements QueueHost {
+  readonly #o: SchedulerOptions;
+  #queue: Queue | undefined;
+  /** Jobs with a build being set up (between dispatch and the build's number existing). */
+  readonly #starting = new Map<string, number>();
+  /** Every build in flight, so that close() can wait for them. */
+  readonly #inFlight = new Set<Promise<void>>();
+  #views = new Map<Node, NodeView>();
+  readonly counters = { started: 0, completed: {} as Record<string, number> };
+
+  constructor(o: SchedulerOptions) {
+    this.#o = o;
+  }
+
+  attach(queue: Queue): void {
+    this.#queue = queue;
+  }
+
+  get #q(): Queue {
+    if (this.#queue === undefined) throw new Error('scheduler used before the queue was attached');
+    return this.#queue;
+  }
+
+  // --- QueueHost -----------------------------------------------------------------------------
+
+  task(name: string): QueueTask | undefined {
+    const job = this.#o.jobs.get(name);
+    if (job === undefined) return undefined;
+    const def = job.definition;
+    if (def.kind !== 'freestyle') {
+      return { name, priority: DEFAULT_PRIORITY, label: undefined, concurrentBuild: false, disabled: true };
+    }
+    const c = def.parsed.config;
+    return { name, priority: c.priority ?? DEFAULT_PRIORITY, label: def.label, concurrentBuild: c.concurrentBuild, disabled: c.disabled };
+  }
+
+  isBuilding(name: string): boolean {
+    const job = this.#o.jobs.get(name);
+    return (job !== undefined && job.running.size > 0) || (this.#starting.get(name) ?? 0) > 0;
+  }
+
+  nodes(): Iterable<NodeView> {
+    return this.#o.nodes().map((n) => this.view(n));
+  }
+
+  /** A stable view per node, so that the queue can cache label matches by identity. */
+  view(node: Node): NodeView {
+    let v = this.#views.get(node);
+    if (v === undefined) {
+      v = {
+        name: node.name,
+        get labels() {
+          return node.labels;
+        },
+        get online() {
+          return node.online;
+        },
+        idleExecutors: () => node.idleExecutors(),
+        mode: node.mode,
+      } as NodeView;
+      this.#views.set(node, v);
+    }
+    return v;
+  }
+
+  changed(): void {
+    this.#o.queueChanged();
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  setTimer(ms: number, fn: () => void): { cancel(): void } {
+    const t = setTimeout(fn, ms);
+    return { cancel: () => clearTimeout(t) };
+  }
+
+  dispatch(item: PendingItem, view: NodeView): void {
+    const node = this.#o.nodes().find((n) => n.name === view.name);
+    const executor = node?.takeIdleExecutor();
+    const job = this.#o.jobs.get(item.task);
+    if (node === undefined || executor === undefined || job === undefined) {
+      // The queue only dispatches to nodes with an idle executor; getting here is a bug.
+      this.#o.logger.error({ item: item.id, node: view.name }, 'the queue dispatched an item to a node with no idle executor');
+      queueMicrotask(() => this.#q.startFailed(item.id, 'no idle executor'));
+      return;
+    }
+    executor.transition({ state: 'pending', queueId: item.id, job: job.name });
+    this.#starting.set(job.name, (this.#starting.get(job.name) ?? 0) + 1);
+    const run = this.#start(item, job, node, executor).finally(() => this.#inFlight.delete(run));
+    this.#inFlight.add(run);
+  }
+
+  // --- Building --------------------------------------------------------------------------------
+
+  async #start(item: PendingItem, job: Job, node: Node, executor: Executor): Promise<void> {
+    const log = this.#o.logger;
+    const workspace = path.join(this.#o.store.root, 'workspace', job.name);
+    let build: Build;
+    try {
+      build = await this.#o.jobs.allocate(job, {
+        queueId: item.id,
+        parameters: item.parameters,
+        causes: item.causes,
+        builtOn: node.name === 'built-in' ? '' : node.name,
+        workspace,
+        scheduledAt: item.inQueueSince,
+      });
+    } catch (err) {
+      this.#unstart(job.name);
+      executor.transition({ state: 'idle' });
+      const e = coerceError(err);
+      log.error({ job: job.name, item: item.id, err: e.toJSON() }, `could not start a build of ${job.name}: ${e.message}`);
+      this.#q.startFailed(item.id, e.message);
+      this.#afterExecutorFreed(node, job.name);
+      return;
+    }
+    this.#unstart(job.name);
+    executor.transition({ state: 'running', queueId: item.id, job: job.name, buildNumber: build.number, since: Date.now() });
+    this.#q.started(item.id, build.number);
+    this.counters.started++;
+    log.info({ job: job.name, build: build.number, node: node.name, executor: executor.number }, `started ${job.name} #${build.number} on ${node.name}`);
+    const record = this.#o.jobs.saveRecord(job, build.record).catch((err: unknown) => {
+      log.warn({ job: job.name, build: build.number, err: coerceError(err).toJSON() }, 'could not write the build record at start');
+    });
+    const sensitive = new Map(item.parameters.filter((p) => p.sensitive).map((p) => [p.name, p.value]));
+    let result: Result;
+    try {
+      result = await runBuild(
+        {
+          jobs: this.#o.jobs,
+          job,
+          build,
+          logger: log,
+          workspace,
+          prepareWorkspace: () => this.#o.store.mkdir(path.relative(this.#o.store.root, workspace)),
+          nodeName: node.name,
+          nodeLabels: [...node.labels].join(' '),
+          executorNumber: executor.number,
+          rootUrl: this.#o.rootUrl(),
+          home: this.#o.store.root,
+          baseEnv: this.#o.baseEnv,
+          killGraceMs: this.#o.killGraceMs,
+        },
+        sensitive,
+      );
+    } finally {
+      await record;
+    }
+    executor.transition({ state: 'completing', queueId: item.id, job: job.name, buildNumber: build.number, since: Date.now() });
+    try {
+      await this.#o.jobs.complete(job, build, result);
+      log.info({ job: job.name, build: build.number, result, durationMs: build.record.duration }, `${job.name} #${build.number} finished: ${result}`);
+    } catch (err) {
+      const e = coerceError(err);
+      log.error({ job: job.name, build: build.number, err: e.toJSON() }, `could not record the end of ${job.name} #${build.number}: ${e.message}`);
+    }
+    this.counters.completed[result] = (this.counters.completed[result] ?? 0) + 1;
+    executor.transition({ state: 'idle' });
+    this.#afterExecutorFreed(node, job.name);
+  }
+
+  #unstart(name: string): void {
+    const n = (this.#starting.get(name) ?? 1) - 1;
+    if (n <= 0) this.#starting.delete(name);
+    else this.#starting.set(name, n);
+  }
+
+  #afterExecutorFreed(node: Node, jobName: string): void {
+    const hadRetiring = node.executors.some((e) => e.retiring);
+    node.removeRetiredIdle();
+    if (hadRetiring) this.#q.nodesChanged();
+    this.#q.taskFinished(jobName);
+    this.#q.executorFreed(node.name);
+  }
+
+  /** Asks a running build to stop; false when it is not running. */
+  stop(job: Job, number: number, by: string): boolean {
+    const build = job.running.get(number);
+    if (build === undefined || !build.building) return false;
+    build.interrupt('ABORTED', `Aborted by ${by}`, by);
+    build.record.abortedBy = by;
+    for (const node of this.#o.nodes()) {
+      for (const e of node.executors) {
+        const s = e.state;
+        if (s.state === 'running' && s.job === job.name && s.buildNumber === number) {
+          e.transition({ ...s, state: 'terminating', by });
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Waits for every build in flight to end (after they were told to stop, on shutdown). */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  runningBuilds(): Build[] {
+    return this.#o.jobs.all().flatMap((j) => [...j.running.values()]);
+  }
+}

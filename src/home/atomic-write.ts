@@ -1,0 +1,53 @@
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+import { fsyncDir } from './durable.js';
+import { errnoCode } from './io-error.js';
+import { tempPathFor } from './paths.js';
+
+export interface AtomicWriteOptions {
+  /** Mode of the new file, set exactly (umask does not apply). Default: 0666 less the umask. */
+  mode?: number;
+  /** Creates the target's folder (and missing parents) when it is missing. */
+  makeParent(dir: string): Promise<void>;
+  /** Last check before the new content becomes visible; a throw leaves the target untouched. */
+  beforePublish(): Promise<void>;
+}
+
+/**
+ * Replaces `abs` with `data` so that a reader (or a crash) sees the old content or the new, never
+ * a mix: temp file in the same folder, write, fsync, close, rename over the target, fsync the
+ * folder. On failure the temp file is removed and the target is as it was.
+ */
+export async function writeFileAtomic(
+  abs: string,
+  data: string | Buffer,
+  opts: AtomicWriteOptions,
+): Promise<void> {
+  const temp = tempPathFor(abs);
+  const dir = dirname(abs);
+  try {
+    let handle;
+    try {
+      handle = await open(temp, 'wx', opts.mode ?? 0o666);
+    } catch (err) {
+      // The common case, an existing folder, costs no extra system call.
+      if (errnoCode(err) !== 'ENOENT') throw err;
+      await opts.makeParent(dir);
+      handle = await open(temp, 'wx', opts.mode ?? 0o666);
+    }
+    try {
+      if (opts.mode !== undefined) await handle.chmod(opts.mode);
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await opts.beforePublish();
+    await rename(temp, abs);
+  } catch (err) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await fsyncDir(dir);
+}

@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+
+import { StewardError } from '../errors/index.js';
+import type { Lease } from '../ha/index.js';
+import { isMissing } from './io-error.js';
+
+/** Decides whether this process may write to the home right now. */
+export interface Fence {
+  /** Resolves when writing is allowed; throws a StewardError (STW_LEASE_LOST, STW_HOME_FENCED...) when not. */
+  assertWritable(): Promise<void>;
+}
+
+/**
+ * The fence of an active controller: writing is allowed while `lease` is held and no other
+ * controller has written a higher epoch to `epochFile` (`<home>/.steward/epoch`). A deposed
+ * controller (paused, partitioned) therefore cannot overwrite what its successor wrote.
+ *
+ * The check is made before the write, so a takeover that lands between check and write is not
+ * seen; the home store narrows that window by checking again just before it publishes a write.
+ */
+export function leaseFence(lease: Lease, epochFile: string): Fence {
+  return {
+    async assertWritable(): Promise<void> {
+      if (!lease.held) {
+        throw new StewardError(
+          'STW_LEASE_LOST',
+          `this controller no longer holds the lease (epoch ${lease.epoch}) and stops writing to the home`,
+        );
+      }
+      const current = await readEpochFile(epochFile);
+      if (current > lease.epoch) {
+        throw new StewardError(
+          'STW_HOME_FENCED',
+          `another controller took over the home with epoch ${current}; this one holds epoch ` +
+            `${lease.epoch} and stops writing`,
+        );
+      }
+    },
+  };
+}
+
+/**
+ * Reads an epoch file: a decimal integer, optionally followed by a newline. A missing file is
+ * epoch 0. A damaged one is an error (STW_HOME_IO): reading it as 0 would let a deposed
+ * controller write again.
+ */
+export async function readEpochFile(path: string): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (isMissing(err)) return 0;
+    throw new StewardError('STW_HOME_IO', `could not read the epoch file ${path}, so writing is refused`, {
+      cause: err,
+      file: path,
+    });
+  }
+  const match = /^\s*(\d+)\s*$/.exec(text);
+  const epoch = match?.[1] === undefined ? Number.NaN : Number(match[1]);
+  if (!Number.isSafeInteger(epoch)) {
+    throw new StewardError(
+      'STW_HOME_IO',
+      `the epoch file ${path} does not hold a number, so writing is refused; it should hold the ` +
+        `active controller's epoch`,
+      { file: path },
+    );
+  }
+  return epoch;
+}

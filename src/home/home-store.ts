@@ -1,0 +1,258 @@
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
+
+import type { Logger } from 'pino';
+
+import { StewardError } from '../errors/index.js';
+import { FileAppendLog, type AppendLog } from './append-log.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { fsyncDir } from './durable.js';
+import type { Fence } from './fence.js';
+import { errnoCode, homeIoError, isMissing } from './io-error.js';
+import { isSecretPath, isTempName, resolveInHome } from './paths.js';
+import { KeyedSerializer } from './serial.js';
+
+const SECRET_DIR_MODE = 0o700;
+const SECRET_FILE_MODE = 0o600;
+
+export interface HomeStoreOptions {
+  /** The home folder. */
+  root: string;
+  /** Asked before every write; see leaseFence. */
+  fence: Fence;
+  logger: Logger;
+}
+
+/**
+ * The only writer of the home. Paths are relative to the home (`jobs/NAME/config.xml`) and may not
+ * leave it. Every write asks the fence first and a refused write changes nothing; file writes are
+ * atomic and durable (temp file, fsync, rename, fsync of the folder). Reads are plain and unfenced.
+ * Under `secrets/`, folders are created 0700 and files 0600 unless a mode is given.
+ */
+export class HomeStore {
+  readonly root: string;
+  readonly #fence: Fence;
+  readonly #log: Logger;
+  readonly #writes = new KeyedSerializer();
+
+  constructor(opts: HomeStoreOptions) {
+    this.root = resolvePath(opts.root);
+    this.#fence = opts.fence;
+    this.#log = opts.logger.child({ component: 'home' });
+  }
+
+  /** The absolute path of `rel`; throws STW_HOME_IO if `rel` is absolute or leaves the home. */
+  resolve(rel: string): string {
+    return resolveInHome(this.root, rel);
+  }
+
+  /** The file as UTF-8 text; undefined when it does not exist. */
+  async readText(rel: string): Promise<string | undefined> {
+    const abs = this.resolve(rel);
+    try {
+      return await readFile(abs, 'utf8');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw homeIoError('read', rel, err);
+    }
+  }
+
+  /**
+   * Bytes `start` (default 0) up to `end` (exclusive; default the end of the file) as they are now,
+   * clamped to the file's size: a range past the end is an empty Buffer. Undefined when the file
+   * does not exist. For progressive console logs.
+   */
+  async readBytes(rel: string, start = 0, end?: number): Promise<Buffer | undefined> {
+    const abs = this.resolve(rel);
+    if (!isOffset(start) || (end !== undefined && !isOffset(end))) {
+      throw new StewardError('STW_HOME_IO', `invalid byte range ${start}..${end ?? ''} of ${rel}`, { file: rel });
+    }
+    let handle;
+    try {
+      handle = await open(abs, 'r');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw homeIoError('read', rel, err);
+    }
+    try {
+      const { size } = await handle.stat();
+      const to = Math.min(end ?? size, size);
+      if (to <= start) return Buffer.alloc(0);
+      const buffer = Buffer.allocUnsafe(to - start);
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, start + filled);
+        if (bytesRead === 0) break; // truncated meanwhile
+        filled += bytesRead;
+      }
+      return filled === buffer.length ? buffer : buffer.subarray(0, filled);
+    } catch (err) {
+      throw homeIoError('read', rel, err);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Size in bytes; undefined when it does not exist. */
+  async size(rel: string): Promise<number | undefined> {
+    const abs = this.resolve(rel);
+    try {
+      return (await stat(abs)).size;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw homeIoError('inspect', rel, err);
+    }
+  }
+
+  async exists(rel: string): Promise<boolean> {
+    return (await this.size(rel)) !== undefined;
+  }
+
+  /**
+   * Names in the folder, sorted; [] when it does not exist. Temp files of writes in flight (or of
+   * a writer that crashed) are left out.
+   */
+  async listDir(rel: string): Promise<string[]> {
+    const abs = this.resolve(rel);
+    try {
+      return (await readdir(abs)).filter((name) => !isTempName(name)).sort();
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw homeIoError('list', rel, err);
+    }
+  }
+
+  /**
+   * Replaces the file with `data`, atomically and durably, creating missing folders. Readers and
+   * crashes see the old content or the new, never a mix. Concurrent writes to one path apply in
+   * call order (the last call wins). `mode` is set exactly; under `secrets/` it defaults to 0600.
+   */
+  writeAtomic(rel: string, data: string | Buffer, opts: { mode?: number } = {}): Promise<void> {
+    let abs: string;
+    try {
+      abs = this.#resolveWritable(rel);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const secret = isSecretPath(this.root, abs);
+    const mode = opts.mode ?? (secret ? SECRET_FILE_MODE : undefined);
+    return this.#writes.run(abs, () =>
+      this.#mutate('write', rel, () =>
+        writeFileAtomic(abs, data, {
+          ...(mode === undefined ? {} : { mode }),
+          makeParent: (dir) => this.#makeDir(dir, secret ? SECRET_DIR_MODE : undefined),
+          // Checked again after the slow part (the fsync): a takeover during it still stops the write.
+          beforePublish: () => this.#fence.assertWritable(),
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Opens an append-only file (a build's console log), creating it and its folders. The fence is
+   * asked on open and before writes (see APPEND_FENCE_CACHE_MS).
+   */
+  async openAppend(rel: string): Promise<AppendLog> {
+    const abs = this.#resolveWritable(rel);
+    const secret = isSecretPath(this.root, abs);
+    return this.#mutate('open', rel, async () => {
+      const flags = 'a';
+      const mode = secret ? SECRET_FILE_MODE : 0o666;
+      let handle;
+      try {
+        handle = await open(abs, flags, mode);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+        await this.#makeDir(dirname(abs), secret ? SECRET_DIR_MODE : undefined);
+        handle = await open(abs, flags, mode);
+      }
+      try {
+        const { size } = await handle.stat();
+        return new FileAppendLog(handle, rel, this.#fence, size);
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
+    });
+  }
+
+  /** Creates the folder and its missing parents; under `secrets/` the mode defaults to 0700. */
+  async mkdir(rel: string, opts: { mode?: number } = {}): Promise<void> {
+    const abs = this.resolve(rel);
+    const mode = opts.mode ?? (isSecretPath(this.root, abs) ? SECRET_DIR_MODE : undefined);
+    await this.#mutate('create the folder', rel, () => this.#makeDir(abs, mode));
+  }
+
+  /** Removes the file or folder (with everything in it); nothing happens when it is missing. */
+  async remove(rel: string): Promise<void> {
+    const abs = this.#resolveWritable(rel);
+    await this.#mutate('remove', rel, async () => {
+      await rm(abs, { recursive: true, force: true });
+      await fsyncDir(dirname(abs)).catch((err: unknown) => {
+        if (!isMissing(err)) throw err;
+      });
+    });
+  }
+
+  /** Renames a file or folder, creating the target's folders; replaces a target file. */
+  async rename(fromRel: string, toRel: string): Promise<void> {
+    const from = this.#resolveWritable(fromRel);
+    const to = this.#resolveWritable(toRel);
+    await this.#mutate('rename', `${fromRel} to ${toRel}`, async () => {
+      const toDir = dirname(to);
+      try {
+        await rename(from, to);
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT' || !(await this.exists(fromRel))) throw err;
+        await this.#makeDir(toDir, isSecretPath(this.root, to) ? SECRET_DIR_MODE : undefined);
+        await rename(from, to);
+      }
+      await fsyncDir(toDir);
+      if (dirname(from) !== toDir) await fsyncDir(dirname(from));
+    });
+  }
+
+  /** Like resolve, and refuses the home folder itself as a target. */
+  #resolveWritable(rel: string): string {
+    const abs = this.resolve(rel);
+    if (abs === this.root) {
+      throw new StewardError('STW_HOME_IO', `the home folder itself cannot be written, removed or renamed`, {
+        file: rel,
+      });
+    }
+    return abs;
+  }
+
+  /** Asks the fence, then runs `fn`; failures come out as STW_HOME_IO naming `rel`. */
+  async #mutate<T>(action: string, rel: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      await this.#fence.assertWritable();
+      return await fn();
+    } catch (err) {
+      const error = homeIoError(action, rel, err);
+      if (error.code === 'STW_HOME_IO') {
+        this.#log.error({ err: error, path: rel }, `could not ${action} ${rel}`);
+      } else {
+        this.#log.warn({ code: error.code, path: rel }, `refused to ${action} ${rel}: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * mkdir -p. With a mode (0700 under secrets/), the home folder itself is created first with the
+   * default mode, so that only folders inside the home get the restricted mode.
+   */
+  async #makeDir(abs: string, mode: number | undefined): Promise<void> {
+    if (mode === undefined) {
+      await mkdir(abs, { recursive: true });
+      return;
+    }
+    await mkdir(this.root, { recursive: true });
+    await mkdir(abs, { recursive: true, mode });
+  }
+}
+
+function isOffset(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}

@@ -1,0 +1,32 @@
+/**
+ * The home store: the only writer of the Steward home (`config.xml`, `jobs/`, `secrets/`,
+ * `.steward/`...). Writes are atomic, durable and fenced by the lease's epoch; reads are lazy and
+ * unfenced. This index is the part's whole public face.
+ */
+
+/**
+ * Reads and writes the home by home-relative path. Every write asks a {@link Fence} first and a
+ * refused write leaves the home as it was; files are replaced atomically (temp file, fsync,
+ * rename, fsync of the folder), and `secrets/` gets folders 0700 and files 0600.
+ */
+export { HomeStore } from './home-store.js';
+/** Options of {@link HomeStore}: the home folder, the fence and a pino logger. */
+export type { HomeStoreOptions } from './home-store.js';
+
+/**
+ * An append-only file such as a build's console log: writes land in call order even when not
+ * awaited; the fence is re-checked at most every {@link APPEND_FENCE_CACHE_MS} ms.
+ */
+export type { AppendLog } from './append-log.js';
+/** How long an append log trusts a successful fence check, in ms (250). */
+export { APPEND_FENCE_CACHE_MS } from './append-log.js';
+
+/** Decides whether this process may write to the home; throws a StewardError when it may not. */
+export type { Fence } from './fence.js';
+/**
+ * The fence of an active controller: refuses writes (STW_LEASE_LOST) once the lease is no longer
+ * held, and (STW_HOME_FENCED) when `<home>/.steward/epoch` holds an epoch above the lease's.
+ */
+export { leaseFence } from './fence.js';
+/** Reads an epoch file (`<home>/.steward/epoch`): a decimal integer; 0 when missing. */
+export { readEpochFile } from './fence.js';

@@ -1,0 +1,153 @@
+import type { ParameterValue } from './parameters.js';
+import type { XmlElementHandle, XmlSpec } from './xml.js';
+
+/*
+ * The two actions that build.xml and queue.xml share: hudson.model.CauseAction (why a build was
+ * started) and hudson.model.ParametersAction (with which parameter values).
+ */
+
+export type CauseKind = 'user' | 'timer' | 'scm' | 'remote' | 'upstream' | 'other';
+
+/** Why a build was started, as Jenkins shows it ("Started by user alice"). */
+export interface Cause {
+  kind: CauseKind;
+  shortDescription: string;
+  userId?: string;
+  userName?: string;
+}
+
+const CAUSE_CLASSES: Readonly<Record<CauseKind, string>> = {
+  user: 'hudson.model.Cause_-UserIdCause',
+  timer: 'hudson.triggers.TimerTrigger_-TimerTriggerCause',
+  scm: 'hudson.triggers.SCMTrigger_-SCMTriggerCause',
+  remote: 'hudson.model.Cause_-RemoteCause',
+  upstream: 'hudson.model.Cause_-UpstreamCause',
+  // Jenkins has no generic cause; Steward writes causes it cannot classify under this name.
+  other: 'steward.OtherCause',
+};
+
+const KIND_OF_CLASS: ReadonlyMap<string, CauseKind> = new Map([
+  ...Object.entries(CAUSE_CLASSES).map(([kind, type]) => [type, kind as CauseKind] as const),
+  ['hudson.model.Cause_-UserCause', 'user'], // before Jenkins 1.427
+]);
+
+/** Jenkins' own wording (hudson/model/Messages.properties), computed from the cause's fields. */
+function describe(kind: CauseKind, type: string, field: (name: string) => string | undefined): string {
+  switch (kind) {
+    case 'user':
+      return `Started by user ${field('userName') ?? field('userId') ?? field('authenticationName') ?? 'anonymous'}`;
+    case 'timer':
+      return 'Started by timer';
+    case 'scm':
+      return 'Started by an SCM change';
+    case 'remote': {
+      const note = field('note');
+      return `Started by remote host ${field('addr') ?? ''}${note === undefined ? '' : ` with note: ${note}`}`;
+    }
+    case 'upstream':
+      return `Started by upstream project "${field('upstreamProject') ?? ''}" build number ${field('upstreamBuild') ?? ''}`;
+    case 'other':
+      return `Started by ${type}`;
+  }
+}
+
+/**
+ * Reads a CauseAction: the current `<causeBag>` (a map from cause to how many times it
+ * happened; a count of n gives n causes) or the old `<causes>` list. Unknown cause classes become
+ * `kind: 'other'`. A `<shortDescription>` element, which Steward writes only when the description
+ * cannot be derived from the other fields, wins over the derived one.
+ */
+export function readCauseAction(action: XmlElementHandle): Cause[] {
+  const out: Cause[] = [];
+  const bag = action.child('causeBag');
+  if (bag !== undefined) {
+    for (const entry of bag.childrenNamed('entry')) {
+      const [cause, count] = entry.children();
+      if (cause === undefined) continue;
+      const times = count === undefined ? 1 : Math.min(Math.max(Number(count.text().trim()) || 1, 1), 1000);
+      const parsed = readCause(cause);
+      for (let i = 0; i < times; i++) out.push(parsed);
+    }
+  }
+  for (const cause of action.child('causes')?.children() ?? []) out.push(readCause(cause));
+  return out;
+}
+
+function readCause(el: XmlElementHandle): Cause {
+  const kind = KIND_OF_CLASS.get(el.name) ?? 'other';
+  const field = (name: string): string | undefined => el.childText(name);
+  const userId = field('userId') ?? field('authenticationName');
+  const userName = field('userName');
+  return {
+    kind,
+    shortDescription: field('shortDescription') ?? describe(kind, el.name, field),
+    ...(kind === 'user' && userId !== undefined ? { userId } : {}),
+    ...(kind === 'user' && userName !== undefined ? { userName } : {}),
+  };
+}
+
+/** A CauseAction as Jenkins writes it: each cause its own `<entry>` with count 1. */
+export function causeActionSpec(causes: readonly Cause[]): XmlSpec {
+  return {
+    name: 'hudson.model.CauseAction',
+    children: [
+      {
+        name: 'causeBag',
+        attributes: { class: 'linked-hash-map' },
+        children: causes.map((c) => ({ name: 'entry', children: [causeSpec(c), { name: 'int', text: '1' }] })),
+      },
+    ],
+  };
+}
+
+function causeSpec(cause: Cause): XmlSpec {
+  const type = CAUSE_CLASSES[cause.kind];
+  const fields: XmlSpec[] = [];
+  if (cause.kind === 'user') {
+    if (cause.userId !== undefined) fields.push({ name: 'userId', text: cause.userId });
+    // Not a Jenkins field (Jenkins looks the name up); Jenkins skips unknown fields on load.
+    if (cause.userName !== undefined) fields.push({ name: 'userName', text: cause.userName });
+  }
+  const derived = describe(cause.kind, type, (name) => fields.find((f) => f.name === name)?.text);
+  if (cause.shortDescription !== derived) fields.push({ name: 'shortDescription', text: cause.shortDescription });
+  return { name: type, children: fields };
+}
+
+/**
+ * Reads a ParametersAction's values. Any `*ParameterValue` with a `<name>` counts; its `<value>`
+ * text is taken as is (a boolean reads as `true`/`false`). PasswordParameterValue is sensitive;
+ * its value is whatever was stored (normally Jenkins' encrypted Secret).
+ */
+export function readParametersAction(action: XmlElementHandle): ParameterValue[] {
+  const out: ParameterValue[] = [];
+  for (const el of action.child('parameters')?.children() ?? []) {
+    const name = el.childText('name');
+    if (name === undefined) continue;
+    out.push({ name, value: el.childText('value') ?? '', sensitive: /Password/.test(el.name) });
+  }
+  return out;
+}
+
+/**
+ * A ParametersAction. Sensitive values are written as PasswordParameterValue with the value as
+ * given: the caller encrypts it first, and nothing here logs it.
+ */
+export function parametersActionSpec(values: readonly ParameterValue[]): XmlSpec {
+  return {
+    name: 'hudson.model.ParametersAction',
+    children: [
+      { name: 'safeParameters', attributes: { class: 'sorted-set' } },
+      {
+        name: 'parameters',
+        children: values.map((v) => ({
+          name: v.sensitive ? 'hudson.model.PasswordParameterValue' : 'hudson.model.StringParameterValue',
+          children: [
+            { name: 'name', text: v.name },
+            { name: 'value', text: v.value },
+          ],
+        })),
+      },
+      { name: 'parameterDefinitionNames', children: values.map((v) => ({ name: 'string', text: v.name })) },
+    ],
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The XML layer of jobs: Jenkins' config.xml, build.xml and queue.xml, read as Jenkins writes
+ * them and written back without losing what Steward does not understand.
+ *
+ * Errors are StewardErrors: STW_XML_MALFORMED (with `file`, `line`, `column`) for text that is
+ * not XML, STW_CONFIG_INVALID (with `file`, `field` as an element path, and `line` when known)
+ * for a value that is wrong, STW_PARAMETER_INVALID for build parameters that do not fit the job.
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * The lossless document model. {@link parseXml} keeps whitespace, comments, CDATA, attributes
+ * and unknown elements; {@link serializeXml} gives back the same bytes for a file Jenkins wrote
+ * (CRLF line ends become LF and `<x></x>` becomes `<x/>`, as Jenkins writes it).
+ * {@link XmlElementHandle} navigates (`child`, `childrenNamed`, `children`, `descendant`),
+ * reads (`text`, `childText`, `attribute`, `line`, `path`) and edits (`setText`, `setChildText`).
+ */
+export { parseXml, serializeXml, createXmlDocument, escapeText, JENKINS_XML_DECLARATION, XmlElementHandle } from './xml.js';
+export type { XmlDocument, XmlSpec } from './xml.js';
+
+/**
+ * Freestyle jobs. {@link parseFreestyleConfig} reads a `<project>` config.xml into a typed
+ * {@link FreestyleConfig} plus the document; other job kinds (`<flow-definition>`...) are
+ * refused with STW_CONFIG_INVALID. {@link setDisabled} edits `<disabled>` and returns the text
+ * to save.
+ */
+export { parseFreestyleConfig, setDisabled } from './freestyle.js';
+export type { FreestyleJob, FreestyleConfig, Step, LogRotator } from './freestyle.js';
+
+/**
+ * Parameters. {@link resolveParameters} applies Jenkins' rules (defaults, trim, boolean and
+ * choice checks) to the values given for a build; unknown plugin parameter types pass through
+ * as strings.
+ */
+export { resolveParameters } from './parameters.js';
+export type { ParameterDefinition, ParameterValue } from './parameters.js';
+
+/**
+ * Settings of the steps Steward runs itself, read from a {@link Step}'s element. A timeout
+ * strategy other than absolute reads as undefined: not supported, the caller decides.
+ */
+export {
+  parseShellStep,
+  parseBuildTimeoutWrapper,
+  parseEnvInjectWrapper,
+  parseArtifactArchiver,
+  parseTimerTrigger,
+  parseScmTrigger,
+  parseJavaProperties,
+} from './steps.js';
+export type { ShellStep, BuildTimeout, EnvInjectStep, ArtifactArchiverStep, CronTriggerStep } from './steps.js';
+
+/** Why a build was started (hudson.model.CauseAction), shared by build records and the queue. */
+export type { Cause, CauseKind } from './actions.js';
+
+/**
+ * builds/N/build.xml. {@link parseBuildRecord} reads Jenkins-written files too (unknown actions
+ * and fields are ignored); the build number is the folder's, passed in.
+ */
+export { serializeBuildRecord, parseBuildRecord } from './build-record.js';
+export type { BuildRecord, BuildResult } from './build-record.js';
+
+/** queue.xml, so queued items survive a restart or a failover to a standby. */
+export { serializeQueueFile, parseQueueFile } from './queue-file.js';
+export type { PersistedQueueItem } from './queue-file.js';

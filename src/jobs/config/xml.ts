@@ -1,0 +1,445 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { StewardError } from '../../errors/index.js';
+
+/*
+ * A lossless model of an XML file such as a Jenkins config.xml, over fast-xml-parser's ordered
+ * output. Whitespace text nodes, comments, CDATA and unknown plugin elements are kept, so a job
+ * that Steward edits (say, disables) keeps every element it does not understand.
+ *
+ * fast-xml-parser's ordered nodes are loosely typed (`{ [name]: Node[], ':@'?: attrs }`); they
+ * stay inside this file. Everything else sees XmlElementHandle.
+ */
+
+const TEXT = '#text';
+const COMMENT = '#comment';
+const CDATA = '#cdata';
+const ATTRS = ':@';
+
+/** One node of fast-xml-parser's preserveOrder output (element, text, comment, CDATA or PI). */
+type RawNode = Record<string, unknown>;
+
+/** Where a document came from and how to turn a source offset into a line and column. */
+interface Origin {
+  readonly file: string;
+  /** Offsets (in the source text) at which each line starts; empty for a built document. */
+  readonly lineStarts: readonly number[];
+}
+
+/** A parsed XML file: the root element plus the raw text around it, kept byte for byte. */
+export interface XmlDocument {
+  /** The name the document was parsed under, e.g. `jobs/foo/config.xml`; used in errors. */
+  readonly file: string;
+  /** Everything before the root element: the `<?xml ...?>` declaration, comments, whitespace. */
+  readonly prolog: string;
+  readonly root: XmlElementHandle;
+  /** Everything after the root element's end (usually nothing, or a newline). */
+  readonly epilogue: string;
+}
+
+// Typed as the `Symbol` wrapper by fast-xml-parser; it is a plain symbol at run time.
+const metaSymbol = XMLParser.getMetaDataSymbol() as unknown as symbol;
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  // Entities are decoded by decodeEntities below, in one pass: fast-xml-parser leaves numeric
+  // references alone, and decoding `&amp;#10;` in two passes would turn it into a newline.
+  processEntities: false,
+  commentPropName: COMMENT,
+  cdataPropName: CDATA,
+  captureMetaData: true,
+});
+
+
+/**
+ * Parses XML text into a lossless document. Malformed text (including a DOCTYPE, which Jenkins
+ * never writes and which would open the door to entity expansion) throws STW_XML_MALFORMED
+ * naming `file:line:column`.
+ */
+export function parseXml(text: string, file: string): XmlDocument {
+  const lineStarts = computeLineStarts(text);
+  const origin: Origin = { file, lineStarts };
+  const verdict = XMLValidator.validate(text);
+  if (verdict !== true) {
+    const { msg, line, col } = verdict.err;
+    throw malformed(file, msg, line, Number.isFinite(col) ? col : undefined);
+  }
+  const doctype = /<!DOCTYPE/i.exec(text);
+  if (doctype !== null) {
+    const at = positionOf(origin, doctype.index);
+    throw malformed(file, 'DOCTYPE declarations are not supported', at.line, at.column);
+  }
+  let top: RawNode[];
+  try {
+    top = parser.parse(text) as RawNode[];
+  } catch (err) {
+    throw new StewardError('STW_XML_MALFORMED', `${file}: ${(err as Error).message}`, { file, cause: err });
+  }
+  const rootNode = top.find((n) => isElementName(nodeName(n)));
+  const meta = rootNode === undefined ? undefined : metaOf(rootNode);
+  if (rootNode === undefined || meta === undefined) {
+    throw malformed(file, 'the document has no root element', 1, 1);
+  }
+  decodeTree(rootNode, origin, text);
+  return {
+    file,
+    prolog: text.slice(0, meta.startIndex),
+    root: new XmlElementHandle(rootNode, origin, ''),
+    epilogue: text.slice(meta.endIndex),
+  };
+}
+
+/**
+ * Writes a document back to text. A file Jenkins wrote comes back byte for byte, edits aside.
+ * Not kept: CRLF line ends inside the root (XML parsing turns them into LF) and character
+ * references Jenkins would not write (`&#65;` comes back as `A`).
+ *
+ * This is a small writer of its own rather than fast-xml-parser's XMLBuilder: XStream writes
+ * `<x></x>` for an empty string and `<x/>` for an empty element, and XMLBuilder can only write
+ * one of the two for the whole document.
+ */
+export function serializeXml(doc: XmlDocument): string {
+  return doc.prolog + writeNodes([doc.root.raw]) + doc.epilogue;
+}
+
+function writeNodes(nodes: readonly RawNode[]): string {
+  let out = '';
+  for (const node of nodes) {
+    const name = nodeName(node);
+    if (name === undefined) continue;
+    const value = node[name];
+    if (name === TEXT) {
+      out += escapeText(String(value));
+    } else if (name === COMMENT) {
+      out += `<!--${innerText(value)}-->`;
+    } else if (name === CDATA) {
+      out += `<![CDATA[${innerText(value).replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
+    } else if (name.startsWith('?')) {
+      out += `<${name}${writeAttributes(node[ATTRS])}?>`;
+    } else {
+      const content = Array.isArray(value) ? (value as RawNode[]) : [];
+      const start = `<${name}${writeAttributes(node[ATTRS])}`;
+      out += content.length === 0 ? `${start}/>` : `${start}>${writeNodes(content)}</${name}>`;
+    }
+  }
+  return out;
+}
+
+function writeAttributes(attrs: unknown): string {
+  if (attrs === undefined || attrs === null || typeof attrs !== 'object') return '';
+  let out = '';
+  for (const [name, value] of Object.entries(attrs as Record<string, unknown>)) {
+    out += ` ${name}="${escapeText(String(value))}"`;
+  }
+  return out;
+}
+
+/** The text inside a comment or CDATA node (`[{ '#text': ... }]`). */
+function innerText(value: unknown): string {
+  if (!Array.isArray(value)) return '';
+  return (value as RawNode[]).map((part) => (typeof part[TEXT] === 'string' ? part[TEXT] : '')).join('');
+}
+
+/** The declaration Jenkins puts on every file it writes. */
+export const JENKINS_XML_DECLARATION = "<?xml version='1.1' encoding='UTF-8'?>";
+
+/**
+ * A document built in memory (for files Steward writes, like build.xml), laid out the way
+ * XStream's PrettyPrintWriter does: two-space indent, one element per line.
+ */
+export function createXmlDocument(root: XmlSpec, file: string): XmlDocument {
+  const origin: Origin = { file, lineStarts: [] };
+  return {
+    file,
+    prolog: `${JENKINS_XML_DECLARATION}\n`,
+    root: new XmlElementHandle(buildRaw(root, 0), origin, ''),
+    epilogue: '',
+  };
+}
+
+/**
+ * An element to build: text (`''` gives `<x></x>`), or child elements, or neither (`<x/>`),
+ * the way XStream tells an empty string from an empty collection.
+ */
+export interface XmlSpec {
+  readonly name: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+  readonly text?: string;
+  readonly children?: readonly XmlSpec[];
+}
+
+function buildRaw(spec: XmlSpec, depth: number): RawNode {
+  const content: RawNode[] = [];
+  if (spec.children !== undefined && spec.children.length > 0) {
+    const indent = `\n${'  '.repeat(depth + 1)}`;
+    for (const child of spec.children) {
+      content.push({ [TEXT]: indent }, buildRaw(child, depth + 1));
+    }
+    content.push({ [TEXT]: `\n${'  '.repeat(depth)}` });
+  } else if (spec.text !== undefined) {
+    content.push({ [TEXT]: spec.text });
+  }
+  const node: RawNode = { [spec.name]: content };
+  if (spec.attributes !== undefined && Object.keys(spec.attributes).length > 0) {
+    node[ATTRS] = { ...spec.attributes };
+  }
+  return node;
+}
+
+/**
+ * A typed view of one element of an XmlDocument. Reads and edits go straight to the underlying
+ * node, so `serializeXml` sees every edit.
+ */
+export class XmlElementHandle {
+  /** @internal the fast-xml-parser node; only xml.ts looks inside. */
+  readonly raw: RawNode;
+  readonly name: string;
+  /**
+   * Where the element sits below the root, as Steward names fields in errors:
+   * `properties/hudson.model.ParametersDefinitionProperty/parameterDefinitions/
+   * hudson.model.StringParameterDefinition[2]/name` (`[n]` counts same-named siblings from 1,
+   * and appears when the element was reached by listing children). The root's path is ''.
+   */
+  readonly path: string;
+  readonly #origin: Origin;
+
+  /** @internal */
+  constructor(raw: RawNode, origin: Origin, path: string) {
+    this.raw = raw;
+    this.name = nodeName(raw) ?? '';
+    this.#origin = origin;
+    this.path = path;
+  }
+
+  /** The file of the document this element belongs to. */
+  get file(): string {
+    return this.#origin.file;
+  }
+
+  /** Line (1-based) of the element's start tag, when it came from parsed text. */
+  get line(): number | undefined {
+    return this.#position()?.line;
+  }
+
+  /** Column (1-based) of the element's start tag, when it came from parsed text. */
+  get column(): number | undefined {
+    return this.#position()?.column;
+  }
+
+  #position(): { line: number; column: number } | undefined {
+    const meta = metaOf(this.raw);
+    if (meta === undefined || this.#origin.lineStarts.length === 0) return undefined;
+    return positionOf(this.#origin, meta.startIndex);
+  }
+
+  /** The path a child called `name` has (or would have) below this element. */
+  childPath(name: string, index?: number): string {
+    const step = index === undefined ? name : `${name}[${index}]`;
+    return this.path === '' ? step : `${this.path}/${step}`;
+  }
+
+  attribute(name: string): string | undefined {
+    const attrs = this.raw[ATTRS];
+    if (attrs === undefined || attrs === null || typeof attrs !== 'object') return undefined;
+    const value = (attrs as Record<string, unknown>)[name];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  /** Child elements in document order, each with an indexed path (`name[n]`). */
+  children(): XmlElementHandle[] {
+    const counts = new Map<string, number>();
+    const out: XmlElementHandle[] = [];
+    for (const node of this.#content()) {
+      const name = nodeName(node);
+      if (name === undefined || !isElementName(name)) continue;
+      const n = (counts.get(name) ?? 0) + 1;
+      counts.set(name, n);
+      out.push(new XmlElementHandle(node, this.#origin, this.childPath(name, n)));
+    }
+    return out;
+  }
+
+  /** Child elements called `name`, in document order. */
+  childrenNamed(name: string): XmlElementHandle[] {
+    return this.children().filter((c) => c.name === name);
+  }
+
+  /** The first child element called `name`. */
+  child(name: string): XmlElementHandle | undefined {
+    const node = this.#content().find((n) => nodeName(n) === name);
+    return node === undefined ? undefined : new XmlElementHandle(node, this.#origin, this.childPath(name));
+  }
+
+  /** Follows a `/`-separated path of child names, e.g. `info/propertiesContent`. */
+  descendant(path: string): XmlElementHandle | undefined {
+    return path.split('/').reduce<XmlElementHandle | undefined>((at, name) => at?.child(name), this);
+  }
+
+  /** The element's text: its text and CDATA children joined (entities already decoded). */
+  text(): string {
+    let out = '';
+    for (const node of this.#content()) {
+      const value = node[TEXT];
+      if (typeof value === 'string') out += value;
+      const cdata = node[CDATA];
+      if (Array.isArray(cdata)) {
+        for (const part of cdata as RawNode[]) {
+          if (typeof part[TEXT] === 'string') out += part[TEXT];
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The text of child `name`, or undefined when there is no such child. */
+  childText(name: string): string | undefined {
+    return this.child(name)?.text();
+  }
+
+  /**
+   * Replaces the element's text and CDATA children with `value`; child elements stay. An empty
+   * string is written `<x></x>`, as XStream writes an empty string.
+   */
+  setText(value: string): void {
+    const content = this.#content().filter((n) => !(TEXT in n) && !(CDATA in n));
+    content.unshift({ [TEXT]: value });
+    this.raw[this.name] = content;
+  }
+
+  /**
+   * Sets the text of child `name`, creating the child when missing. A new child goes after the
+   * last existing sibling named in `after` (Jenkins' field order), else first, indented like its
+   * siblings.
+   */
+  setChildText(name: string, value: string, after: readonly string[] = []): XmlElementHandle {
+    const existing = this.child(name);
+    if (existing !== undefined) {
+      existing.setText(value);
+      return existing;
+    }
+    const content = this.#content();
+    const node: RawNode = { [name]: [{ [TEXT]: value }] };
+    const firstElement = content.findIndex((n) => isElementName(nodeName(n) ?? '#'));
+    const before = firstElement > 0 ? content[firstElement - 1] : undefined;
+    const indent = before !== undefined && typeof before[TEXT] === 'string' ? before[TEXT] : undefined;
+    let anchor = -1;
+    for (const [i, n] of content.entries()) {
+      if (after.includes(nodeName(n) ?? '')) anchor = i;
+    }
+    if (indent === undefined) {
+      content.splice(anchor + 1, 0, node);
+    } else if (anchor === -1) {
+      // Before the first element, after the whitespace that indents it.
+      content.splice(firstElement, 0, node, { [TEXT]: indent });
+    } else {
+      content.splice(anchor + 1, 0, { [TEXT]: indent }, node);
+    }
+    this.raw[this.name] = content;
+    return new XmlElementHandle(node, this.#origin, this.childPath(name));
+  }
+
+  #content(): RawNode[] {
+    const content = this.raw[this.name];
+    return Array.isArray(content) ? (content as RawNode[]) : [];
+  }
+}
+
+function nodeName(node: RawNode): string | undefined {
+  return Object.keys(node).find((k) => k !== ATTRS);
+}
+
+function isElementName(name: string | undefined): name is string {
+  return name !== undefined && name !== TEXT && name !== COMMENT && name !== CDATA && !name.startsWith('?');
+}
+
+function metaOf(node: RawNode): { startIndex: number; endIndex: number } | undefined {
+  const meta = (node as Record<symbol, unknown>)[metaSymbol];
+  if (meta === undefined || meta === null || typeof meta !== 'object') return undefined;
+  const { startIndex, endIndex } = meta as { startIndex?: unknown; endIndex?: unknown };
+  if (typeof startIndex !== 'number' || typeof endIndex !== 'number') return undefined;
+  return { startIndex, endIndex };
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function positionOf(origin: Origin, offset: number): { line: number; column: number } {
+  const starts = origin.lineStarts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] ?? 0) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - (starts[lo] ?? 0) + 1 };
+}
+
+function malformed(file: string, msg: string, line: number, column: number | undefined): StewardError {
+  const where = column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
+  return new StewardError('STW_XML_MALFORMED', `${where}: ${msg}`, { file, line, ...(column === undefined ? {} : { column }) });
+}
+
+const NAMED_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** Decodes the five XML entities and character references in one pass. */
+function decodeEntities(value: string, origin: Origin, source: string): string {
+  if (!value.includes('&')) return value;
+  return value.replace(/&([^;&\s]*);?/g, (whole, ref: string) => {
+    const named = NAMED_ENTITIES[ref];
+    if (named !== undefined && whole.endsWith(';')) return named;
+    const code = /^#x([0-9a-fA-F]+)$/.exec(ref)?.[1] ?? /^#([0-9]+)$/.exec(ref)?.[1];
+    if (code !== undefined && whole.endsWith(';')) {
+      const point = ref.startsWith('#x') ? parseInt(code, 16) : parseInt(code, 10);
+      if (point <= 0x10ffff) return String.fromCodePoint(point);
+    }
+    const at = positionOf(origin, Math.max(0, source.indexOf(whole)));
+    throw malformed(origin.file, `unknown entity reference '${whole}'`, at.line, at.column);
+  });
+}
+
+function decodeTree(node: RawNode, origin: Origin, source: string): void {
+  const name = nodeName(node);
+  if (name === undefined) return;
+  const value = node[name];
+  if (name === TEXT && typeof value === 'string') {
+    node[TEXT] = decodeEntities(value, origin, source);
+    return;
+  }
+  if (name === COMMENT || name === CDATA) return;
+  const attrs = node[ATTRS];
+  if (attrs !== undefined && attrs !== null && typeof attrs === 'object') {
+    const record = attrs as Record<string, unknown>;
+    for (const [k, v] of Object.entries(record)) {
+      if (typeof v === 'string') record[k] = decodeEntities(v, origin, source);
+    }
+  }
+  if (Array.isArray(value)) {
+    for (const child of value as RawNode[]) decodeTree(child, origin, source);
+    // fast-xml-parser reads <x></x> and <x/> alike; XStream means different things by them
+    // (empty string, empty collection), so an empty text node keeps <x></x> apart.
+    const meta = metaOf(node);
+    if (value.length === 0 && meta !== undefined && source.slice(meta.endIndex - 2, meta.endIndex) !== '/>') {
+      value.push({ [TEXT]: '' });
+    }
+  }
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/**
+ * Escapes text and attribute values as XStream's PrettyPrintWriter does in XML 1.1 mode: the
+ * markup characters, both quotes, and control characters as `&#x..;` (so `\r` is `&#xd;`); tab
+ * and newline stay literal.
+ */
+export function escapeText(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is matched
+  return value.replace(/[&<>"'\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => ESCAPES[c] ?? `&#x${c.charCodeAt(0).toString(16)};`);
+}

@@ -1,0 +1,26 @@
+/**
+ * Jobs and builds: freestyle jobs read from Jenkins' config.xml, their build records and console
+ * logs, and the running of a build's steps. Builders, wrappers and publishers are extensions
+ * (see steps/api.ts), registered by `registerBuiltInSteps`.
+ */
+export { Jobs, type JobsOptions } from './jobs.js';
+export { Job } from './job.js';
+export { Build } from './build.js';
+export { runBuild, buildEnvironment, type RunOptions } from './run-build.js';
+export { combine, colorOf, type Result } from './result.js';
+export { checkJobName } from './names.js';
+export type { JobDefinition } from './definition.js';
+export {
+  BUILDER,
+  BUILD_WRAPPER,
+  PUBLISHER,
+  type Builder,
+  type BuildWrapper,
+  type Publisher,
+  type BuildContext,
+  type BuilderDescriptor,
+  type BuildWrapperDescriptor,
+  type PublisherDescriptor,
+} from './steps/api.js';
+export { registerBuiltInSteps } from './steps/index.js';
+export * from './config/index.js';

@@ -1,0 +1,350 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { StewardError, coerceError, isStewardError } from '../errors/index.js';
+import type { ExtensionRegistry } from '../extensions/index.js';
+import type { HomeStore } from '../home/index.js';
+import {
+  parseBuildRecord,
+  serializeBuildRecord,
+  type BuildRecord,
+  type Cause,
+  type ParameterValue,
+} from './config/index.js';
+import { Build } from './build.js';
+import { compileDefinition, type JobDefinition } from './definition.js';
+import { Job } from './job.js';
+import { checkJobName } from './names.js';
+import type { Result } from './result.js';
+
+export interface JobsOptions {
+  store: HomeStore;
+  extensions: ExtensionRegistry;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** How many config.xml files start-up reads at once. */
+const LOAD_CONCURRENCY = 64;
+
+/**
+ * The jobs of the home (Jenkins' top-level ItemGroup): loading, creating, reconfiguring, and the
+ * records of their builds. All reading and writing goes through the home store.
+ */
+export class Jobs {
+  readonly #store: HomeStore;
+  readonly #extensions: ExtensionRegistry;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #jobs = new Map<string, Job>();
+  /** Per-job chain for build discarding, so two discards of one job never interleave. */
+  readonly #discarding = new Map<string, Promise<void>>();
+
+  constructor(opts: JobsOptions) {
+    this.#store = opts.store;
+    this.#extensions = opts.extensions;
+    this.#log = opts.logger;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Reads every jobs/NAME/config.xml; a job that cannot be read is kept as broken, with its error. */
+  async load(): Promise<void> {
+    const names = (await this.#store.listDir('jobs')).filter((n) => !n.startsWith('.'));
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < names.length) {
+        const name = names[next++] as string;
+        const file = `jobs/${name}/config.xml`;
+        const xml = await this.#store.readText(file);
+        if (xml === undefined) continue; // a folder without config.xml is not a job
+        this.#jobs.set(name, new Job(name, this.#define(xml, file)));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, names.length) }, worker));
+    const broken = [...this.#jobs.values()].filter((j) => j.definition.kind === 'broken');
+    for (const job of broken) {
+      if (job.definition.kind === 'broken') {
+        this.#log.warn({ job: job.name, err: job.definition.error.toJSON() }, `job ${job.name} could not be loaded: ${job.definition.error.message}`);
+      }
+    }
+    this.#log.info({ jobs: this.#jobs.size, broken: broken.length }, `loaded ${this.#jobs.size} jobs (${broken.length} broken)`);
+  }
+
+  #define(xml: string, file: string): JobDefinition {
+    try {
+      return compileDefinition(xml, file, this.#extensions);
+    } catch (err) {
+      return { kind: 'broken', xml, error: coerceError(err, 'STW_CONFIG_INVALID') };
+    }
+  }
+
+  get(name: string): Job | undefined {
+    return this.#jobs.get(name);
+  }
+
+  require(name: string): Job {
+    const job = this.#jobs.get(name);
+    if (job === undefined) throw new StewardError('STW_JOB_NOT_FOUND', `no job named "${name}"`);
+    return job;
+  }
+
+  all(): Job[] {
+    return [...this.#jobs.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get size(): number {
+    return this.#jobs.size;
+  }
+
+  /** Creates a job from config.xml. Invalid XML or a taken name changes nothing. */
+  async create(rawName: string, xml: string): Promise<Job> {
+    const name = checkJobName(rawName);
+    if (this.#jobs.has(name)) throw new StewardError('STW_JOB_EXISTS', `a job already exists with the name "${name}"`);
+    const file = `jobs/${name}/config.xml`;
+    const definition = compileDefinition(xml, file, this.#extensions);
+    // Reserve the name before the write so that two concurrent creates cannot both succeed.
+    const job = new Job(name, definition);
+    job.buildNumbers = [];
+    job.nextBuildNumber = 1;
+    this.#jobs.set(name, job);
+    try {
+      await this.#store.writeAtomic(file, xml);
+    } catch (err) {
+      this.#jobs.delete(name);
+      throw err;
+    }
+    this.#log.info({ job: name }, `created job ${name}`);
+    return job;
+  }
+
+  /** Replaces a job's config.xml. A config that does not parse leaves the job as it was. */
+  async updateConfig(name: string, xml: string): Promise<Job> {
+    const job = this.require(name);
+    const file = `jobs/${name}/config.xml`;
+    const definition = compileDefinition(xml, file, this.#extensions);
+    await this.#store.writeAtomic(file, xml);
+    job.definition = definition;
+    this.#log.info({ job: name }, `updated the configuration of job ${name}`);
+    return job;
+  }
+
+  async #ensureNumbers(job: Job): Promise<{ numbers: number[]; next: number }> {
+    if (job.buildNumbers === undefined) {
+      const names = await this.#store.listDir(`${job.dir}/builds`);
+      const numbers = names.filter((n) => /^[1-9][0-9]*$/.test(n)).map(Number).sort((a, b) => a - b);
+      if (job.buildNumbers === undefined) job.buildNumbers = numbers;
+    }
+    if (job.nextBuildNumber === undefined) {
+      const text = await this.#store.readText(`${job.dir}/nextBuildNumber`);
+      const fromFile = text === undefined ? 1 : Number.parseInt(text.trim(), 10);
+      const last = job.buildNumbers.at(-1) ?? 0;
+      // Never reuse a number: a crash after a build folder appeared but before nextBuildNumber was
+      // written must not hand the number out again.
+      const next = Math.max(Number.isFinite(fromFile) && fromFile > 0 ? fromFile : 1, last + 1);
+      if (job.nextBuildNumber === undefined) job.nextBuildNumber = next;
+    }
+    return { numbers: job.buildNumbers, next: job.nextBuildNumber };
+  }
+
+  async buildNumbers(job: Job): Promise<readonly number[]> {
+    return (await this.#ensureNumbers(job)).numbers;
+  }
+
+  async nextBuildNumber(job: Job): Promise<number> {
+    return (await this.#ensureNumbers(job)).next;
+  }
+
+  /** Sets the next build number (Jenkins' set_next_build_number); it may not go below an existing build. */
+  async setNextBuildNumber(job: Job, next: number): Promise<void> {
+    const { numbers } = await this.#ensureNumbers(job);
+    const last = Math.max(numbers.at(-1) ?? 0, ...[...job.running.keys()]);
+    if (!Number.isInteger(next) || next <= last) {
+      throw new StewardError('STW_REQUEST_INVALID', `the next build number must be a whole number above ${last}`, {
+        field: 'nextBuildNumber',
+      });
+    }
+    await this.#store.writeAtomic(`${job.dir}/nextBuildNumber`, `${next}\n`);
+    job.nextBuildNumber = next;
+  }
+
+  /**
+   * Gives a build its number and folder, durably, before any step runs: the number is written to
+   * nextBuildNumber first, so it is never handed out again even after a crash.
+   */
+  async allocate(
+    job: Job,
+    opts: { queueId: number; parameters: ParameterValue[]; causes: Cause[]; builtOn: string; workspace: string; scheduledAt: number },
+  ): Promise<Build> {
+    await this.#ensureNumbers(job);
+    const number = job.nextBuildNumber as number;
+    job.nextBuildNumber = number + 1;
+    const dir = job.buildDir(number);
+    await Promise.all([
+      this.#store.writeAtomic(`${job.dir}/nextBuildNumber`, `${number + 1}\n`),
+      this.#store.mkdir(dir),
+    ]);
+    const log = await this.#store.openAppend(`${dir}/log`);
+    const now = this.#now();
+    const record: BuildRecord = {
+      number,
+      queueId: opts.queueId,
+      timestamp: now,
+      startTime: now,
+      result: undefined,
+      duration: 0,
+      builtOn: opts.builtOn,
+      workspace: opts.workspace,
+      causes: opts.causes,
+      parameters: opts.parameters.map(redactParameter),
+      keepLog: false,
+    };
+    const build = new Build({ job: job.name, number, record, log, cookie: randomUUID() });
+    job.running.set(number, build);
+    job.buildNumbers?.push(number);
+    return build;
+  }
+
+  /** Writes the record of a build (at start and at the end). */
+  async saveRecord(job: Job, record: BuildRecord): Promise<void> {
+    await this.#store.writeAtomic(`${job.buildDir(record.number)}/build.xml`, serializeBuildRecord(record));
+  }
+
+  /** Ends a build: writes its final record, closes its log, applies the build discarder. */
+  async complete(job: Job, build: Build, result: Result): Promise<void> {
+    build.record.result = result;
+    build.record.duration = Math.max(0, this.#now() - build.record.startTime);
+    try {
+      await build.log.close();
+      await this.saveRecord(job, build.record);
+    } finally {
+      job.running.delete(build.number);
+      job.records.set(build.number, build.record);
+      build.finished(result);
+    }
+    this.#scheduleDiscard(job);
+  }
+
+  /** The record of build N: live for a running build, else read (once) from build.xml. */
+  async record(job: Job, number: number): Promise<BuildRecord | undefined> {
+    const live = job.running.get(number);
+    if (live !== undefined) return live.record;
+    const cached = job.records.get(number);
+    if (cached !== undefined) return cached;
+    const file = `${job.buildDir(number)}/build.xml`;
+    const text = await this.#store.readText(file);
+    if (text === undefined) {
+      const numbers = await this.buildNumbers(job);
+      if (!numbers.includes(number)) return undefined;
+      // The folder exists but no record was written: the controller stopped while setting it up.
+      const record = interruptedRecord(number);
+      job.records.set(number, record);
+      return record;
+    }
+    let record: BuildRecord;
+    try {
+      record = parseBuildRecord(text, file, number);
+    } catch (err) {
+      this.#log.warn({ job: job.name, build: number, err: coerceError(err).toJSON() }, `build record ${file} could not be read`);
+      return undefined;
+    }
+    if (record.result === undefined) {
+      // It was running when the controller stopped and no controller finished it.
+      record = { ...record, result: 'ABORTED' };
+    }
+    job.records.set(number, record);
+    return record;
+  }
+
+  /** The newest build (running or complete) whose record satisfies `pred`. */
+  async lastBuild(job: Job, pred: (r: BuildRecord) => boolean = () => true): Promise<BuildRecord | undefined> {
+    const numbers = await this.buildNumbers(job);
+    for (let i = numbers.length - 1; i >= 0; i--) {
+      const r = await this.record(job, numbers[i] as number);
+      if (r !== undefined && pred(r)) return r;
+    }
+    return undefined;
+  }
+
+  /** The console log from byte `start` to its current end. */
+  async readLog(job: Job, number: number, start: number): Promise<Buffer | undefined> {
+    return this.#store.readBytes(`${job.buildDir(number)}/log`, start);
+  }
+
+  async deleteBuild(job: Job, number: number): Promise<void> {
+    if (job.running.has(number)) {
+      throw new StewardError('STW_REQUEST_INVALID', `build #${number} of ${job.name} is running; stop it first`);
+    }
+    await this.#store.remove(job.buildDir(number));
+    job.records.delete(number);
+    if (job.buildNumbers !== undefined) job.buildNumbers = job.buildNumbers.filter((n) => n !== number);
+  }
+
+  #scheduleDiscard(job: Job): void {
+    if (job.definition.kind !== 'freestyle' || job.definition.parsed.config.logRotator === undefined) return;
+    const prev = this.#discarding.get(job.name) ?? Promise.resolve();
+    const next = prev
+      .then(() => this.#discard(job))
+      .catch((err: unknown) => {
+        if (!isStewardError(err, 'STW_HOME_FENCED') && !isStewardError(err, 'STW_LEASE_LOST')) {
+          this.#log.warn({ job: job.name, err: coerceError(err).toJSON() }, `discarding old builds of ${job.name} failed`);
+        }
+      })
+      .finally(() => {
+        if (this.#discarding.get(job.name) === next) this.#discarding.delete(job.name);
+      });
+    this.#discarding.set(job.name, next);
+  }
+
+  /** Waits for pending discards (tests, shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([...this.#discarding.values()]);
+  }
+
+  /**
+   * Jenkins' LogRotator: keep the newest numToKeep builds and those younger than daysToKeep, but
+   * never the last successful or last stable build, a build marked keep-forever, or a running one.
+   */
+  async #discard(job: Job): Promise<void> {
+    if (job.definition.kind !== 'freestyle') return;
+    const rotator = job.definition.parsed.config.logRotator;
+    if (rotator === undefined) return;
+    const numbers = [...(await this.buildNumbers(job))].reverse();
+    const lastSuccessful = await this.lastBuild(job, (r) => r.result === 'SUCCESS' || r.result === 'UNSTABLE');
+    const lastStable = await this.lastBuild(job, (r) => r.result === 'SUCCESS');
+    const protect = new Set([lastSuccessful?.number, lastStable?.number]);
+    const cutoff = rotator.daysToKeep >= 0 ? this.#now() - rotator.daysToKeep * 86_400_000 : undefined;
+    let kept = 0;
+    for (const n of numbers) {
+      if (job.running.has(n)) continue;
+      const record = await this.record(job, n);
+      const tooMany = rotator.numToKeep >= 0 && kept >= rotator.numToKeep;
+      const tooOld = cutoff !== undefined && record !== undefined && record.timestamp < cutoff;
+      if ((tooMany || tooOld) && !protect.has(n) && record?.keepLog !== true) {
+        await this.deleteBuild(job, n);
+        this.#log.info({ job: job.name, build: n }, `discarded build #${n} of ${job.name} (build discarder)`);
+      } else {
+        kept++;
+      }
+    }
+  }
+}
+
+function redactParameter(p: ParameterValue): ParameterValue {
+  // Password parameter values are not written to build.xml in clear text.
+  return p.sensitive ? { ...p, value: '' } : p;
+}
+
+function interruptedRecord(number: number): BuildRecord {
+  return {
+    number,
+    queueId: 0,
+    timestamp: 0,
+    startTime: 0,
+    result: 'ABORTED',
+    duration: 0,
+    builtOn: '',
+    workspace: undefined,
+    causes: [],
+    parameters: [],
+    keepLog: false,
+  };
+}

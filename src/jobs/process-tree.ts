@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+
+/**
+ * Starting and stopping the processes of a build step.
+ *
+ * Each step runs in its own process group (detached), so that an abort reaches its whole tree with one
+ * signal. Processes that left the group (setsid, daemonising) are found the way Jenkins'
+ * ProcessTreeKiller finds them: by a cookie in their environment (JENKINS_NODE_COOKIE, and
+ * STEWARD_BUILD_COOKIE), which children inherit. Setting JENKINS_NODE_COOKIE=dontKillMe (or
+ * BUILD_ID=dontKillMe) keeps a process alive past its build, as in Jenkins.
+ */
+export interface StepProcess {
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (128+signal when killed by a signal). */
+  readonly exited: Promise<number>;
+}
+
+export function spawnStep(opts: {
+  command: string;
+  args: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  onOutput: (chunk: Buffer) => void;
+}): StepProcess {
+  const child = spawn(opts.command, opts.args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', opts.onOutput);
+  child.stderr?.on('data', opts.onOutput);
+  const exited = new Promise<number>((resolve) => {
+    child.once('error', () => resolve(127));
+    // 'close' (not 'exit') so that every byte of output has been delivered first.
+    child.once('close', (code, signal) => {
+      if (code !== null) resolve(code);
+      else resolve(128 + signalNumber(signal));
+    });
+  });
+  return { child, exited };
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  switch (signal) {
+    case 'SIGTERM':
+      return 15;
+    case 'SIGKILL':
+      return 9;
+    case 'SIGINT':
+      return 2;
+    case 'SIGHUP':
+      return 1;
+    default:
+      return 1;
+  }
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}
+
+/** Pids of processes (other than ours) whose environment carries the cookie. Linux only. */
+export async function processesWithCookie(cookie: string): Promise<number[]> {
+  const needle = `STEWARD_BUILD_COOKIE=${cookie}\0`;
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  await Promise.all(
+    entries.map(async (name) => {
+      const pid = Number(name);
+      if (!Number.isInteger(pid) || pid === process.pid) return;
+      try {
+        const env = await readFile(`/proc/${pid}/environ`, 'latin1');
+        if ((env + '\0').includes(needle) && !env.includes('JENKINS_NODE_COOKIE=dontKillMe') && !env.includes('BUILD_ID=dontKillMe')) {
+          found.push(pid);
+        }
+      } catch {
+        // Gone, or not ours to read.
+      }
+    }),
+  );
+  return found;
+}
+
+function killPids(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * Stops a step's whole process tree: TERM to the group and to every process carrying the build's
+ * cookie, then KILL after `graceMs` to whatever is left. Resolves when the step process has exited.
+ */
+export async function terminateTree(step: StepProcess | undefined, cookie: string, graceMs: number): Promise<void> {
+  killGroup(step?.child.pid, 'SIGTERM');
+  killPids(await processesWithCookie(cookie), 'SIGTERM');
+  const exitedInTime = step === undefined ? true : await Promise.race([
+    step.exited.then(() => true),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+  ]);
+  if (!exitedInTime) killGroup(step?.child.pid, 'SIGKILL');
+  // Stragglers that ignored TERM or left the group.
+  const left = await processesWithCookie(cookie);
+  if (left.length > 0) {
+    await new Promise((resolve) => setTimeout(resolve, exitedInTime ? Math.min(graceMs, 200) : 0));
+    killPids(await processesWithCookie(cookie), 'SIGKILL');
+  }
+  if (step !== undefined) await step.exited;
+}
+
+function groupAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * After a step ends normally, processes it left running in the background end with the build, as
+ * in Jenkins; those marked dontKillMe survive. The /proc scan runs only when the step's process
+ * group still has members, so a step that cleaned up after itself costs one kill(0).
+ */
+export async function reapLeftovers(step: StepProcess, cookie: string): Promise<void> {
+  if (!groupAlive(step.child.pid)) return;
+  killPids(await processesWithCookie(cookie), 'SIGKILL');
+}

@@ -1,0 +1,168 @@
+import type { Logger } from 'pino';
+import { coerceError, isStewardError } from '../errors/index.js';
+import type { Build } from './build.js';
+import type { Job } from './job.js';
+import type { Jobs } from './jobs.js';
+import { spawnStep, terminateTree, reapLeftovers } from './process-tree.js';
+import { combine, isWorseOrEqualTo, type Result } from './result.js';
+import type { BuildContext } from './steps/api.js';
+
+export interface RunOptions {
+  jobs: Jobs;
+  job: Job;
+  build: Build;
+  logger: Logger;
+  /** Absolute workspace path; created before the steps run. */
+  workspace: string;
+  prepareWorkspace: () => Promise<void>;
+  nodeName: string;
+  nodeLabels: string;
+  executorNumber: number;
+  rootUrl: string;
+  home: string;
+  /** The environment builds inherit (the controller's, less its own settings). */
+  baseEnv: Record<string, string>;
+  /** How long a step gets between TERM and KILL when a build is stopped. */
+  killGraceMs: number;
+}
+
+/** Jenkins' environment variables for a build (EnvVars of a freestyle build on a node). */
+export function buildEnvironment(o: RunOptions): Record<string, string> {
+  const jobUrl = `${o.rootUrl}job/${encodeURIComponent(o.job.name)}/`;
+  const n = String(o.build.number);
+  const env: Record<string, string> = {
+    ...o.baseEnv,
+    BUILD_NUMBER: n,
+    BUILD_ID: n,
+    BUILD_DISPLAY_NAME: `#${n}`,
+    BUILD_TAG: `jenkins-${o.job.name}-${n}`,
+    BUILD_URL: `${jobUrl}${n}/`,
+    JOB_NAME: o.job.name,
+    JOB_BASE_NAME: o.job.name,
+    JOB_URL: jobUrl,
+    WORKSPACE: o.workspace,
+    WORKSPACE_TMP: `${o.workspace}@tmp`,
+    NODE_NAME: o.nodeName,
+    NODE_LABELS: o.nodeLabels,
+    EXECUTOR_NUMBER: String(o.executorNumber),
+    JENKINS_URL: o.rootUrl,
+    HUDSON_URL: o.rootUrl,
+    STEWARD_URL: o.rootUrl,
+    JENKINS_HOME: o.home,
+    CI: 'true',
+    JENKINS_NODE_COOKIE: o.build.cookie,
+    STEWARD_BUILD_COOKIE: o.build.cookie,
+  };
+  for (const p of o.build.record.parameters) env[p.name] = p.value;
+  return env;
+}
+
+/**
+ * Runs a build to its end: wrappers, builders, publishers, then the final record. Never throws:
+ * every failure ends as a result in the record and a line in the log.
+ */
+export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, string>): Promise<Result> {
+  const { build, job } = o;
+  const log = (text: string): void => {
+    void build.log.write(text.endsWith('\n') ? text : `${text}\n`).catch(() => undefined);
+  };
+  let result: Result = 'SUCCESS';
+  const env = buildEnvironment(o);
+  // Sensitive parameter values are not stored in the record but the steps need them.
+  for (const [name, value] of parameters) env[name] = value;
+  const ctx: BuildContext = {
+    jobName: job.name,
+    buildNumber: build.number,
+    workspace: o.workspace,
+    env,
+    signal: build.abortController.signal,
+    log,
+    get current() {
+      return build.current;
+    },
+    launch: async (command, args, opts) => {
+      if (build.abortController.signal.aborted) return 143;
+      const step = spawnStep({
+        command,
+        args,
+        cwd: o.workspace,
+        env: { ...env, ...(opts?.env ?? {}) },
+        onOutput: (chunk) => void build.log.write(chunk).catch(() => undefined),
+      });
+      build.current = step;
+      try {
+        const code = await step.exited;
+        await reapLeftovers(step, build.cookie);
+        return code;
+      } finally {
+        build.current = undefined;
+      }
+    },
+    interrupt: (r, reason) => build.interrupt(r, reason),
+  };
+  const onAbort = (): void => {
+    void terminateTree(build.current, build.cookie, o.killGraceMs).catch((err: unknown) =>
+      o.logger.warn({ job: job.name, build: build.number, err: coerceError(err).toJSON() }, 'stopping the build processes failed'),
+    );
+  };
+  build.abortController.signal.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    for (const cause of build.record.causes) log(cause.shortDescription);
+    log(`Running as SYSTEM`);
+    log(`Building ${o.nodeName === 'built-in' ? 'on the built-in node' : `remotely on ${o.nodeName}`} in workspace ${o.workspace}`);
+    await o.prepareWorkspace();
+    const def = job.definition;
+    if (def.kind !== 'freestyle') {
+      log(`ERROR: the job's configuration cannot be read: ${def.error.message}`);
+      result = 'FAILURE';
+    } else if (def.missingBuilders.length > 0) {
+      log(`ERROR: this job uses build steps that are not installed: ${def.missingBuilders.join(', ')}`);
+      result = 'FAILURE';
+    } else {
+      for (const s of def.skipped) log(`WARNING: skipping ${s}: not installed`);
+      const tearDowns: (() => Promise<void>)[] = [];
+      try {
+        for (const wrapper of def.wrappers) {
+          if (build.interruption !== undefined) break;
+          const { env: add, tearDown } = await wrapper.setUp(ctx);
+          if (add !== undefined) Object.assign(env, add);
+          if (tearDown !== undefined) tearDowns.push(tearDown);
+        }
+        for (const builder of def.builders) {
+          if (build.interruption !== undefined) break;
+          const r = await builder.perform(ctx);
+          if (build.interruption !== undefined) break;
+          if (r !== 'SUCCESS') log(`Build step '${builder.displayName}' marked build as ${r.toLowerCase()}`);
+          result = combine(result, r);
+          if (isWorseOrEqualTo(result, 'FAILURE')) break;
+        }
+      } finally {
+        for (const t of tearDowns.reverse()) await t().catch(() => undefined);
+      }
+      if (build.interruption === undefined) {
+        for (const publisher of def.publishers) {
+          const r = await publisher.perform(ctx, result);
+          if (r !== undefined) result = combine(result, r);
+        }
+      }
+    }
+  } catch (err) {
+    const e = coerceError(err);
+    if (!isStewardError(err, 'STW_HOME_FENCED') && !isStewardError(err, 'STW_LEASE_LOST')) {
+      o.logger.error({ job: job.name, build: build.number, err: e.toJSON() }, `build ${job.name} #${build.number} failed: ${e.message}`);
+    }
+    log(`ERROR: ${e.message}`);
+    result = combine(result, 'FAILURE');
+  } finally {
+    build.abortController.signal.removeEventListener('abort', onAbort);
+  }
+  if (build.interruption !== undefined) {
+    // Wait until the stopped step's processes are gone before the build counts as ended.
+    await terminateTree(build.current, build.cookie, o.killGraceMs).catch(() => undefined);
+    log(build.interruption.reason);
+    result = build.interruption.result;
+  }
+  log(`Finished: ${result}`);
+  return result;
+}

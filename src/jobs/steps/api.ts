@@ -1,0 +1,56 @@
+import { extensionPoint, type Descriptor } from '../../extensions/index.js';
+import type { Step } from '../config/index.js';
+import type { Result } from '../result.js';
+import type { StepProcess } from '../process-tree.js';
+
+/** What a step sees of the build it runs in. */
+export interface BuildContext {
+  readonly jobName: string;
+  readonly buildNumber: number;
+  readonly workspace: string;
+  /** The build's environment: Jenkins' variables, parameters, wrappers' additions. Steps may add. */
+  readonly env: Record<string, string>;
+  /** Aborted when the build is stopped; steps end their work and return. */
+  readonly signal: AbortSignal;
+  /** Writes a line (or raw text) to the console log. */
+  log(text: string): void;
+  /** Runs a process as part of the build: its output goes to the log, an abort stops its tree. */
+  launch(command: string, args: readonly string[], opts?: { env?: Record<string, string> }): Promise<number>;
+  /** Ends the build as `result` (a timeout uses it); the running step is stopped. */
+  interrupt(result: Result, reason: string): void;
+  /** The step process running now, if any (for tests and the abort path). */
+  readonly current: StepProcess | undefined;
+}
+
+export interface Builder {
+  readonly displayName: string;
+  perform(ctx: BuildContext): Promise<Result>;
+}
+
+export interface BuildWrapper {
+  /** Runs before the builders; may add environment; may return a tear-down run after them. */
+  setUp(ctx: BuildContext): Promise<{ env?: Record<string, string>; tearDown?: () => Promise<void> }>;
+}
+
+export interface Publisher {
+  /** Runs after the builders with the result so far; returns a worse result or undefined. */
+  perform(ctx: BuildContext, result: Result): Promise<Result | undefined>;
+}
+
+/**
+ * Descriptors turn a config.xml step element into a runnable step when the job loads, so a bad
+ * step is reported then (with file and field), not when a build runs.
+ */
+export interface BuilderDescriptor extends Descriptor {
+  create(step: Step, file: string): Builder;
+}
+export interface BuildWrapperDescriptor extends Descriptor {
+  create(step: Step, file: string): BuildWrapper;
+}
+export interface PublisherDescriptor extends Descriptor {
+  create(step: Step, file: string): Publisher;
+}
+
+export const BUILDER = extensionPoint<BuilderDescriptor>('Builder');
+export const BUILD_WRAPPER = extensionPoint<BuildWrapperDescriptor>('BuildWrapper');
+export const PUBLISHER = extensionPoint<PublisherDescriptor>('Publisher');

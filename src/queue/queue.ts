@@ -1,0 +1,514 @@
+/**
+ * The build queue, after Jenkins' hudson.model.Queue: items move waiting (quiet period) -> blocked
+ * -> buildable -> pending (handed to an executor) -> left.
+ *
+ * Scheduling is event driven and its cost per decision does not grow with the number of items:
+ * - waiting items sit in one heap by due time behind one timer (QuietPeriods);
+ * - buildable items sit in buckets by label expression, each a heap in sorter order; an executor
+ *   freeing on node N looks only at the tops of the buckets N matches (Buckets);
+ * - blocked items sit where the event that releases them finds them: per job (a build in progress,
+ *   disabled: `taskFinished`, `taskChanged`) or in one set for labels without online nodes
+ *   (`nodesChanged`).
+ * Dispatching runs from a work list drained by the outermost call, so a host that calls back into
+ * the queue from `dispatch` (started, executorFreed, schedule...) never makes it recurse.
+ */
+import type { Logger } from 'pino';
+import { StewardError } from '../errors/index.js';
+import { Buckets, type Bucket } from './buckets.js';
+import {
+  bySortKey,
+  Entry,
+  sameParameters,
+  type Blockage,
+  type LeftItem,
+  type QueueItem,
+} from './items.js';
+import { LeftItems } from './left-items.js';
+import { QuietPeriods } from './quiet-periods.js';
+import { DefaultQueueSorter, type QueueSorter } from './sorter.js';
+import type { Cause, NodeView, ParameterValue, PersistedQueueItem, QueueHost, QueueTask } from './types.js';
+
+export interface QueueOptions {
+  host: QueueHost;
+  /** Defaults to DefaultQueueSorter. */
+  sorter?: QueueSorter;
+  logger?: Logger;
+}
+
+export interface ScheduleRequest {
+  task: string;
+  parameters: ParameterValue[];
+  cause: Cause;
+  quietPeriodMs: number;
+}
+
+type Block = { blockage: Blockage; why: string };
+
+export class Queue {
+  readonly #host: QueueHost;
+  readonly #sorter: QueueSorter;
+  readonly #logger: Logger | undefined;
+  #nextId = 1;
+  #closed = false;
+
+  /** Items not yet left, by id. */
+  readonly #live = new Map<number, Entry>();
+  /** Items not yet left, by job: merging, taskFinished and taskChanged look only here. */
+  readonly #byTask = new Map<string, Set<Entry>>();
+  readonly #quiet: QuietPeriods;
+  readonly #buckets: Buckets;
+  /** Blocked because no online node has their label: released by nodesChanged. */
+  readonly #blockedOnLabel = new Set<Entry>();
+  /** Pending items per job, so that a second item of a non-concurrent job is never dispatched. */
+  readonly #pendingByTask = new Map<string, number>();
+  readonly #left: LeftItems;
+
+  /** Nodes that may have an idle executor; a node leaves when it is seen with none. */
+  readonly #idleNodes = new Set<string>();
+  #idleNodesSeeded = false;
+  /** Nodes to fill with work, drained by the outermost queue call. */
+  readonly #toFill = new Set<string>();
+  #draining = false;
+
+  constructor(opts: QueueOptions) {
+    this.#host = opts.host;
+    this.#sorter = opts.sorter ?? new DefaultQueueSorter();
+    this.#logger = opts.logger;
+    this.#quiet = new QuietPeriods(this.#host, (due) => this.#quietPeriodsEnded(due));
+    this.#buckets = new Buckets(() => this.#host.nodes());
+    this.#left = new LeftItems(this.#host);
+  }
+
+  /**
+   * Asks for a build. A request for a job that already has a waiting, blocked or buildable item
+   * with the same parameters (same names and values) is merged into it: the item keeps its id and
+   * due time and gains the cause (`merged: true`). Otherwise a new item waits out the quiet period
+   * (none when `quietPeriodMs` is 0) and may be dispatched before this returns.
+   * @throws StewardError STW_JOB_NOT_FOUND when the host does not know the job.
+   */
+  schedule(req: ScheduleRequest): { item: QueueItem; merged: boolean } {
+    this.#assertOpen();
+    if (!Number.isFinite(req.quietPeriodMs) || req.quietPeriodMs < 0) {
+      throw new StewardError('STW_REQUEST_INVALID', `quiet period must be 0 or more milliseconds, not ${req.quietPeriodMs}`);
+    }
+    const task = this.#host.task(req.task);
+    if (task === undefined) throw new StewardError('STW_JOB_NOT_FOUND', `no job named ${req.task}`);
+
+    for (const existing of this.#byTask.get(req.task) ?? []) {
+      const state = existing.at.state;
+      if ((state === 'waiting' || state === 'blocked' || state === 'buildable') && sameParameters(existing.parameters, req.parameters)) {
+        existing.causes.push({ ...req.cause });
+        this.#host.changed();
+        return { item: existing.snapshot(this.#host.now()), merged: true };
+      }
+    }
+
+    const now = this.#host.now();
+    const entry = new Entry(
+      this.#nextId++,
+      req.task,
+      req.parameters.map((p) => ({ ...p })),
+      [{ ...req.cause }],
+      now,
+      now + req.quietPeriodMs,
+    );
+    entry.sortKey = this.#sorter.sortKey({ task, inQueueSince: entry.inQueueSince });
+    this.#add(entry);
+    if (req.quietPeriodMs > 0) this.#wait(entry);
+    else this.#classify(entry);
+    this.#host.changed();
+    this.#drain();
+    return { item: this.#snapshot(entry), merged: false };
+  }
+
+  /** Cancels a waiting, blocked or buildable item; false when it is pending, left or unknown. */
+  cancel(id: number): boolean {
+    const entry = this.#live.get(id);
+    if (entry === undefined || entry.at.state === 'pending') return false;
+    this.#detach(entry);
+    this.#leave(entry, { cancelled: true });
+    this.#host.changed();
+    return true;
+  }
+
+  /** Any item still in the queue, or one that left less than five minutes ago. */
+  get(id: number): QueueItem | undefined {
+    const entry = this.#live.get(id);
+    return entry !== undefined ? entry.snapshot(this.#host.now()) : this.#left.get(id);
+  }
+
+  /** Items not yet left (waiting, blocked, buildable, pending), in sorter order. */
+  items(): QueueItem[] {
+    const now = this.#host.now();
+    return [...this.#live.values()].sort((a, b) => (bySortKey(a, b) ? -1 : 1)).map((e) => e.snapshot(now));
+  }
+
+  /**
+   * The build of a pending item started: the item leaves with its executable. The job stays
+   * blocked for its other items until `taskFinished`.
+   * @throws StewardError STW_QUEUE_ITEM_NOT_FOUND when no item with that id is pending.
+   */
+  started(id: number, buildNumber: number): void {
+    const entry = this.#pendingEntry(id, 'started');
+    this.#settlePending(entry);
+    this.#leave(entry, { cancelled: false, executable: { number: buildNumber } });
+    this.#host.changed();
+  }
+
+  /**
+   * The executor could not start the build of a pending item. The item leaves, cancelled, with the
+   * reason; it does not go back to buildable, since a failure that repeats would otherwise spin
+   * between dispatch and failure. Items of the job blocked behind it are released.
+   * @throws StewardError STW_QUEUE_ITEM_NOT_FOUND when no item with that id is pending.
+   */
+  startFailed(id: number, reason: string): void {
+    const entry = this.#pendingEntry(id, 'startFailed');
+    this.#logger?.warn({ queueItem: id, job: entry.task, reason }, 'build did not start; queue item cancelled');
+    this.#settlePending(entry);
+    this.#leave(entry, { cancelled: true, reason });
+    this.#host.changed();
+    this.#release(entry.task, 'build-in-progress');
+    this.#drain();
+  }
+
+  /** An executor of `nodeName` became idle: give it the best matching buildable item(s). */
+  executorFreed(nodeName: string): void {
+    if (this.#closed) return;
+    this.#seedIdleNodes();
+    this.#idleNodes.add(nodeName);
+    this.#toFill.add(nodeName);
+    this.#drain();
+  }
+
+  /** A build of the job ended: its items blocked on the build in progress are looked at again. */
+  taskFinished(taskName: string): void {
+    if (this.#closed) return;
+    this.#release(taskName, 'build-in-progress');
+    this.#drain();
+  }
+
+  /** Nodes were added, removed, relabelled, went on- or offline, or changed executor counts. */
+  nodesChanged(): void {
+    if (this.#closed) return;
+    this.#buckets.invalidate();
+    for (const bucket of [...this.#buckets.all()]) {
+      if (this.#buckets.labelStatus(bucket.label) === 'ok') continue;
+      for (let e = bucket.heap.pop(); e !== undefined; e = bucket.heap.pop()) {
+        e.at = { state: 'detached' };
+        this.#classify(e);
+      }
+    }
+    for (const e of [...this.#blockedOnLabel]) {
+      this.#detach(e);
+      this.#classify(e);
+    }
+    this.#idleNodes.clear();
+    this.#idleNodesSeeded = false;
+    this.#seedIdleNodes();
+    for (const name of this.#idleNodes) this.#toFill.add(name);
+    this.#drain();
+  }
+
+  /** The job's configuration changed (label, priority, concurrency, disabled) or it was deleted. */
+  taskChanged(taskName: string): void {
+    if (this.#closed) return;
+    const entries = this.#byTask.get(taskName);
+    if (entries === undefined) return;
+    const deleted = this.#host.task(taskName) === undefined;
+    for (const e of [...entries]) {
+      const state = e.at.state;
+      if (state === 'blocked' || state === 'buildable' || (state === 'waiting' && deleted)) {
+        this.#detach(e);
+        this.#classify(e);
+      }
+    }
+    this.#drain();
+  }
+
+  /**
+   * Brings items back after a restart: those still in their quiet period wait, the others are
+   * classified at once. Pending items come back too (their build never started). `nextId` is the
+   * persisted counter; ids are never reused.
+   */
+  restore(items: readonly PersistedQueueItem[], nextId: number): void {
+    this.#assertOpen();
+    const now = this.#host.now();
+    let maxId = 0;
+    for (const p of items) {
+      if (this.#live.has(p.id)) {
+        throw new StewardError('STW_CONFIG_INVALID', `queue item #${p.id} (${p.job}) is already in the queue`, { field: 'id' });
+      }
+      maxId = Math.max(maxId, p.id);
+      const entry = new Entry(p.id, p.job, p.parameters.map((v) => ({ ...v })), p.causes.map((c) => ({ ...c })), p.inQueueSince, p.dueAt);
+      const task = this.#host.task(p.job);
+      if (task !== undefined) entry.sortKey = this.#sorter.sortKey({ task, inQueueSince: entry.inQueueSince });
+      this.#add(entry);
+      if (p.dueAt > now) this.#wait(entry);
+      else this.#classify(entry);
+    }
+    this.#nextId = Math.max(this.#nextId, nextId, maxId + 1);
+    if (items.length > 0) this.#host.changed();
+    this.#drain();
+  }
+
+  /** What queue.xml holds: every item not yet left, pending ones included, by id. */
+  persistable(): { items: PersistedQueueItem[]; nextId: number } {
+    const items = [...this.#live.values()]
+      .sort((a, b) => a.id - b.id)
+      .map((e) => ({
+        id: e.id,
+        job: e.task,
+        inQueueSince: e.inQueueSince,
+        dueAt: e.dueAt,
+        parameters: e.parameters.map((p) => ({ ...p })),
+        causes: e.causes.map((c) => ({ ...c })),
+      }));
+    return { items, nextId: this.#nextId };
+  }
+
+  /** Cancels the queue's timers. Later events are ignored; `schedule` and `restore` throw. */
+  close(): void {
+    this.#closed = true;
+    this.#quiet.close();
+    this.#left.close();
+    this.#toFill.clear();
+  }
+
+  // --- moving items ---------------------------------------------------------------------------
+
+  #add(entry: Entry): void {
+    this.#live.set(entry.id, entry);
+    let set = this.#byTask.get(entry.task);
+    if (set === undefined) this.#byTask.set(entry.task, (set = new Set()));
+    set.add(entry);
+  }
+
+  #wait(entry: Entry): void {
+    entry.at = { state: 'waiting' };
+    this.#quiet.add(entry);
+  }
+
+  #quietPeriodsEnded(due: Entry[]): void {
+    if (this.#closed) return;
+    for (const e of due) {
+      e.at = { state: 'detached' };
+      this.#classify(e);
+    }
+    this.#drain();
+  }
+
+  /** Takes an entry out of whatever heap or set holds it. */
+  #detach(entry: Entry): void {
+    const at = entry.at;
+    switch (at.state) {
+      case 'waiting':
+        this.#quiet.remove(entry);
+        break;
+      case 'blocked':
+        this.#blockedOnLabel.delete(entry);
+        break;
+      case 'buildable':
+        at.bucket.heap.remove(entry);
+        break;
+      case 'pending':
+        throw new StewardError('STW_INTERNAL', `queue item #${entry.id} is pending and cannot be moved`);
+      case 'detached':
+        break;
+    }
+    entry.at = { state: 'detached' };
+  }
+
+  /** Puts a detached entry where it belongs now: left (job gone), blocked, or buildable. */
+  #classify(entry: Entry): void {
+    const task = this.#host.task(entry.task);
+    if (task === undefined) {
+      this.#leave(entry, { cancelled: true, reason: `the job ${entry.task} no longer exists` });
+      this.#host.changed();
+      return;
+    }
+    entry.sortKey = this.#sorter.sortKey({ task, inQueueSince: entry.inQueueSince });
+    const block = this.#blockage(task, true);
+    if (block !== undefined) {
+      this.#block(entry, block);
+      return;
+    }
+    const bucket = this.#buckets.bucketFor(task.label);
+    entry.at = { state: 'buildable', bucket };
+    bucket.heap.push(entry);
+    this.#offer(bucket);
+  }
+
+  #blockage(task: QueueTask, checkLabel: boolean): Block | undefined {
+    if (task.disabled) return { blockage: 'disabled', why: `${task.name} is disabled` };
+    if (!task.concurrentBuild && (this.#pendingByTask.has(task.name) || this.#host.isBuilding(task.name))) {
+      return { blockage: 'build-in-progress', why: `A build of ${task.name} is already in progress` };
+    }
+    if (checkLabel && task.label !== undefined) {
+      const status = this.#buckets.labelStatus(task.label);
+      if (status === 'none') return { blockage: 'no-node-with-label', why: `There are no nodes with the label '${task.label.text}'` };
+      if (status === 'offline') return { blockage: 'label-offline', why: `All nodes of label '${task.label.text}' are offline` };
+    }
+    return undefined;
+  }
+
+  #block(entry: Entry, block: Block): void {
+    entry.at = { state: 'blocked', ...block };
+    if (block.blockage === 'no-node-with-label' || block.blockage === 'label-offline') this.#blockedOnLabel.add(entry);
+  }
+
+  /** Looks again at the job's items blocked for `blockage`. Cost: the job's own items. */
+  #release(taskName: string, blockage: Blockage): void {
+    for (const e of [...(this.#byTask.get(taskName) ?? [])]) {
+      if (e.at.state === 'blocked' && e.at.blockage === blockage) {
+        this.#detach(e);
+        this.#classify(e);
+      }
+    }
+  }
+
+  #leave(entry: Entry, outcome: { cancelled: boolean; executable?: { number: number }; reason?: string }): void {
+    this.#live.delete(entry.id);
+    const set = this.#byTask.get(entry.task);
+    set?.delete(entry);
+    if (set?.size === 0) this.#byTask.delete(entry.task);
+    entry.at = { state: 'detached' };
+    const left: LeftItem = { ...entry.base(), state: 'left', leftAt: this.#host.now(), ...outcome };
+    this.#left.add(left);
+  }
+
+  #pendingEntry(id: number, action: string): Entry {
+    const entry = this.#live.get(id);
+    if (entry === undefined) {
+      const left = this.#left.get(id);
+      if (left !== undefined) {
+        throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no pending queue item #${id}: it already left the queue (${left.task}), cannot mark it ${action}`);
+      }
+      throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${id}`);
+    }
+    if (entry.at.state !== 'pending') {
+      throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no pending queue item #${id}: it is ${entry.at.state} (${entry.task}), cannot mark it ${action}`);
+    }
+    return entry;
+  }
+
+  #settlePending(entry: Entry): void {
+    const n = (this.#pendingByTask.get(entry.task) ?? 1) - 1;
+    if (n > 0) this.#pendingByTask.set(entry.task, n);
+    else this.#pendingByTask.delete(entry.task);
+  }
+
+  #snapshot(entry: Entry): QueueItem {
+    return this.get(entry.id) ?? { ...entry.base(), state: 'left', leftAt: this.#host.now(), cancelled: true };
+  }
+
+  // --- dispatching ----------------------------------------------------------------------------
+
+  #seedIdleNodes(): void {
+    if (this.#idleNodesSeeded) return;
+    this.#idleNodesSeeded = true;
+    for (const node of this.#buckets.nodes().values()) if (node.online) this.#idleNodes.add(node.name);
+  }
+
+  /** A bucket gained an item: ask one idle node that matches it to take work. */
+  #offer(bucket: Bucket): void {
+    this.#seedIdleNodes();
+    for (const name of this.#idleNodes) {
+      const node = this.#buckets.node(name);
+      if (node === undefined || !node.online || node.idleExecutors() <= 0) {
+        this.#idleNodes.delete(name);
+      } else if (bucket.matches(node)) {
+        this.#toFill.add(name);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Fills the nodes on the work list. Only the outermost call runs; calls made from inside
+   * host.dispatch add to the list. Each round either dispatches an item or moves one out of the
+   * buckets, so it ends.
+   */
+  #drain(): void {
+    if (this.#draining || this.#closed) return;
+    this.#draining = true;
+    try {
+      for (const name of this.#toFill) {
+        this.#toFill.delete(name);
+        this.#fill(name);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** Gives each idle executor of the node the best buildable item among the buckets it matches. */
+  #fill(nodeName: string): void {
+    const node = this.#buckets.node(nodeName);
+    if (node === undefined || !node.online) {
+      this.#idleNodes.delete(nodeName);
+      return;
+    }
+    // Bounded by the idle executors seen at the start, even if the host does not take one.
+    let budget = node.idleExecutors();
+    const buckets = this.#buckets.bucketsFor(node);
+    while (budget > 0) {
+      let best: Entry | undefined;
+      let bestBucket: Bucket | undefined;
+      for (const bucket of buckets) {
+        const top = bucket.heap.peek();
+        if (top !== undefined && (best === undefined || bySortKey(top, best))) {
+          best = top;
+          bestBucket = bucket;
+        }
+      }
+      if (best === undefined || bestBucket === undefined) break;
+      bestBucket.heap.remove(best);
+      best.at = { state: 'detached' };
+      const task = this.#host.task(best.task);
+      if (task === undefined || (task.label?.text ?? '') !== bestBucket.key) {
+        // Deleted, or relabelled without taskChanged: classify again (at most once per item).
+        this.#classify(best);
+        continue;
+      }
+      const block = this.#blockage(task, false);
+      if (block !== undefined) {
+        this.#block(best, block);
+        continue;
+      }
+      this.#dispatch(best, task, node);
+      budget = Math.min(budget - 1, node.idleExecutors());
+    }
+    if (node.idleExecutors() <= 0) this.#idleNodes.delete(nodeName);
+  }
+
+  #dispatch(entry: Entry, task: QueueTask, node: NodeView): void {
+    entry.at = { state: 'pending', node: node.name, since: this.#host.now() };
+    this.#pendingByTask.set(task.name, (this.#pendingByTask.get(task.name) ?? 0) + 1);
+    if (!task.concurrentBuild) {
+      // Only one build of a non-concurrent job at a time: its other buildable items wait again.
+      const block: Block = { blockage: 'build-in-progress', why: `A build of ${task.name} is already in progress` };
+      for (const sibling of this.#byTask.get(task.name) ?? []) {
+        if (sibling.at.state === 'buildable') {
+          this.#detach(sibling);
+          this.#block(sibling, block);
+        }
+      }
+    }
+    this.#logger?.debug({ queueItem: entry.id, job: task.name, node: node.name }, 'dispatching queue item');
+    try {
+      this.#host.dispatch(entry.pending(), node);
+    } catch (err) {
+      this.#logger?.error({ err, queueItem: entry.id, job: task.name, node: node.name }, 'dispatch threw');
+      if (entry.at.state === 'pending') {
+        this.#settlePending(entry);
+        this.#leave(entry, { cancelled: true, reason: `dispatch to ${node.name} failed: ${String(err)}` });
+        this.#host.changed();
+        this.#release(task.name, 'build-in-progress');
+      }
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StewardError('STW_INTERNAL', 'the queue is closed');
+  }
+}

@@ -1,0 +1,67 @@
+/** What the queue knows of the world outside it: tasks (jobs), nodes, and the host's callbacks. */
+import type { LabelExpression } from '../nodes/label/index.js';
+import type { PendingItem } from './items.js';
+
+/** Why a build was requested (Jenkins' hudson.model.Cause, as shown in a CauseAction). */
+export type Cause = {
+  kind: 'user' | 'timer' | 'scm' | 'remote' | 'upstream' | 'other';
+  shortDescription: string;
+  userId?: string;
+  userName?: string;
+};
+
+export type ParameterValue = { name: string; value: string; sensitive: boolean };
+
+/** What the queue needs to know of a job. Asked through the host each time it matters. */
+export interface QueueTask {
+  readonly name: string;
+  /** Lower number = more urgent (PrioritySorter convention); the caller picks the default (3). */
+  readonly priority: number;
+  /** Where builds may run; undefined: any node. */
+  readonly label: LabelExpression | undefined;
+  readonly concurrentBuild: boolean;
+  readonly disabled: boolean;
+}
+
+export interface NodeView {
+  readonly name: string;
+  /** The node's labels, including its own name. */
+  readonly labels: ReadonlySet<string>;
+  idleExecutors(): number;
+  readonly online: boolean;
+}
+
+/**
+ * The queue's view of its owner. The queue never polls: the host tells it about every change that
+ * can unblock work by calling `executorFreed`, `taskFinished`, `nodesChanged` and `taskChanged`.
+ */
+export interface QueueHost {
+  /** undefined: the job was deleted; its items are cancelled. */
+  task(name: string): QueueTask | undefined;
+  /** A build of the job is running or pending start. */
+  isBuilding(name: string): boolean;
+  /** Every node, online or not. Read again only after `nodesChanged()`. */
+  nodes(): Iterable<NodeView>;
+  /**
+   * Hands a buildable item to an idle executor of `node`. Called synchronously from inside queue
+   * processing. The host must take an executor at once (so `idleExecutors()` drops) and later call
+   * `queue.started(item.id, buildNumber)` or `queue.startFailed(item.id, reason)`; it may do so
+   * synchronously, and may call any other queue method from here too.
+   */
+  dispatch(item: PendingItem, node: NodeView): void;
+  /** The queue's persistent contents changed (for queue.xml); the host debounces writes. */
+  changed(): void;
+  /** Milliseconds clock. */
+  now(): number;
+  setTimer(ms: number, fn: () => void): { cancel(): void };
+}
+
+/** One queue item as written to queue.xml: enough to bring it back after a restart. */
+export type PersistedQueueItem = {
+  id: number;
+  job: string;
+  inQueueSince: number;
+  dueAt: number;
+  parameters: ParameterValue[];
+  causes: Cause[];
+};

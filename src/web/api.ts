@@ -1,0 +1,16 @@
+import type { Cause, Jobs } from '../jobs/index.js';
+import type { Node } from '../nodes/index.js';
+import type { Queue, QueueItem } from '../queue/index.js';
+
+/** What the HTTP layer needs of the controller; the controller implements it. */
+export interface StewardApi {
+  readonly version: string;
+  readonly jobs: Jobs;
+  readonly queue: Queue;
+  readonly metrics: { text(): Promise<string> };
+  nodes(): readonly Node[];
+  role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'stopping'; epoch: number | undefined };
+  scheduleBuild(job: string, parameters: Record<string, string | undefined>, cause: Cause, quietPeriodMs?: number): { item: QueueItem; merged: boolean };
+  stopBuild(job: string, number: number, by: string): boolean;
+  setBuiltInExecutors(n: number): Promise<void>;
+}

@@ -1,0 +1,4 @@
+/** The HTTP server: Jenkins' remote API URL space, health and metrics. */
+export { createWebServer, JENKINS_COMPAT_VERSION, type WebServer, type WebServerOptions } from './server.js';
+export type { StewardApi } from './api.js';
+export { STATUS_OF } from './errors.js';

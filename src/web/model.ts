@@ -1,0 +1,265 @@
+import type { BuildRecord, Cause, ParameterDefinition, ParameterValue } from '../jobs/index.js';
+import { colorOf, type Job, type Jobs } from '../jobs/index.js';
+import type { Node } from '../nodes/index.js';
+import type { QueueItem } from '../queue/index.js';
+import { lazy } from './tree.js';
+
+/**
+ * The JSON shapes of Jenkins' remote API (`/api/json`), with the same `_class` names, built with lazy
+ * fields so that `tree` decides what is computed.
+ */
+
+export function jobUrl(root: string, name: string): string {
+  return `${root}job/${encodeURIComponent(name)}/`;
+}
+
+export async function jobColor(jobs: Jobs, job: Job): Promise<string> {
+  if (job.definition.kind === 'broken' || job.disabled) return 'disabled';
+  const last = await jobs.lastBuild(job, (r) => r.result !== undefined);
+  const base = colorOf(last?.result);
+  return job.running.size > 0 ? `${base}_anime` : base;
+}
+
+export function jobSummary(root: string, jobs: Jobs, job: Job): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    _class: 'hudson.model.FreeStyleProject',
+    name: job.name,
+    url: jobUrl(root, job.name),
+    color: lazy(() => jobColor(jobs, job)),
+  };
+  if (job.definition.kind === 'broken') {
+    // Steward's own fields: a job whose config.xml cannot be read stays listed, with the reason.
+    out.broken = true;
+    out.brokenReason = job.definition.error.message;
+  }
+  return out;
+}
+
+function buildRef(root: string, job: string, r: BuildRecord | undefined): Record<string, unknown> | null {
+  if (r === undefined) return null;
+  return { _class: 'hudson.model.FreeStyleBuild', number: r.number, url: `${jobUrl(root, job)}${r.number}/` };
+}
+
+export function causeJson(c: Cause): Record<string, unknown> {
+  const cls: Record<Cause['kind'], string> = {
+    user: 'hudson.model.Cause$UserIdCause',
+    timer: 'hudson.triggers.TimerTrigger$TimerTriggerCause',
+    scm: 'hudson.triggers.SCMTrigger$SCMTriggerCause',
+    remote: 'hudson.model.Cause$RemoteCause',
+    upstream: 'hudson.model.Cause$UpstreamCause',
+    other: 'hudson.model.Cause',
+  };
+  const out: Record<string, unknown> = { _class: cls[c.kind], shortDescription: c.shortDescription };
+  if (c.kind === 'user') {
+    out.userId = c.userId ?? null;
+    out.userName = c.userName ?? c.userId ?? 'anonymous';
+  }
+  return out;
+}
+
+const VALUE_CLASS: Record<string, string> = {
+  string: 'hudson.model.StringParameterValue',
+  boolean: 'hudson.model.BooleanParameterValue',
+  choice: 'hudson.model.StringParameterValue',
+  text: 'hudson.model.TextParameterValue',
+  password: 'hudson.model.PasswordParameterValue',
+};
+
+export function parameterValueJson(p: ParameterValue): Record<string, unknown> {
+  if (p.sensitive) return { _class: VALUE_CLASS.password, name: p.name };
+  return { _class: 'hudson.model.StringParameterValue', name: p.name, value: p.value };
+}
+
+export function actionsJson(parameters: readonly ParameterValue[], causes: readonly Cause[]): unknown[] {
+  const actions: unknown[] = [];
+  if (parameters.length > 0) {
+    actions.push({ _class: 'hudson.model.ParametersAction', parameters: parameters.map(parameterValueJson) });
+  }
+  actions.push({ _class: 'hudson.model.CauseAction', causes: causes.map(causeJson) });
+  return actions;
+}
+
+const DEF_CLASS: Record<string, string> = {
+  string: 'hudson.model.StringParameterDefinition',
+  boolean: 'hudson.model.BooleanParameterDefinition',
+  choice: 'hudson.model.ChoiceParameterDefinition',
+  text: 'hudson.model.TextParameterDefinition',
+  password: 'hudson.model.PasswordParameterDefinition',
+};
+
+export function parameterDefinitionJson(d: ParameterDefinition): Record<string, unknown> {
+  const cls = DEF_CLASS[d.kind] ?? ('type' in d ? String(d.type) : 'hudson.model.ParameterDefinition');
+  const type = cls.slice(cls.lastIndexOf('.') + 1);
+  let defaultValue: unknown = null;
+  if (d.kind === 'string' || d.kind === 'text') defaultValue = d.defaultValue;
+  else if (d.kind === 'boolean') defaultValue = d.defaultValue;
+  else if (d.kind === 'choice') defaultValue = d.choices[0] ?? '';
+  const out: Record<string, unknown> = {
+    _class: cls,
+    defaultParameterValue:
+      d.kind === 'password'
+        ? { _class: VALUE_CLASS.password, name: d.name }
+        : { _class: VALUE_CLASS[d.kind] ?? 'hudson.model.StringParameterValue', name: d.name, value: defaultValue },
+    description: 'description' in d ? d.description : '',
+    name: d.name,
+    type,
+  };
+  if (d.kind === 'choice') out.choices = d.choices;
+  return out;
+}
+
+export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => QueueItem | undefined): Record<string, unknown> {
+  const url = jobUrl(root, job.name);
+  const def = job.definition;
+  const config = def.kind === 'freestyle' ? def.parsed.config : undefined;
+  const last = (pred: (r: BuildRecord) => boolean) => lazy(async () => buildRef(root, job.name, await jobs.lastBuild(job, pred)));
+  const property: unknown[] = [];
+  if (config !== undefined && config.parameters.length > 0) {
+    property.push({ _class: 'hudson.model.ParametersDefinitionProperty', parameterDefinitions: config.parameters.map(parameterDefinitionJson) });
+  }
+  return {
+    ...jobSummary(root, jobs, job),
+    actions: property.length > 0 ? [{ _class: 'hudson.model.ParametersDefinitionProperty', parameterDefinitions: config?.parameters.map(parameterDefinitionJson) }] : [],
+    description: config?.description ?? null,
+    displayName: job.name,
+    displayNameOrNull: null,
+    fullDisplayName: job.name,
+    fullName: job.name,
+    buildable: job.buildable,
+    builds: lazy(async () => {
+      const numbers = await jobs.buildNumbers(job);
+      return numbers
+        .slice(-100)
+        .reverse()
+        .map((n) => ({ _class: 'hudson.model.FreeStyleBuild', number: n, url: `${url}${n}/` }));
+    }),
+    firstBuild: lazy(async () => {
+      const n = (await jobs.buildNumbers(job))[0];
+      return n === undefined ? null : buildRef(root, job.name, await jobs.record(job, n));
+    }),
+    healthReport: [],
+    inQueue: lazy(() => queueItem() !== undefined),
+    keepDependencies: false,
+    lastBuild: last(() => true),
+    lastCompletedBuild: last((r) => r.result !== undefined),
+    lastFailedBuild: last((r) => r.result === 'FAILURE'),
+    lastStableBuild: last((r) => r.result === 'SUCCESS'),
+    lastSuccessfulBuild: last((r) => r.result === 'SUCCESS' || r.result === 'UNSTABLE'),
+    lastUnstableBuild: last((r) => r.result === 'UNSTABLE'),
+    lastUnsuccessfulBuild: last((r) => r.result !== undefined && r.result !== 'SUCCESS'),
+    nextBuildNumber: lazy(() => jobs.nextBuildNumber(job)),
+    property,
+    queueItem: lazy(() => {
+      const item = queueItem();
+      return item === undefined ? null : queueItemJson(root, item, jobs);
+    }),
+    concurrentBuild: config?.concurrentBuild ?? false,
+    disabled: job.disabled,
+    downstreamProjects: [],
+    labelExpression: def.kind === 'freestyle' ? (def.label?.text ?? null) : null,
+    scm: { _class: 'hudson.scm.NullSCM' },
+    upstreamProjects: [],
+  };
+}
+
+export function buildJson(root: string, job: Job, r: BuildRecord, executor: { number: number } | undefined): Record<string, unknown> {
+  const url = `${jobUrl(root, job.name)}${r.number}/`;
+  const building = r.result === undefined;
+  return {
+    _class: 'hudson.model.FreeStyleBuild',
+    actions: actionsJson(r.parameters, r.causes),
+    artifacts: [],
+    building,
+    description: r.description ?? null,
+    displayName: r.displayName ?? `#${r.number}`,
+    duration: building ? 0 : r.duration,
+    estimatedDuration: -1,
+    executor: building && executor !== undefined ? { _class: 'hudson.model.Executor', number: executor.number } : null,
+    fullDisplayName: `${job.name} #${r.number}`,
+    id: String(r.number),
+    keepLog: r.keepLog,
+    number: r.number,
+    queueId: r.queueId,
+    result: r.result ?? null,
+    timestamp: r.timestamp,
+    url,
+    builtOn: r.builtOn,
+    changeSet: { _class: 'hudson.scm.EmptyChangeLogSet', items: [], kind: null },
+    culprits: [],
+  };
+}
+
+const ITEM_CLASS: Record<QueueItem['state'], string> = {
+  waiting: 'hudson.model.Queue$WaitingItem',
+  blocked: 'hudson.model.Queue$BlockedItem',
+  buildable: 'hudson.model.Queue$BuildableItem',
+  pending: 'hudson.model.Queue$BuildableItem',
+  left: 'hudson.model.Queue$LeftItem',
+};
+
+export function queueItemJson(root: string, item: QueueItem, jobs: Jobs): Record<string, unknown> {
+  const job = jobs.get(item.task);
+  const out: Record<string, unknown> = {
+    _class: ITEM_CLASS[item.state],
+    actions: actionsJson(item.parameters, item.causes),
+    blocked: item.state === 'blocked',
+    buildable: item.state === 'buildable' || item.state === 'pending',
+    id: item.id,
+    inQueueSince: item.inQueueSince,
+    params: item.parameters.map((p) => `\n${p.name}=${p.sensitive ? '****' : p.value}`).join(''),
+    stuck: false,
+    task: {
+      _class: 'hudson.model.FreeStyleProject',
+      name: item.task,
+      url: jobUrl(root, item.task),
+      color: job === undefined ? 'notbuilt' : lazy(() => jobColor(jobs, job)),
+    },
+    url: `queue/item/${item.id}/`,
+    why: 'why' in item ? item.why : item.state === 'pending' ? `Waiting for the build to start on ${item.node}` : null,
+  };
+  if (item.state === 'waiting') out.timestamp = item.dueAt;
+  if (item.state === 'buildable' || item.state === 'pending') out.pending = item.state === 'pending';
+  if (item.state === 'left') {
+    out.cancelled = item.cancelled;
+    out.executable =
+      item.executable === undefined
+        ? null
+        : { _class: 'hudson.model.FreeStyleBuild', number: item.executable.number, url: `${jobUrl(root, item.task)}${item.executable.number}/` };
+    delete out.why;
+  }
+  return out;
+}
+
+export function computerJson(node: Node): Record<string, unknown> {
+  const builtIn = node.name === 'built-in';
+  return {
+    _class: builtIn ? 'hudson.model.Hudson$MasterComputer' : 'hudson.slaves.SlaveComputer',
+    actions: [],
+    assignedLabels: [...node.labels].map((name) => ({ name })),
+    description: builtIn ? "the Steward controller's built-in node" : '',
+    displayName: builtIn ? 'Built-In Node' : node.name,
+    executors: node.executors.map((e) => {
+      const s = e.state;
+      return {
+        _class: 'hudson.model.Executor',
+        number: e.number,
+        idle: s.state === 'idle',
+        currentExecutable:
+          'buildNumber' in s ? { _class: 'hudson.model.FreeStyleBuild', number: s.buildNumber, fullDisplayName: `${s.job} #${s.buildNumber}` } : null,
+        state: s.state,
+      };
+    }),
+    icon: 'symbol-computer',
+    idle: node.executors.every((e) => e.idle),
+    jnlpAgent: false,
+    launchSupported: true,
+    manualLaunchAllowed: true,
+    monitorData: {},
+    numExecutors: node.numExecutors,
+    offline: !node.online,
+    offlineCause: null,
+    offlineCauseReason: '',
+    oneOffExecutors: [],
+    temporarilyOffline: false,
+  };
+}

@@ -1,0 +1,270 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { Logger } from 'pino';
+import { StewardError, coerceError, isStewardError } from '../errors/index.js';
+import type { Cause } from '../jobs/index.js';
+import type { StewardApi } from './api.js';
+import { STATUS_OF } from './errors.js';
+import { buildJson, computerJson, jobJson, jobSummary, jobUrl, queueItemJson } from './model.js';
+import { parseTree, render } from './tree.js';
+
+/** The Jenkins version Steward answers to in X-Jenkins; clients pick features by it. */
+export const JENKINS_COMPAT_VERSION = '2.479.3';
+
+export interface WebServer {
+  readonly port: number;
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export interface WebServerOptions {
+  api: StewardApi;
+  logger: Logger;
+  port: number;
+  host: string;
+}
+
+type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined> }>;
+
+/** The root URL as the client sees it (Jenkins uses the configured URL, else the request's). */
+function rootOf(req: FastifyRequest): string {
+  return `${req.protocol}://${req.host}/`;
+}
+
+async function sendJson(req: Req, reply: FastifyReply, value: unknown): Promise<void> {
+  const treeText = req.query.tree;
+  const tree = treeText === undefined || treeText === '' ? undefined : parseTree(treeText);
+  const body = await render(value, tree);
+  await reply.header('content-type', 'application/json;charset=utf-8').send(JSON.stringify(body));
+}
+
+function buildNumberParam(text: string | undefined): number {
+  const n = Number(text);
+  if (text === undefined || !/^[0-9]+$/.test(text) || !Number.isSafeInteger(n)) {
+    throw new StewardError('STW_BUILD_NOT_FOUND', `"${text ?? ''}" is not a build number`);
+  }
+  return n;
+}
+
+/** Jenkins' `delay=10sec` (also a bare number of seconds). */
+function parseDelay(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const m = /^(\d+)\s*(sec|secs|s)?$/.exec(text.trim());
+  if (m === null) throw new StewardError('STW_REQUEST_INVALID', `delay "${text}" is not a number of seconds like 10sec`, { field: 'delay' });
+  return Number(m[1]) * 1000;
+}
+
+export async function createWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const { api } = opts;
+  const app: FastifyInstance = Fastify({ loggerInstance: opts.logger.child({ part: 'web' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 16 * 1024 * 1024 });
+  await app.register(formbody);
+  for (const type of ['application/xml', 'text/xml', 'text/plain']) {
+    app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  }
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('X-Jenkins', JENKINS_COMPAT_VERSION);
+    reply.header('X-Hudson', '1.395');
+    reply.header('X-Steward', api.version);
+    return payload;
+  });
+
+  app.setErrorHandler(async (err, req, reply) => {
+    const e = isStewardError(err) ? err : (err as { statusCode?: number }).statusCode !== undefined && (err as { statusCode: number }).statusCode < 500
+      ? new StewardError('STW_REQUEST_INVALID', (err as Error).message)
+      : coerceError(err);
+    const status = STATUS_OF[e.code];
+    if (status >= 500) req.log.error({ err: e.toJSON(), url: req.url }, `request failed: ${e.message}`);
+    // Jenkins reports some errors in X-Error (createItem); clients read it.
+    await reply.status(status).header('X-Error', e.message.replace(/[\r\n]+/g, ' ')).send({ error: e.toJSON() });
+  });
+
+  app.setNotFoundHandler(async (req, reply) => {
+    await reply.status(404).send({ error: { code: 'STW_NOT_FOUND', message: `nothing at ${req.method} ${req.url.split('?')[0] ?? ''}` } });
+  });
+
+  const requireJob = (name: string | undefined) => api.jobs.require(name ?? '');
+
+  // --- health and metrics ---
+  app.get('/health/live', async () => ({ status: 'live' }));
+  app.get('/health/ready', async (_req, reply) => {
+    const r = api.role();
+    await reply.status(r.ready ? 200 : 503).send({ status: r.ready ? 'ready' : 'not ready', role: r.role, epoch: r.epoch ?? null });
+  });
+  app.get('/metrics', async (_req, reply) => {
+    await reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(await api.metrics.text());
+  });
+
+  // --- top level ---
+  app.get('/api/json', async (req: Req, reply) => {
+    const root = rootOf(req);
+    const builtIn = api.nodes()[0];
+    await sendJson(req, reply, {
+      _class: 'hudson.model.Hudson',
+      assignedLabels: builtIn === undefined ? [] : [...builtIn.labels].map((name) => ({ name })),
+      mode: builtIn?.mode ?? 'NORMAL',
+      nodeDescription: "the Steward controller's built-in node",
+      nodeName: '',
+      numExecutors: builtIn?.numExecutors ?? 0,
+      description: null,
+      jobs: api.jobs.all().map((j) => jobSummary(root, api.jobs, j)),
+      primaryView: { _class: 'hudson.model.AllView', name: 'all', url: root },
+      quietDownReason: null,
+      quietingDown: false,
+      slaveAgentPort: -1,
+      url: root,
+      useCrumbs: true,
+      useSecurity: true,
+      views: [{ _class: 'hudson.model.AllView', name: 'all', url: root }],
+    });
+  });
+
+  app.post('/createItem', async (req: Req, reply) => {
+    const name = req.query.name;
+    if (name === undefined) throw new StewardError('STW_NAME_INVALID', 'createItem needs ?name=', { field: 'name' });
+    if (typeof req.body !== 'string' || req.body.trim() === '') {
+      throw new StewardError('STW_CONFIG_INVALID', 'createItem needs a config.xml body (Content-Type: application/xml)');
+    }
+    const job = await api.jobs.create(name, req.body);
+    await reply.status(200).header('Location', jobUrl(rootOf(req), job.name)).send('');
+  });
+
+  // --- jobs ---
+  app.get('/job/:job/api/json', async (req: Req, reply) => {
+    const job = requireJob(req.params.job);
+    const item = () => api.queue.items().find((i) => i.task === job.name);
+    await sendJson(req, reply, jobJson(rootOf(req), api.jobs, job, item));
+  });
+
+  app.get('/job/:job/config.xml', async (req: Req, reply) => {
+    const job = requireJob(req.params.job);
+    const xml = job.definition.xml ?? '';
+    await reply.header('content-type', 'application/xml;charset=utf-8').send(xml);
+  });
+
+  app.post('/job/:job/config.xml', async (req: Req, reply) => {
+    if (typeof req.body !== 'string' || req.body.trim() === '') {
+      throw new StewardError('STW_CONFIG_INVALID', 'a config.xml body is required (Content-Type: application/xml)');
+    }
+    await api.jobs.updateConfig(requireJob(req.params.job).name, req.body);
+    await reply.status(200).send('');
+  });
+
+  const scheduleFrom = async (req: Req, reply: FastifyReply, withParameters: boolean): Promise<void> => {
+    const job = requireJob(req.params.job);
+    const given: Record<string, string | undefined> = {};
+    if (withParameters) {
+      for (const [k, v] of Object.entries(req.query)) if (k !== 'delay' && k !== 'token' && k !== 'cause' && k !== 'tree') given[k] = v;
+      if (req.body !== null && typeof req.body === 'object') {
+        for (const [k, v] of Object.entries(req.body as Record<string, unknown>)) {
+          if (k === 'json' || k === 'Submit' || k === 'delay') continue;
+          given[k] = Array.isArray(v) ? String(v.at(-1)) : String(v);
+        }
+      }
+    }
+    const cause: Cause = { kind: 'user', shortDescription: 'Started by user anonymous', userId: 'anonymous', userName: 'anonymous' };
+    const { item } = api.scheduleBuild(job.name, given, cause, parseDelay(req.query.delay));
+    await reply.status(201).header('Location', `${rootOf(req)}queue/item/${item.id}/`).send('');
+  };
+  app.post('/job/:job/build', (req: Req, reply) => scheduleFrom(req, reply, false));
+  app.post('/job/:job/buildWithParameters', (req: Req, reply) => scheduleFrom(req, reply, true));
+
+  const recordOf = async (req: Req) => {
+    const job = requireJob(req.params.job);
+    const n = buildNumberParam(req.params.number);
+    const record = await api.jobs.record(job, n);
+    if (record === undefined) throw new StewardError('STW_BUILD_NOT_FOUND', `job ${job.name} has no build #${n}`);
+    return { job, record };
+  };
+
+  app.get('/job/:job/:number/api/json', async (req: Req, reply) => {
+    const { job, record } = await recordOf(req);
+    const executor = api
+      .nodes()
+      .flatMap((n) => n.executors)
+      .find((e) => 'buildNumber' in e.state && e.state.job === job.name && e.state.buildNumber === record.number);
+    await sendJson(req, reply, buildJson(rootOf(req), job, record, executor));
+  });
+
+  app.get('/job/:job/:number/consoleText', async (req: Req, reply) => {
+    const { job, record } = await recordOf(req);
+    const text = await api.jobs.readLog(job, record.number, 0);
+    await reply.header('content-type', 'text/plain;charset=utf-8').send(text ?? Buffer.alloc(0));
+  });
+
+  app.get('/job/:job/:number/logText/progressiveText', async (req: Req, reply) => {
+    const { job, record } = await recordOf(req);
+    const start = Number(req.query.start ?? '0');
+    if (!Number.isSafeInteger(start) || start < 0) {
+      throw new StewardError('STW_REQUEST_INVALID', `start must be a byte offset ≥ 0, not "${req.query.start ?? ''}"`, { field: 'start' });
+    }
+    // Decide "more data" before reading, so that a build ending between the two is read again.
+    const building = job.running.get(record.number)?.building === true;
+    const bytes = (await api.jobs.readLog(job, record.number, start)) ?? Buffer.alloc(0);
+    reply.header('X-Text-Size', String(start + bytes.length));
+    if (building) reply.header('X-More-Data', 'true');
+    await reply.header('content-type', 'text/plain;charset=utf-8').send(bytes);
+  });
+
+  app.post('/job/:job/:number/stop', async (req: Req, reply) => {
+    const { job, record } = await recordOf(req);
+    api.stopBuild(job.name, record.number, 'anonymous');
+    await reply.status(302).header('Location', `${jobUrl(rootOf(req), job.name)}${record.number}/`).send('');
+  });
+
+  // --- queue ---
+  app.get('/queue/api/json', async (req: Req, reply) => {
+    const root = rootOf(req);
+    await sendJson(req, reply, {
+      _class: 'hudson.model.Queue',
+      discoverableItems: [],
+      items: api.queue.items().map((i) => queueItemJson(root, i, api.jobs)),
+    });
+  });
+
+  app.get('/queue/item/:id/api/json', async (req: Req, reply) => {
+    const id = Number(req.params.id);
+    const item = Number.isSafeInteger(id) ? api.queue.get(id) : undefined;
+    if (item === undefined) throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${req.params.id ?? ''}`);
+    await sendJson(req, reply, queueItemJson(rootOf(req), item, api.jobs));
+  });
+
+  app.post('/queue/cancelItem', async (req: Req, reply) => {
+    const id = Number(req.query.id);
+    if (!Number.isSafeInteger(id) || api.queue.get(id) === undefined) {
+      throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${req.query.id ?? ''}`);
+    }
+    api.queue.cancel(id);
+    await reply.status(204).send();
+  });
+
+  // --- nodes ---
+  app.get('/computer/api/json', async (req: Req, reply) => {
+    const nodes = api.nodes();
+    const total = nodes.reduce((n, x) => n + x.numExecutors, 0);
+    const busy = nodes.reduce((n, x) => n + x.executors.filter((e) => !e.idle).length, 0);
+    await sendJson(req, reply, {
+      _class: 'hudson.model.ComputerSet',
+      busyExecutors: busy,
+      computer: nodes.map(computerJson),
+      displayName: 'Nodes',
+      totalExecutors: total,
+    });
+  });
+
+  // Steward's own: change the built-in node's executor count at run time.
+  app.post('/computer/(built-in)/setNumExecutors', async (req: Req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const text = req.query.numExecutors ?? (typeof body.numExecutors === 'string' ? body.numExecutors : undefined);
+    if (text === undefined || !/^\d+$/.test(text)) {
+      throw new StewardError('STW_REQUEST_INVALID', `numExecutors must be a whole number, not "${text ?? ''}"`, { field: 'numExecutors' });
+    }
+    await api.setBuiltInExecutors(Number(text));
+    await reply.status(204).send();
+  });
+
+  await app.listen({ port: opts.port, host: opts.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : opts.port;
+  return { port, app, close: () => app.close() };
+}

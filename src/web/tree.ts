@@ -1,0 +1,103 @@
+import { StewardError } from '../errors/index.js';
+
+/**
+ * Jenkins' `tree` query parameter (hudson.model.Api): `jobs[name,color,builds[number]{0,5}],url`.
+ * Objects are built with lazy fields (functions), so a field the tree leaves out costs nothing.
+ */
+export interface TreeNode {
+  fields: Map<string, { sub: TreeNode | undefined; range: { from: number; to: number | undefined } | undefined }>;
+}
+
+/** A value computed only when the answer includes it. */
+export type Lazy = () => unknown;
+const LAZY = Symbol('lazy');
+export function lazy(fn: () => unknown): Lazy {
+  return Object.assign(fn, { [LAZY]: true });
+}
+function isLazy(v: unknown): v is Lazy {
+  return typeof v === 'function' && (v as unknown as Record<symbol, unknown>)[LAZY] === true;
+}
+
+export function parseTree(text: string): TreeNode {
+  let i = 0;
+  const fail = (what: string): never => {
+    throw new StewardError('STW_REQUEST_INVALID', `tree "${text}": ${what} at column ${i + 1}`, { field: 'tree', column: i + 1 });
+  };
+  const parseList = (): TreeNode => {
+    const node: TreeNode = { fields: new Map() };
+    for (;;) {
+      const start = i;
+      while (i < text.length && /[A-Za-z0-9_$]/.test(text[i] as string)) i++;
+      const name = text.slice(start, i);
+      if (name === '') fail('expected a field name');
+      let sub: TreeNode | undefined;
+      let range: { from: number; to: number | undefined } | undefined;
+      if (text[i] === '[') {
+        i++;
+        sub = parseList();
+        if (text[i] !== ']') fail("expected ']'");
+        i++;
+      }
+      if (text[i] === '{') {
+        const close = text.indexOf('}', i);
+        if (close < 0) fail("expected '}'");
+        range = parseRange(text.slice(i + 1, close), fail);
+        i = close + 1;
+      }
+      node.fields.set(name, { sub, range });
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      return node;
+    }
+  };
+  const tree = parseList();
+  if (i !== text.length) fail(`unexpected '${text[i] as string}'`);
+  return tree;
+}
+
+function parseRange(s: string, fail: (what: string) => never): { from: number; to: number | undefined } {
+  const m = /^\s*(\d*)\s*(,?)\s*(\d*)\s*$/.exec(s);
+  if (m === null) return fail('expected a range like {0,10}');
+  const [, a, comma, b] = m as unknown as [string, string, string, string];
+  if (comma === '') {
+    // {N}: the element N alone
+    const n = Number(a);
+    return { from: n, to: n + 1 };
+  }
+  return { from: a === '' ? 0 : Number(a), to: b === '' ? undefined : Number(b) };
+}
+
+/**
+ * Resolves an object built with lazy fields into plain JSON, keeping only what `tree` names
+ * (`_class` always, as Jenkins does). Without a tree, every field is kept (to the depth the
+ * builder chose).
+ */
+export async function render(value: unknown, tree: TreeNode | undefined): Promise<unknown> {
+  let v = value;
+  while (isLazy(v)) v = await v();
+  if (v instanceof Promise) v = await v;
+  if (Array.isArray(v)) return Promise.all(v.map((x) => render(x, tree)));
+  if (v === null || typeof v !== 'object') return v;
+  const src = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  if (tree === undefined) {
+    for (const [k, x] of Object.entries(src)) out[k] = await render(x, undefined);
+    return out;
+  }
+  if ('_class' in src) out._class = src._class;
+  for (const [name, spec] of tree.fields) {
+    if (!(name in src)) continue;
+    let x = src[name];
+    while (isLazy(x)) x = await x();
+    if (x instanceof Promise) x = await x;
+    if (Array.isArray(x) && spec.range !== undefined) x = x.slice(spec.range.from, spec.range.to);
+    out[name] = await render(x, spec.sub ?? (isPlainObjectOrArray(x) ? { fields: new Map() } : undefined));
+  }
+  return out;
+}
+
+function isPlainObjectOrArray(x: unknown): boolean {
+  return x !== null && typeof x === 'object';
+}

@@ -1,0 +1,270 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { STEWARD_BIN, StewardProcess, eventually, freestyleXml, stringParam, tempDir } from '../support/steward-process.js';
+
+async function createJob(s: StewardProcess, name: string, xml: string): Promise<void> {
+  const res = await s.fetch(`createItem?name=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/xml' },
+    body: xml,
+  });
+  assert.equal(res.status, 200, await res.text());
+}
+
+async function queueBuild(s: StewardProcess, job: string, params?: Record<string, string>): Promise<number> {
+  const res = await s.fetch(`job/${job}/${params === undefined ? 'build' : 'buildWithParameters'}`, {
+    method: 'POST',
+    ...(params === undefined ? {} : { body: new URLSearchParams(params) }),
+  });
+  assert.equal(res.status, 201, await res.text());
+  const location = res.headers.get('location') ?? '';
+  const m = /\/queue\/item\/(\d+)\/$/.exec(location);
+  assert.ok(m, `Location ${location} names a queue item`);
+  return Number(m[1]);
+}
+
+async function buildNumberOf(s: StewardProcess, queueId: number): Promise<number> {
+  return eventually(async () => {
+    const item = await s.json<{ executable?: { number: number } | null }>(`queue/item/${queueId}/api/json`);
+    return item.executable?.number ?? undefined;
+  }, `queue item ${queueId} to start`);
+}
+
+async function waitForResult(s: StewardProcess, job: string, n: number): Promise<string> {
+  return eventually(async () => {
+    const b = await s.json<{ building: boolean; result: string | null }>(`job/${job}/${n}/api/json`);
+    return b.building ? undefined : (b.result ?? undefined);
+  }, `${job} #${n} to finish`, 60_000);
+}
+
+/** True while the process runs (a zombie waiting to be reaped by init does not count). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('a controller process on a temporary home', () => {
+  let home: Awaited<ReturnType<typeof tempDir>>;
+  let s: StewardProcess;
+
+  before(async () => {
+    home = await tempDir();
+    s = await StewardProcess.start(home.dir);
+  });
+  after(async () => {
+    await s.stop();
+    await home[Symbol.asyncDispose]();
+  });
+
+  test('answers health, identifies itself as Jenkins-compatible and lists no jobs on a new home', async () => {
+    const live = await s.fetch('health/live');
+    assert.equal(live.status, 200);
+    assert.ok(live.headers.get('x-jenkins'));
+    const ready = await s.json<{ role: string; epoch: number }>('health/ready');
+    assert.equal(ready.role, 'active');
+    assert.ok(ready.epoch >= 1);
+    const root = await s.json<{ _class: string; jobs: unknown[]; numExecutors: number }>('api/json');
+    assert.equal(root._class, 'hudson.model.Hudson');
+    assert.deepEqual(root.jobs, []);
+    assert.equal(root.numExecutors, 2);
+    const computers = await s.json<{ computer: { displayName: string; executors: unknown[] }[] }>('computer/api/json');
+    assert.equal(computers.computer[0]?.displayName, 'Built-In Node');
+    assert.equal(computers.computer[0]?.executors.length, 2);
+  });
+
+  test('a job created from config.xml builds with parameters and its log can be followed to the end', async () => {
+    const xml = freestyleXml({
+      command: 'echo "greeting=$GREETING build=$BUILD_NUMBER job=$JOB_NAME node=$NODE_NAME"\necho "url=$BUILD_URL"\nsleep 0.3\necho done-here',
+      parameters: stringParam('GREETING', 'hello'),
+    });
+    await createJob(s, 'params', xml);
+    const stored = await (await s.fetch('job/params/config.xml')).text();
+    assert.equal(stored, xml, 'config.xml is kept byte for byte');
+    const n = await buildNumberOf(s, await queueBuild(s, 'params', { GREETING: 'bonjour' }));
+    assert.equal(n, 1);
+    // Follow the log the way `steward build start --follow` and Jenkins clients do.
+    let offset = 0;
+    let text = '';
+    for (;;) {
+      const res = await s.fetch(`job/params/${n}/logText/progressiveText?start=${offset}`);
+      assert.equal(res.status, 200);
+      text += await res.text();
+      offset = Number(res.headers.get('x-text-size'));
+      if (res.headers.get('x-more-data') !== 'true') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(text, /greeting=bonjour build=1 job=params node=built-in/);
+    assert.match(text, new RegExp(`url=http://localhost:${s.port}/job/params/1/`));
+    assert.match(text, /done-here/);
+    assert.match(text, /Finished: SUCCESS/);
+    const full = await (await s.fetch(`job/params/${n}/consoleText`)).text();
+    assert.equal(full, text, 'the progressive pieces add up to the whole log');
+    const build = await s.json<{ result: string; number: number; duration: number; actions: { _class: string; parameters?: { name: string; value: string }[] }[] }>(
+      `job/params/${n}/api/json`,
+    );
+    assert.equal(build.result, 'SUCCESS');
+    assert.ok(build.duration >= 300);
+    const params = build.actions.find((a) => a._class === 'hudson.model.ParametersAction');
+    assert.deepEqual(params?.parameters?.map((p) => [p.name, p.value]), [['GREETING', 'bonjour']]);
+    const buildXml = await readFile(path.join(home.dir, 'jobs/params/builds/1/build.xml'), 'utf8');
+    assert.match(buildXml, /<result>SUCCESS<\/result>/);
+    assert.equal((await readFile(path.join(home.dir, 'jobs/params/nextBuildNumber'), 'utf8')).trim(), '2');
+    const job = await s.json<{ color: string; lastSuccessfulBuild: { number: number } }>('job/params/api/json?tree=color,lastSuccessfulBuild[number]');
+    assert.deepEqual(job, { _class: 'hudson.model.FreeStyleProject', color: 'blue', lastSuccessfulBuild: { _class: 'hudson.model.FreeStyleBuild', number: 1 } });
+  });
+
+  test('a failing step makes the build FAILURE and the job red', async () => {
+    await createJob(s, 'fails', freestyleXml({ command: 'echo before\nexit 3\necho never' }));
+    const n = await buildNumberOf(s, await queueBuild(s, 'fails'));
+    assert.equal(await waitForResult(s, 'fails', n), 'FAILURE');
+    const log = await (await s.fetch(`job/fails/${n}/consoleText`)).text();
+    assert.match(log, /before/);
+    assert.doesNotMatch(log, /^never$/m);
+    assert.match(log, /Build step 'Execute shell' marked build as failure/);
+    const root = await s.json<{ jobs: { name: string; color: string }[] }>('api/json?tree=jobs[name,color]');
+    assert.equal(root.jobs.find((j) => j.name === 'fails')?.color, 'red');
+  });
+
+  test('stopping a long build ends its whole process tree and records ABORTED with who stopped it', async () => {
+    await createJob(
+      s,
+      'long',
+      freestyleXml({ command: 'sleep 300 &\necho "child=$!"\nsetsid sleep 301 &\necho "escaped=$!"\necho "shell=$$"\nwait' }),
+    );
+    const n = await buildNumberOf(s, await queueBuild(s, 'long'));
+    const log = await eventually(async () => {
+      const text = await (await s.fetch(`job/long/${n}/consoleText`)).text();
+      return /shell=\d+/.test(text) && /escaped=\d+/.test(text) ? text : undefined;
+    }, 'the build to print its pids');
+    const pids = [/child=(\d+)/, /escaped=(\d+)/, /shell=(\d+)/].map((re) => Number(re.exec(log)?.[1]));
+    for (const pid of pids) assert.ok(alive(pid), `process ${pid} runs before the stop`);
+    const stop = await s.fetch(`job/long/${n}/stop`, { method: 'POST' });
+    assert.equal(stop.status, 302);
+    assert.equal(await waitForResult(s, 'long', n), 'ABORTED');
+    for (const pid of pids) assert.equal(alive(pid), false, `process ${pid} is gone after the stop`);
+    const text = await (await s.fetch(`job/long/${n}/consoleText`)).text();
+    assert.match(text, /Aborted by anonymous/);
+    assert.match(text, /Finished: ABORTED/);
+  });
+
+  test('bad input gets a clear error and changes nothing', async () => {
+    const malformed = await s.fetch('createItem?name=broken', {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<project>\n  <builders>\n</project>\n',
+    });
+    assert.equal(malformed.status, 400);
+    const body = (await malformed.json()) as { error: { code: string; message: string; line: number } };
+    assert.equal(body.error.code, 'STW_XML_MALFORMED');
+    assert.match(body.error.message, /jobs\/broken\/config\.xml:3/);
+    assert.equal((await s.fetch('job/broken/api/json')).status, 404);
+    assert.deepEqual(await readdir(path.join(home.dir, 'jobs')).then((d) => d.includes('broken')), false);
+
+    const unknown = await s.fetch('job/nope/build', { method: 'POST' });
+    assert.equal(unknown.status, 404);
+    assert.match(((await unknown.json()) as { error: { message: string } }).error.message, /no job named "nope"/);
+
+    const badLabel = await s.fetch('createItem?name=badlabel', {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: freestyleXml({ command: 'true', assignedNode: 'linux && (docker' }),
+    });
+    assert.equal(badLabel.status, 400);
+    const labelError = (await badLabel.json()) as { error: { code: string; message: string; field: string } };
+    assert.equal(labelError.error.code, 'STW_LABEL_INVALID');
+    assert.equal(labelError.error.field, 'assignedNode');
+    assert.equal((await s.fetch('job/badlabel/api/json')).status, 404);
+
+    const badParam = await s.fetch('job/params/buildWithParameters', { method: 'POST', body: new URLSearchParams({ NOPE: 'x' }) });
+    assert.equal(badParam.status, 400);
+    assert.match(((await badParam.json()) as { error: { message: string } }).error.message, /NOPE/);
+
+    const before = await (await s.fetch('job/params/config.xml')).text();
+    const badUpdate = await s.fetch('job/params/config.xml', {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: '<project><disabled>maybe</disabled></project>',
+    });
+    assert.equal(badUpdate.status, 400);
+    assert.equal(await (await s.fetch('job/params/config.xml')).text(), before, 'a rejected config leaves the job as it was');
+
+    const dup = await s.fetch('createItem?name=params', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: before });
+    assert.equal(dup.status, 400);
+    assert.match(dup.headers.get('x-error') ?? '', /already exists/);
+  });
+
+  test('a second controller on the same home exits at once naming the holder', async () => {
+    const second = spawnSync(process.execPath, [STEWARD_BIN, 'start', '--home', home.dir, '--port', '0'], { encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(second.status, 0);
+    assert.match(second.stderr, new RegExp(`pid ${s.child.pid}`));
+    const ready = await s.json<{ role: string }>('health/ready');
+    assert.equal(ready.role, 'active', 'the first controller is untouched');
+  });
+});
+
+describe('restarts', () => {
+  test('items queued when the controller stops run after it starts again', async () => {
+    await using home = await tempDir();
+    let s = await StewardProcess.start(home.dir, ['--executors', '0']);
+    await createJob(s, 'later', freestyleXml({ command: 'echo "ran with $X"', parameters: stringParam('X', 'd') }));
+    const ids = [await queueBuild(s, 'later', { X: 'one' }), await queueBuild(s, 'later', { X: 'two' })];
+    const queue = await s.json<{ items: { id: number; why: string }[] }>('queue/api/json');
+    assert.deepEqual(queue.items.map((i) => i.id).sort(), ids.sort());
+    assert.equal(await s.stop(), 0);
+    assert.match(await readFile(path.join(home.dir, 'queue.xml'), 'utf8'), /later/);
+
+    s = await StewardProcess.start(home.dir);
+    try {
+      const restored = await s.json<{ items: { id: number }[] }>('queue/api/json');
+      assert.deepEqual(restored.items.map((i) => i.id).sort(), ids.sort(), 'the same items are back after the restart');
+      const set = await s.fetch('computer/(built-in)/setNumExecutors?numExecutors=2', { method: 'POST' });
+      assert.equal(set.status, 204);
+      const numbers = await Promise.all(ids.map((id) => buildNumberOf(s, id)));
+      const logs = await Promise.all(
+        numbers.map(async (n) => {
+          await waitForResult(s, 'later', n);
+          return (await s.fetch(`job/later/${n}/consoleText`)).text();
+        }),
+      );
+      assert.deepEqual(logs.map((l) => /ran with (\w+)/.exec(l)?.[1]).sort(), ['one', 'two']);
+      assert.match(await readFile(path.join(home.dir, 'config.xml'), 'utf8'), /<numExecutors>2<\/numExecutors>/);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('after kill -9 during a build the home still loads and build numbers are not reused', async () => {
+    await using home = await tempDir();
+    let s = await StewardProcess.start(home.dir);
+    const marker = `steward-kill9-${process.pid}-${Date.now()}`;
+    await createJob(s, 'victim', freestyleXml({ command: `echo started; exec sleep 120 # ${marker}` }));
+    const n = await buildNumberOf(s, await queueBuild(s, 'victim'));
+    await eventually(async () => ((await (await s.fetch(`job/victim/${n}/consoleText`)).text()).includes('started') ? true : undefined), 'the build to start');
+    assert.equal(await s.stop('SIGKILL'), null);
+    spawnSync('pkill', ['-f', marker]);
+
+    s = await StewardProcess.start(home.dir);
+    try {
+      const job = await s.json<{ builds: { number: number }[]; nextBuildNumber: number }>('job/victim/api/json');
+      assert.deepEqual(job.builds.map((b) => b.number), [1]);
+      assert.equal(job.nextBuildNumber, 2);
+      const old = await s.json<{ building: boolean; result: string }>(`job/victim/1/api/json`);
+      assert.equal(old.building, false);
+      assert.equal(old.result, 'ABORTED');
+      await s.fetch('job/victim/config.xml', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: freestyleXml({ command: 'echo again' }) });
+      const m = await buildNumberOf(s, await queueBuild(s, 'victim'));
+      assert.equal(m, 2);
+      assert.equal(await waitForResult(s, 'victim', m), 'SUCCESS');
+    } finally {
+      await s.stop();
+    }
+  });
+});

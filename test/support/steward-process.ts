@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const STEWARD_BIN = path.join(REPO, 'bin', 'steward.js');
+
+export async function tempDir(prefix = 'steward-test-'): Promise<{ dir: string; [Symbol.asyncDispose](): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { dir, [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A real `steward start` process on a home, on a free port; its log lines are kept for assertions. */
+export class StewardProcess {
+  readonly child: ChildProcess;
+  readonly lines: Record<string, unknown>[] = [];
+  readonly stderr: string[] = [];
+  port = 0;
+  readonly exited: Promise<number | null>;
+
+  private constructor(child: ChildProcess) {
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        this.lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        this.stderr.push(line);
+      }
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => this.stderr.push(line));
+  }
+
+  static spawn(home: string, args: string[] = []): StewardProcess {
+    const child = spawn(process.execPath, [STEWARD_BIN, 'start', '--home', home, '--port', '0', '--host', '127.0.0.1', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, STEWARD_LOG_LEVEL: 'info' },
+    });
+    return new StewardProcess(child);
+  }
+
+  /** Starts a controller and waits until it reports ready. */
+  static async start(home: string, args: string[] = []): Promise<StewardProcess> {
+    const p = StewardProcess.spawn(home, args);
+    await p.ready();
+    return p;
+  }
+
+  async ready(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('Steward is ready'));
+      if (line !== undefined) {
+        this.port = Number(line.port);
+        return;
+      }
+      if (this.child.exitCode !== null) throw new Error(`steward exited with ${this.child.exitCode}: ${this.stderr.join('\n')}`);
+      if (Date.now() > deadline) throw new Error(`steward did not become ready: ${this.stderr.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/`;
+  }
+
+  fetch(p: string, init?: RequestInit): Promise<Response> {
+    return fetch(new URL(p, this.url), { redirect: 'manual', ...init });
+  }
+
+  async json<T = Record<string, unknown>>(p: string): Promise<T> {
+    const res = await this.fetch(p);
+    if (res.status !== 200) throw new Error(`GET ${p}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+/** Polls until `fn` returns a value other than undefined. */
+export async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A freestyle config.xml the way Jenkins writes it. */
+export function freestyleXml(opts: {
+  command: string;
+  parameters?: string;
+  concurrent?: boolean;
+  assignedNode?: string;
+  quietPeriod?: number;
+  extra?: string;
+  wrappers?: string;
+}): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <description>made by a test</description>
+  <keepDependencies>false</keepDependencies>
+  <properties>${opts.parameters === undefined ? '' : `
+    <hudson.model.ParametersDefinitionProperty>
+      <parameterDefinitions>${opts.parameters}
+      </parameterDefinitions>
+    </hudson.model.ParametersDefinitionProperty>`}
+  </properties>
+  <scm class="hudson.scm.NullSCM"/>${opts.assignedNode === undefined ? '<canRoam>true</canRoam>' : `
+  <assignedNode>${esc(opts.assignedNode)}</assignedNode>
+  <canRoam>false</canRoam>`}
+  <disabled>false</disabled>
+  <blockBuildWhenDownstreamBuilding>false</blockBuildWhenDownstreamBuilding>
+  <blockBuildWhenUpstreamBuilding>false</blockBuildWhenUpstreamBuilding>${opts.quietPeriod === undefined ? '' : `
+  <quietPeriod>${opts.quietPeriod}</quietPeriod>`}
+  <triggers/>
+  <concurrentBuild>${opts.concurrent === true ? 'true' : 'false'}</concurrentBuild>
+  <builders>
+    <hudson.tasks.Shell>
+      <command>${esc(opts.command)}</command>
+      <configuredLocalRules/>
+    </hudson.tasks.Shell>
+  </builders>
+  <publishers/>
+  <buildWrappers>${opts.wrappers ?? ''}</buildWrappers>${opts.extra ?? ''}
+</project>
+`;
+}
+
+export function stringParam(name: string, defaultValue: string): string {
+  return `
+        <hudson.model.StringParameterDefinition>
+          <name>${name}</name>
+          <description></description>
+          <defaultValue>${defaultValue}</defaultValue>
+          <trim>false</trim>
+        </hudson.model.StringParameterDefinition>`;
+}
