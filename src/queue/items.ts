@@ -3,6 +3,7 @@
  * BuildableItem, the pending state of a BuildableItem handed to an executor, and LeftItem.
  * The public types are immutable snapshots; `Entry` is the queue's own mutable record.
  */
+import { StewardError } from '../errors/index.js';
 import type { Bucket } from './buckets.js';
 import { timeSpan } from './time-span.js';
 import type { Cause, ParameterValue } from './types.js';
@@ -116,12 +117,14 @@ export class Entry {
       case 'pending':
         return this.pending();
       case 'detached':
-        throw new Error(`queue item #${this.id} is being moved and has no state`);
+        throw new StewardError('STW_INTERNAL', `queue item #${this.id} is being moved and has no state`);
     }
   }
 
   pending(): PendingItem {
-    if (this.at.state !== 'pending') throw new Error(`queue item #${this.id} is ${this.at.state}, not pending`);
+    if (this.at.state !== 'pending') {
+      throw new StewardError('STW_INTERNAL', `queue item #${this.id} is ${this.at.state}, not pending`);
+    }
     return { ...this.base(), state: 'pending', node: this.at.node, pendingSince: this.at.since };
   }
 }

@@ -171,7 +171,11 @@ export class Queue {
     this.#drain();
   }
 
-  /** An executor of `nodeName` became idle: give it the best matching buildable item(s). */
+  /**
+   * An executor of `nodeName` became idle: give it the best buildable item(s) whose label it
+   * matches. The host must call this every time an executor becomes idle (a build ended, a start
+   * failed); the queue does not poll executors.
+   */
   executorFreed(nodeName: string): void {
     if (this.#closed) return;
     this.#seedIdleNodes();
@@ -214,12 +218,15 @@ export class Queue {
     if (this.#closed) return;
     const entries = this.#byTask.get(taskName);
     if (entries === undefined) return;
-    const deleted = this.#host.task(taskName) === undefined;
+    const task = this.#host.task(taskName);
     for (const e of [...entries]) {
       const state = e.at.state;
-      if (state === 'blocked' || state === 'buildable' || (state === 'waiting' && deleted)) {
+      if (state === 'blocked' || state === 'buildable' || (state === 'waiting' && task === undefined)) {
         this.#detach(e);
         this.#classify(e);
+      } else if (state === 'waiting' && task !== undefined) {
+        // The quiet-period heap is keyed by due time, so the sort key can change in place.
+        e.sortKey = this.#sorter.sortKey({ task, inQueueSince: e.inQueueSince });
       }
     }
     this.#drain();

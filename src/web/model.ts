@@ -17,7 +17,7 @@ export async function jobColor(jobs: Jobs, job: Job): Promise<string> {
   if (job.definition.kind === 'broken' || job.disabled) return 'disabled';
   const last = await jobs.lastBuild(job, (r) => r.result !== undefined);
   const base = colorOf(last?.result);
-  return job.running.size > 0 ? `${base}_anime` : base;
+  return [...job.running.values()].some((b) => b.building) ? `${base}_anime` : base;
 }
 
 export function jobSummary(root: string, jobs: Jobs, job: Job): Record<string, unknown> {

@@ -68,11 +68,6 @@ export function parseXml(text: string, file: string): XmlDocument {
     const { msg, line, col } = verdict.err;
     throw malformed(file, msg, line, Number.isFinite(col) ? col : undefined);
   }
-  const doctype = /<!DOCTYPE/i.exec(text);
-  if (doctype !== null) {
-    const at = positionOf(origin, doctype.index);
-    throw malformed(file, 'DOCTYPE declarations are not supported', at.line, at.column);
-  }
   let top: RawNode[];
   try {
     top = parser.parse(text) as RawNode[];
@@ -83,6 +78,12 @@ export function parseXml(text: string, file: string): XmlDocument {
   const meta = rootNode === undefined ? undefined : metaOf(rootNode);
   if (rootNode === undefined || meta === undefined) {
     throw malformed(file, 'the document has no root element', 1, 1);
+  }
+  // A DOCTYPE can only come before the root; elsewhere `<!DOCTYPE` is CDATA or comment text.
+  const doctype = /<!DOCTYPE/i.exec(text.slice(0, meta.startIndex));
+  if (doctype !== null) {
+    const at = positionOf(origin, doctype.index);
+    throw malformed(file, 'DOCTYPE declarations are not supported', at.line, at.column);
   }
   decodeTree(rootNode, origin, text);
   return {

@@ -50,6 +50,11 @@ describe('xml document model', () => {
     assert.equal(doctype.line, 1);
   });
 
+  it('lets <!DOCTYPE appear as CDATA or comment text inside the root', () => {
+    const text = '<a><t><![CDATA[<!DOCTYPE html>]]></t><!-- <!DOCTYPE x> --></a>';
+    assert.equal(serializeXml(parseXml(text, 'f.xml')), text);
+  });
+
   it('gives elements a path and the line and column of their start tag', () => {
     const doc = parseXml('<project>\n  <builders>\n    <s/>\n    <t/>\n    <s/>\n  </builders>\n</project>', 'f.xml');
     const steps = doc.root.child('builders')?.children() ?? [];

@@ -1,0 +1,209 @@
+/**
+ * Shared helpers of the end-to-end benchmarks: the machine line, a `steward start` child process on
+ * a home, config.xml text, percentiles. Not a benchmark itself (bench/run.ts skips it).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const STEWARD_BIN = path.join(REPO, 'bin', 'steward.js');
+
+/** BENCH_QUICK=1: a smoke-sized run that takes seconds. */
+export const QUICK = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
+
+export function machineLine(): string {
+  const cpus = os.cpus();
+  const gib = (os.totalmem() / 2 ** 30).toFixed(1);
+  return `machine: ${cpus[0]?.model.trim() ?? 'unknown cpu'}, ${cpus.length} cores, ${gib} GiB RAM, node ${process.version}, ${os.type()} ${os.release()} ${os.arch()}`;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StartOptions {
+  /** A fixed port; 0 (default) lets the controller pick and reads it from the ready line. */
+  port?: number;
+  /** Extra node flags for the controller (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** Where the controller's log goes (a file, so that the bench process does not pay for reading it). */
+  logFile: string;
+  env?: Record<string, string>;
+  /** Do not wait for the ready line (the caller measures readiness itself). */
+  noWait?: boolean;
+}
+
+/** A `steward start` child process. */
+export class Controller {
+  port: number;
+  readonly exited: Promise<void>;
+  readyLine: Record<string, unknown> | undefined;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly logFile: string,
+    port: number,
+  ) {
+    this.port = port;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  static async start(home: string, o: StartOptions): Promise<Controller> {
+    mkdirSync(path.dirname(o.logFile), { recursive: true });
+    const fd = openSync(o.logFile, 'w');
+    const port = o.port ?? 0;
+    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), STEWARD_BIN, 'start', '--home', home, '--port', String(port), '--host', '127.0.0.1'], {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, STEWARD_LOG_LEVEL: 'info', ...(o.env ?? {}) },
+    });
+    closeSync(fd);
+    const c = new Controller(child, o.logFile, port);
+    if (o.noWait !== true) await c.waitReadyLine();
+    return c;
+  }
+
+  /** Waits for the "Steward is ready" log line and takes the port from it. */
+  async waitReadyLine(timeoutMs = 60_000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = readFileSync(this.logFile, 'utf8');
+      for (const line of text.split('\n')) {
+        if (!line.includes('Steward is ready')) continue;
+        const j = JSON.parse(line) as Record<string, unknown>;
+        this.readyLine = j;
+        this.port = Number(j.port);
+        return j;
+      }
+      if (this.child.exitCode !== null) throw new Error(`steward exited with ${this.child.exitCode}:\n${text.slice(-4000)}`);
+      if (Date.now() > deadline) throw new Error(`steward did not become ready:\n${text.slice(-4000)}`);
+      await sleep(10);
+    }
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/`;
+  }
+
+  fetch(p: string, init?: RequestInit): Promise<Response> {
+    return fetch(new URL(p, this.url), { redirect: 'manual', ...init });
+  }
+
+  async json<T = Record<string, unknown>>(p: string): Promise<T> {
+    const res = await this.fetch(p);
+    if (res.status !== 200) throw new Error(`GET ${p}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  async createJob(name: string, xml: string): Promise<void> {
+    const res = await this.fetch(`createItem?name=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: xml,
+    });
+    if (res.status !== 200) throw new Error(`createItem ${name}: ${res.status} ${await res.text()}`);
+  }
+
+  async setExecutors(n: number): Promise<void> {
+    const res = await this.fetch(`computer/(built-in)/setNumExecutors?numExecutors=${n}`, { method: 'POST' });
+    if (res.status >= 300) throw new Error(`setNumExecutors: ${res.status} ${await res.text()}`);
+  }
+
+  /** Resident set size of the controller process, in bytes (Linux: /proc/PID/status VmRSS). */
+  rss(): number {
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return m === null ? Number.NaN : Number(m[1]) * 1024;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    await this.exited;
+    clearTimeout(t);
+  }
+}
+
+/** A freestyle config.xml the way Jenkins writes it (same shape as test/support's freestyleXml). */
+export function freestyleXml(opts: { command: string; concurrent?: boolean; quietPeriod?: number; parameter?: string; description?: string }): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const params =
+    opts.parameter === undefined
+      ? ''
+      : `
+    <hudson.model.ParametersDefinitionProperty>
+      <parameterDefinitions>
+        <hudson.model.StringParameterDefinition>
+          <name>${opts.parameter}</name>
+          <description></description>
+          <defaultValue></defaultValue>
+          <trim>false</trim>
+        </hudson.model.StringParameterDefinition>
+      </parameterDefinitions>
+    </hudson.model.ParametersDefinitionProperty>`;
+  return `<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <description>${esc(opts.description ?? 'made by a benchmark')}</description>
+  <keepDependencies>false</keepDependencies>
+  <properties>${params}
+  </properties>
+  <scm class="hudson.scm.NullSCM"/>
+  <canRoam>true</canRoam>
+  <disabled>false</disabled>
+  <blockBuildWhenDownstreamBuilding>false</blockBuildWhenDownstreamBuilding>
+  <blockBuildWhenUpstreamBuilding>false</blockBuildWhenUpstreamBuilding>${opts.quietPeriod === undefined ? '' : `
+  <quietPeriod>${opts.quietPeriod}</quietPeriod>`}
+  <triggers/>
+  <concurrentBuild>${opts.concurrent === true ? 'true' : 'false'}</concurrentBuild>
+  <builders>
+    <hudson.tasks.Shell>
+      <command>${esc(opts.command)}</command>
+      <configuredLocalRules/>
+    </hudson.tasks.Shell>
+  </builders>
+  <publishers/>
+  <buildWrappers/>
+</project>
+`;
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+export function summary(values: readonly number[]): { n: number; mean: number; p50: number; p90: number; p99: number; min: number; max: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / Math.max(1, s.length);
+  return { n: s.length, mean, p50: percentile(s, 0.5), p90: percentile(s, 0.9), p99: percentile(s, 0.99), min: s[0] ?? NaN, max: s.at(-1) ?? NaN };
+}
+
+export const ms = (x: number, digits = 2): string => `${x.toFixed(digits)} ms`;
+export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+/** Where a benchmark keeps its scratch homes and logs. */
+export function scratchDir(name: string): string {
+  const dir = path.join(os.tmpdir(), `steward-bench-${name}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

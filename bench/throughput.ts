@@ -1,0 +1,99 @@
+/**
+ * Build throughput: trivial builds (`true`) end to end on the built-in node with 2 executors. N
+ * builds are submitted as fast as the API takes them (8 requests in flight), spread over 20 jobs
+ * with concurrentBuild true; each build has its own parameter value, so the queue does not merge
+ * them. Timed from the first POST until the controller has completed all N (polled on /metrics,
+ * steward_builds_completed_total), then checked against every job's lastCompletedBuild.
+ *
+ *   node --import tsx bench/throughput.ts                 # 2,000 builds
+ *   BENCH_QUICK=1 node --import tsx bench/throughput.ts   # 200 builds
+ *   BENCH_BUILDS=N, BENCH_EXECUTORS=N override; BENCH_CPU_PROF=DIR runs the controller under
+ *   node --cpu-prof and leaves the .cpuprofile in DIR.
+ */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { Controller, QUICK, freestyleXml, machineLine, ms, scratchDir, sleep, summary } from './lib.js';
+
+const BUILDS = Number(process.env.BENCH_BUILDS ?? (QUICK ? 200 : 2000));
+const JOBS = 20;
+const EXECUTORS = Number(process.env.BENCH_EXECUTORS ?? 2);
+const IN_FLIGHT = 8;
+const TIMEOUT_MS = 5 * 60_000;
+const PROF = process.env.BENCH_CPU_PROF;
+
+const dir = scratchDir('throughput');
+const home = path.join(dir, 'home');
+const jobName = (j: number) => `tp-${String(j).padStart(2, '0')}`;
+
+async function completed(c: Controller): Promise<number> {
+  const text = await (await c.fetch('metrics')).text();
+  let n = 0;
+  for (const m of text.matchAll(/^steward_builds_completed_total\{[^}]*\}\s+(\d+)/gm)) n += Number(m[1]);
+  return n;
+}
+
+const controller = await Controller.start(home, {
+  logFile: path.join(dir, 'controller.log'),
+  ...(PROF === undefined ? {} : { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROF)}`] }),
+});
+try {
+  await controller.setExecutors(EXECUTORS);
+  for (let j = 0; j < JOBS; j++) await controller.createJob(jobName(j), freestyleXml({ command: 'true', concurrent: true, quietPeriod: 0, parameter: 'N' }));
+
+  const base = await completed(controller);
+  const postMs: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  const submitter = async (): Promise<void> => {
+    while (next < BUILDS) {
+      const i = next++;
+      const s = performance.now();
+      const res = await controller.fetch(`job/${jobName(i % JOBS)}/buildWithParameters?N=${i}`, { method: 'POST' });
+      await res.arrayBuffer();
+      postMs.push(performance.now() - s);
+      if (res.status !== 201) throw new Error(`POST build ${i}: ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, submitter));
+  const tSubmitted = performance.now();
+  let done = 0;
+  while ((done = (await completed(controller)) - base) < BUILDS) {
+    if (performance.now() - t0 > TIMEOUT_MS) throw new Error(`only ${done} of ${BUILDS} builds completed in ${TIMEOUT_MS / 1000} s`);
+    await sleep(20);
+  }
+  const tDone = performance.now();
+
+  // Every build is accounted for, and its recorded duration (start of the build to its end).
+  let last = 0;
+  const durations: number[] = [];
+  const results = new Map<string, number>();
+  for (let j = 0; j < JOBS; j++) {
+    const job = await controller.json<{ lastCompletedBuild: { number: number } | null; builds: { number: number }[] }>(
+      `job/${jobName(j)}/api/json?tree=lastCompletedBuild[number],builds[number]`,
+    );
+    last += job.lastCompletedBuild?.number ?? 0;
+    await Promise.all(
+      job.builds.map(async (b) => {
+        const r = await controller.json<{ duration: number; result: string }>(`job/${jobName(j)}/${b.number}/api/json?tree=duration,result`);
+        durations.push(r.duration);
+        results.set(r.result, (results.get(r.result) ?? 0) + 1);
+      }),
+    );
+  }
+  if (last !== BUILDS) throw new Error(`the jobs' lastCompletedBuild numbers add up to ${last}, not ${BUILDS}`);
+
+  const wall = (tDone - t0) / 1000;
+  const rate = BUILDS / wall;
+  const D = summary(durations);
+  const P = summary(postMs);
+  console.log(`throughput: ${BUILDS} builds of \`true\` over ${JOBS} jobs (concurrentBuild, distinct parameter), ${EXECUTORS} executors, ${IN_FLIGHT} POSTs in flight${PROF === undefined ? '' : ' [under --cpu-prof]'}`);
+  console.log(`  ${rate.toFixed(1)} builds/s (goal: >= 200/s) -> ${rate >= 200 ? 'MET' : 'NOT MET'}; all done in ${wall.toFixed(2)} s; all submitted after ${((tSubmitted - t0) / 1000).toFixed(2)} s`);
+  console.log(`  wall time per build ${ms((tDone - t0) / BUILDS)}; executor time per build ${ms(((tDone - t0) * EXECUTORS) / BUILDS)} (wall x executors / builds)`);
+  console.log(`  recorded build duration (build.xml): mean ${ms(D.mean)}  p50 ${ms(D.p50, 0)}  p99 ${ms(D.p99, 0)}  max ${ms(D.max, 0)}  (ms resolution)`);
+  console.log(`  POST buildWithParameters -> 201: mean ${ms(P.mean)}  p50 ${ms(P.p50)}  p99 ${ms(P.p99)}`);
+  console.log(`  results: ${[...results].map(([r, n]) => `${r} ${n}`).join(', ')}`);
+  console.log(`  ${machineLine()}`);
+} finally {
+  await controller.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { pino } from 'pino';
+import { isStewardError } from '../../src/errors/index.js';
+import { ExtensionRegistry } from '../../src/extensions/index.js';
+import { acquireFileLease } from '../../src/ha/index.js';
+import { HomeStore, leaseFence } from '../../src/home/index.js';
+import { Jobs, registerBuiltInSteps, type Result } from '../../src/jobs/index.js';
+import { freestyleXml, tempDir } from '../support/steward-process.js';
+
+async function openHome(dir: string) {
+  const lease = await acquireFileLease({
+    path: path.join(dir, '.steward', 'lock'),
+    holder: { host: 'h', pid: process.pid, instanceId: 'i', startedAt: new Date().toISOString() },
+  });
+  const store = new HomeStore({ root: dir, fence: leaseFence(lease, path.join(dir, '.steward', 'epoch')), logger: pino({ level: 'silent' }) });
+  await store.writeAtomic('.steward/epoch', `${lease.epoch}\n`);
+  const extensions = new ExtensionRegistry();
+  registerBuiltInSteps(extensions);
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const jobs = new Jobs({ store, extensions, logger: pino({ level: 'silent' }), now: () => now });
+  return { lease, store, jobs, advance: (ms: number) => (now += ms), [Symbol.asyncDispose]: () => lease.release() };
+}
+
+async function finishBuild(jobs: Jobs, name: string, result: Result): Promise<number> {
+  const job = jobs.require(name);
+  const build = await jobs.allocate(job, { queueId: 1, parameters: [], causes: [], builtOn: '', workspace: '/w', scheduledAt: 0 });
+  await jobs.complete(job, build, result);
+  return build.number;
+}
+
+describe('jobs in the home', () => {
+  test('a job whose config.xml cannot be read is loaded as broken with its error, and the others load', async () => {
+    await using home = await tempDir();
+    await mkdir(path.join(home.dir, 'jobs/good'), { recursive: true });
+    await mkdir(path.join(home.dir, 'jobs/bad'), { recursive: true });
+    await writeFile(path.join(home.dir, 'jobs/good/config.xml'), freestyleXml({ command: 'true' }));
+    await writeFile(path.join(home.dir, 'jobs/bad/config.xml'), '<project>\n<builders>\n</project>');
+    await using h = await openHome(home.dir);
+    await h.jobs.load();
+    assert.equal(h.jobs.require('good').definition.kind, 'freestyle');
+    const bad = h.jobs.require('bad').definition;
+    assert.equal(bad.kind, 'broken');
+    assert.ok(bad.kind === 'broken' && /jobs\/bad\/config\.xml:3/.test(bad.error.message), 'the error names file and line');
+  });
+
+  test('a rejected config update leaves the job and its file as they were', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    const xml = freestyleXml({ command: 'echo one' });
+    await h.jobs.create('j', xml);
+    await assert.rejects(h.jobs.updateConfig('j', '<project><concurrentBuild>perhaps</concurrentBuild></project>'), (e: unknown) =>
+      isStewardError(e, 'STW_CONFIG_INVALID'),
+    );
+    assert.equal(await readFile(path.join(home.dir, 'jobs/j/config.xml'), 'utf8'), xml);
+    assert.equal(h.jobs.require('j').definition.xml, xml);
+  });
+
+  test('unsafe job names are refused before anything is written', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    for (const name of ['a/b', '..', 'x?y', '']) {
+      await assert.rejects(h.jobs.create(name, freestyleXml({ command: 'true' })), (e: unknown) => isStewardError(e, 'STW_NAME_INVALID'));
+    }
+    assert.deepEqual(await h.store.listDir('jobs'), []);
+  });
+
+  test('build numbers continue after the highest build folder even when nextBuildNumber is behind (crash)', async () => {
+    await using home = await tempDir();
+    await mkdir(path.join(home.dir, 'jobs/j/builds/7'), { recursive: true });
+    await writeFile(path.join(home.dir, 'jobs/j/config.xml'), freestyleXml({ command: 'true' }));
+    await writeFile(path.join(home.dir, 'jobs/j/nextBuildNumber'), '3\n');
+    await using h = await openHome(home.dir);
+    await h.jobs.load();
+    assert.equal(await finishBuild(h.jobs, 'j', 'SUCCESS'), 8);
+    assert.equal((await readFile(path.join(home.dir, 'jobs/j/nextBuildNumber'), 'utf8')).trim(), '9');
+  });
+
+  test('the build discarder keeps numToKeep builds and never the last successful one', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    const rotator = `
+  <logRotator class="hudson.tasks.LogRotator">
+    <daysToKeep>-1</daysToKeep>
+    <numToKeep>2</numToKeep>
+    <artifactDaysToKeep>-1</artifactDaysToKeep>
+    <artifactNumToKeep>-1</artifactNumToKeep>
+  </logRotator>`;
+    await h.jobs.create('r', freestyleXml({ command: 'true', extra: rotator }));
+    await finishBuild(h.jobs, 'r', 'SUCCESS'); // 1: the last successful build, kept
+    for (const r of ['FAILURE', 'FAILURE', 'FAILURE', 'FAILURE'] as const) await finishBuild(h.jobs, 'r', r);
+    await h.jobs.idle();
+    assert.deepEqual(await h.jobs.buildNumbers(h.jobs.require('r')), [1, 4, 5]);
+    assert.deepEqual((await h.store.listDir('jobs/r/builds')).sort(), ['1', '4', '5']);
+  });
+
+  test('the build discarder removes builds older than daysToKeep', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    const rotator = `
+  <properties>
+    <jenkins.model.BuildDiscarderProperty>
+      <strategy class="hudson.tasks.LogRotator">
+        <daysToKeep>1</daysToKeep>
+        <numToKeep>-1</numToKeep>
+        <artifactDaysToKeep>-1</artifactDaysToKeep>
+        <artifactNumToKeep>-1</artifactNumToKeep>
+      </strategy>
+    </jenkins.model.BuildDiscarderProperty>
+  </properties>`;
+    const xml = freestyleXml({ command: 'true' }).replace('<properties>\n  </properties>', rotator.trim());
+    await h.jobs.create('old', xml);
+    await finishBuild(h.jobs, 'old', 'FAILURE');
+    await finishBuild(h.jobs, 'old', 'SUCCESS');
+    h.advance(3 * 86_400_000);
+    await finishBuild(h.jobs, 'old', 'FAILURE');
+    await h.jobs.idle();
+    assert.deepEqual(await h.jobs.buildNumbers(h.jobs.require('old')), [2, 3]);
+  });
+
+  test('a completed build record is written in Jenkins format and read back', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    await h.jobs.create('rec', freestyleXml({ command: 'true' }));
+    const n = await finishBuild(h.jobs, 'rec', 'UNSTABLE');
+    const text = await readFile(path.join(home.dir, `jobs/rec/builds/${n}/build.xml`), 'utf8');
+    assert.match(text, /^<\?xml version='1\.1' encoding='UTF-8'\?>\n<build>/);
+    assert.match(text, /<result>UNSTABLE<\/result>/);
+    const job = h.jobs.require('rec');
+    job.records.clear();
+    assert.equal((await h.jobs.record(job, n))?.result, 'UNSTABLE');
+  });
+});
