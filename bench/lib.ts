@@ -18,7 +18,7 @@ export const QUICK = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK 
 export function machineLine(): string {
   const cpus = os.cpus();
   const gib = (os.totalmem() / 2 ** 30).toFixed(1);
-  return `machine: ${cpus[0]?.model.trim() ?? 'unknown cpu'}, ${cpus.length} cores, ${gib} GiB RAM, node ${process.version}, ${os.type()} ${os.release()} ${os.arch()}`;
+  return `machine: ${cpus[0]?.model.trim() ?? 'unknown cpu'}, ${cpus.length} cores, ${gib} GiB RAM, node ${process.version}, ${os.type()} ${os.release()} ${os.arch()}, load ${os.loadavg()[0]?.toFixed(2)} (1 min)`;
 }
 
 export function sleep(ms: number): Promise<void> {

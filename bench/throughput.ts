@@ -3,7 +3,7 @@
  * builds are submitted as fast as the API takes them (8 requests in flight), spread over 20 jobs
  * with concurrentBuild true; each build has its own parameter value, so the queue does not merge
  * them. Timed from the first POST until the controller has completed all N (polled on /metrics,
- * steward_builds_completed_total), then checked against every job's lastCompletedBuild.
+ * steward_builds_completed_total, every 100 ms), then checked against every job's lastCompletedBuild.
  *
  *   node --import tsx bench/throughput.ts                 # 2,000 builds
  *   BENCH_QUICK=1 node --import tsx bench/throughput.ts   # 200 builds
@@ -12,13 +12,13 @@
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { Controller, QUICK, freestyleXml, machineLine, ms, scratchDir, sleep, summary } from './lib.js';
+import { Controller, QUICK, freestyleXml, machineLine, mib, ms, scratchDir, sleep, summary } from './lib.js';
 
 const BUILDS = Number(process.env.BENCH_BUILDS ?? (QUICK ? 200 : 2000));
 const JOBS = 20;
 const EXECUTORS = Number(process.env.BENCH_EXECUTORS ?? 2);
 const IN_FLIGHT = 8;
-const TIMEOUT_MS = 5 * 60_000;
+const TIMEOUT_MS = 8 * 60_000;
 const PROF = process.env.BENCH_CPU_PROF;
 
 const dir = scratchDir('throughput');
@@ -40,6 +40,10 @@ try {
   await controller.setExecutors(EXECUTORS);
   for (let j = 0; j < JOBS; j++) await controller.createJob(jobName(j), freestyleXml({ command: 'true', concurrent: true, quietPeriod: 0, parameter: 'N' }));
 
+  let rssMax = 0;
+  const sampleRss = () => {
+    rssMax = Math.max(rssMax, controller.rss());
+  };
   const base = await completed(controller);
   const postMs: number[] = [];
   let next = 0;
@@ -59,7 +63,8 @@ try {
   let done = 0;
   while ((done = (await completed(controller)) - base) < BUILDS) {
     if (performance.now() - t0 > TIMEOUT_MS) throw new Error(`only ${done} of ${BUILDS} builds completed in ${TIMEOUT_MS / 1000} s`);
-    await sleep(20);
+    sampleRss();
+    await sleep(100);
   }
   const tDone = performance.now();
 
@@ -91,6 +96,7 @@ try {
   console.log(`  wall time per build ${ms((tDone - t0) / BUILDS)}; executor time per build ${ms(((tDone - t0) * EXECUTORS) / BUILDS)} (wall x executors / builds)`);
   console.log(`  recorded build duration (build.xml): mean ${ms(D.mean)}  p50 ${ms(D.p50, 0)}  p99 ${ms(D.p99, 0)}  max ${ms(D.max, 0)}  (ms resolution)`);
   console.log(`  POST buildWithParameters -> 201: mean ${ms(P.mean)}  p50 ${ms(P.p50)}  p99 ${ms(P.p99)}`);
+  console.log(`  controller RSS: max ${mib(rssMax)} while building (sampled every 100 ms), ${mib(controller.rss())} at the end`);
   console.log(`  results: ${[...results].map(([r, n]) => `${r} ${n}`).join(', ')}`);
   console.log(`  ${machineLine()}`);
 } finally {

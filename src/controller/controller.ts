@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { ExtensionRegistry } from '../extensions/index.js';
 import { acquireFileLease, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence } from '../home/index.js';
-import { Jobs, registerBuiltInSteps, resolveParameters, type Cause } from '../jobs/index.js';
+import { Jobs, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
 import { BUILT_IN_NODE, Node } from '../nodes/index.js';
 import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem } from '../queue/index.js';
 import { StewardError } from '../errors/index.js';
@@ -15,6 +15,7 @@ import { GlobalConfigFile } from './global-config.js';
 import { QueueFileWriter } from './queue-file.js';
 import { Scheduler } from './scheduler.js';
 import { ControllerMetrics } from './metrics.js';
+import { TriggerRunner } from './triggers.js';
 
 export interface ControllerOptions {
   home: string;
@@ -49,6 +50,7 @@ export class Controller implements StewardApi {
   builtIn!: Node;
   globalConfig!: GlobalConfigFile;
   #queueFile!: QueueFileWriter;
+  #triggers: TriggerRunner | undefined;
   #web: WebServer | undefined;
   #ready = false;
   #closing: Promise<void> | undefined;
@@ -125,14 +127,35 @@ export class Controller implements StewardApi {
 
     const saved = await QueueFileWriter.read(this.store, log);
     if (saved !== undefined) {
-      this.queue.restore(saved.items, saved.nextId);
-      if (saved.items.length > 0) log.info({ items: saved.items.length }, `restored ${saved.items.length} queued items from queue.xml`);
+      const items = await this.#notYetStarted(saved.items);
+      this.queue.restore(items, saved.nextId);
+      if (items.length > 0) log.info({ items: items.length }, `restored ${items.length} queued items from queue.xml`);
     }
+    this.#triggers = new TriggerRunner(this.jobs, (job, cause) => this.scheduleBuild(job, {}, cause), log);
+    this.jobs.onChange((job) => this.queue.taskChanged(job.name));
     this.#ready = true;
     log.info(
       { port: this.port, ms: Math.round(performance.now() - t0), executors: this.builtIn.numExecutors },
       `Steward is ready on port ${this.port} (${Math.round(performance.now() - t0)} ms)`,
     );
+  }
+
+  /** Drops saved queue items whose build had already started when the controller stopped. */
+  async #notYetStarted(items: PersistedQueueItem[]): Promise<PersistedQueueItem[]> {
+    const byJob = new Map<string, number>();
+    for (const item of items) byJob.set(item.job, (byJob.get(item.job) ?? 0) + 1);
+    const started = new Set<number>();
+    for (const [name, count] of byJob) {
+      const job = this.jobs.get(name);
+      if (job === undefined) continue;
+      // Builds of these items can only be among the newest: one per item, plus the concurrent ones.
+      for (const id of await this.jobs.startedQueueIds(job, count + this.builtIn.numExecutors + 1)) started.add(id);
+    }
+    const kept = items.filter((i) => !started.has(i.id));
+    if (kept.length < items.length) {
+      this.logger.info({ items: items.length - kept.length }, `${items.length - kept.length} queue items in queue.xml had already started their builds; not running them again`);
+    }
+    return kept;
   }
 
   get port(): number {
@@ -203,6 +226,7 @@ export class Controller implements StewardApi {
   async #close(): Promise<void> {
     const log = this.logger;
     await this.#web?.close();
+    this.#triggers?.close();
     if (this.queue !== undefined) this.queue.close();
     if (this.scheduler !== undefined) {
       for (const build of this.scheduler.runningBuilds()) build.interrupt('ABORTED', 'Aborted: the controller is shutting down', 'SYSTEM');

@@ -77,7 +77,7 @@ function parseGlobal(text: string): GlobalConfig {
     if (v === undefined || v === '') return fallback;
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) {
-      throw new StewardError('STW_CONFIG_INVALID', `${CONFIG_FILE}: <${field}> must be a whole number ≥ 0, not "${String(v)}"`, {
+      throw new StewardError('STW_CONFIG_INVALID', `${CONFIG_FILE}: <${field}> must be a whole number of 0 or more, not "${String(v)}"`, {
         file: CONFIG_FILE,
         field,
       });

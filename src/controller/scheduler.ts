@@ -150,13 +150,8 @@ export class Scheduler implements QueueHost {
     this.#q.started(item.id, build.number);
     this.counters.started++;
     log.info({ job: job.name, build: build.number, node: node.name, executor: executor.number }, `started ${job.name} #${build.number} on ${node.name}`);
-    const record = this.#o.jobs.saveRecord(job, build.record).catch((err: unknown) => {
-      log.warn({ job: job.name, build: build.number, err: coerceError(err).toJSON() }, 'could not write the build record at start');
-    });
     const sensitive = new Map(item.parameters.filter((p) => p.sensitive).map((p) => [p.name, p.value]));
-    let result: Result;
-    try {
-      result = await runBuild(
+    const result: Result = await runBuild(
         {
           jobs: this.#o.jobs,
           job,
@@ -174,9 +169,6 @@ export class Scheduler implements QueueHost {
         },
         sensitive,
       );
-    } finally {
-      await record;
-    }
     executor.transition({ state: 'completing', queueId: item.id, job: job.name, buildNumber: build.number, since: Date.now() });
     try {
       await this.#o.jobs.complete(job, build, result);

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'STW_EXTENSION_UNKNOWN'
   | 'STW_REQUEST_INVALID'
   | 'STW_NOT_ACTIVE'
+  | 'STW_NOT_FOUND'
   | 'STW_INTERNAL';
 
 export interface ErrorOptions {

@@ -10,6 +10,7 @@ import {
   type BuildWrapper,
   type Publisher,
 } from './steps/api.js';
+import { TRIGGER, type Trigger, type TriggerContext } from './triggers/index.js';
 
 /** A job as loaded: runnable, or broken with the error that says why (a broken job never stops start-up). */
 export type JobDefinition =
@@ -21,9 +22,11 @@ export type JobDefinition =
       builders: Builder[];
       wrappers: BuildWrapper[];
       publishers: Publisher[];
+      /** Triggers, parsed; the controller starts them. */
+      triggers: { type: string; start(ctx: TriggerContext): Trigger }[];
       /** Build steps this controller cannot run (not installed): a build fails and says so. */
       missingBuilders: string[];
-      /** Wrappers and publishers that are not installed: a build skips them with a warning. */
+      /** Wrappers, publishers and triggers that are not installed: skipped with a warning. */
       skipped: string[];
     }
   | { kind: 'broken'; xml: string | undefined; error: StewardError };
@@ -65,7 +68,14 @@ export function compileDefinition(xml: string, file: string, extensions: Extensi
     if (d === undefined) skipped.push(describe(step));
     else publishers.push(d.create(step, file));
   }
-  return { kind: 'freestyle', xml, parsed, label, builders, wrappers, publishers, missingBuilders, skipped };
+  const jobName = file.replace(/^jobs\//, '').replace(/\/config\.xml$/, '');
+  const triggers: { type: string; start(ctx: TriggerContext): Trigger }[] = [];
+  for (const step of config.triggers) {
+    const d = extensions.find(TRIGGER, step.type);
+    if (d === undefined) skipped.push(describe(step));
+    else triggers.push({ type: step.type, ...d.create(step, file, jobName) });
+  }
+  return { kind: 'freestyle', xml, parsed, label, builders, wrappers, publishers, triggers, missingBuilders, skipped };
 }
 
 function describe(step: Step): string {

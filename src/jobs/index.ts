@@ -24,3 +24,4 @@ export {
 } from './steps/api.js';
 export { registerBuiltInSteps } from './steps/index.js';
 export * from './config/index.js';
+export { TRIGGER, parseJenkinsCron, type Trigger, type TriggerContext, type TriggerDescriptor, type CronLine } from './triggers/index.js';

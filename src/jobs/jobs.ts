@@ -36,6 +36,7 @@ export class Jobs {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #jobs = new Map<string, Job>();
+  readonly #listeners = new Set<(job: Job, change: 'loaded' | 'created' | 'updated') => void>();
   /** Per-job chain for build discarding, so two discards of one job never interleave. */
   readonly #discarding = new Map<string, Promise<void>>();
 
@@ -66,7 +67,18 @@ export class Jobs {
         this.#log.warn({ job: job.name, err: job.definition.error.toJSON() }, `job ${job.name} could not be loaded: ${job.definition.error.message}`);
       }
     }
+    for (const job of this.#jobs.values()) this.#emit(job, 'loaded');
     this.#log.info({ jobs: this.#jobs.size, broken: broken.length }, `loaded ${this.#jobs.size} jobs (${broken.length} broken)`);
+  }
+
+  /** Tells `listener` about every job loaded, created or reconfigured; returns the unsubscribe. */
+  onChange(listener: (job: Job, change: 'loaded' | 'created' | 'updated') => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(job: Job, change: 'loaded' | 'created' | 'updated'): void {
+    for (const l of this.#listeners) l(job, change);
   }
 
   #define(xml: string, file: string): JobDefinition {
@@ -113,6 +125,7 @@ export class Jobs {
       throw err;
     }
     this.#log.info({ job: name }, `created job ${name}`);
+    this.#emit(job, 'created');
     return job;
   }
 
@@ -124,6 +137,7 @@ export class Jobs {
     await this.#store.writeAtomic(file, xml);
     job.definition = definition;
     this.#log.info({ job: name }, `updated the configuration of job ${name}`);
+    this.#emit(job, 'updated');
     return job;
   }
 
@@ -178,11 +192,6 @@ export class Jobs {
     const number = job.nextBuildNumber as number;
     job.nextBuildNumber = number + 1;
     const dir = job.buildDir(number);
-    await Promise.all([
-      this.#store.writeAtomic(`${job.dir}/nextBuildNumber`, `${number + 1}\n`),
-      this.#store.mkdir(dir),
-    ]);
-    const log = await this.#store.openAppend(`${dir}/log`);
     const now = this.#now();
     const record: BuildRecord = {
       number,
@@ -197,10 +206,31 @@ export class Jobs {
       parameters: opts.parameters.map(redactParameter),
       keepLog: false,
     };
+    // Both durable before any step runs: the number is never handed out again, and the record
+    // names the queue item, so a restart after a crash does not run that item a second time.
+    await Promise.all([
+      this.#store.writeAtomic(`${job.dir}/nextBuildNumber`, `${number + 1}\n`),
+      this.#store.writeAtomic(`${dir}/build.xml`, serializeBuildRecord(record)),
+    ]);
+    const log = await this.#store.openAppend(`${dir}/log`);
     const build = new Build({ job: job.name, number, record, log, cookie: randomUUID() });
     job.running.set(number, build);
     job.buildNumbers?.push(number);
     return build;
+  }
+
+  /**
+   * Queue item ids that already became builds among the newest `depth` builds of the job: after a
+   * crash, queue.xml may still list an item whose build had started.
+   */
+  async startedQueueIds(job: Job, depth: number): Promise<Set<number>> {
+    const numbers = await this.buildNumbers(job);
+    const ids = new Set<number>();
+    for (const n of numbers.slice(-depth)) {
+      const r = await this.record(job, n);
+      if (r !== undefined && r.queueId > 0) ids.add(r.queueId);
+    }
+    return ids;
   }
 
   /** Writes the record of a build (at start and at the end). */

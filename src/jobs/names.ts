@@ -12,7 +12,7 @@ export function checkJobName(name: string): string {
   }
   const bad = UNSAFE.exec(trimmed);
   if (bad !== null) {
-    throw new StewardError('STW_NAME_INVALID', `‘${bad[0]}’ is an unsafe character in the job name "${trimmed}"`, {
+    throw new StewardError('STW_NAME_INVALID', `'${bad[0]}' is an unsafe character in the job name "${trimmed}"`, {
       field: 'name',
     });
   }

@@ -22,5 +22,6 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   STW_EXTENSION_UNKNOWN: 400,
   STW_REQUEST_INVALID: 400,
   STW_NOT_ACTIVE: 503,
+  STW_NOT_FOUND: 404,
   STW_INTERNAL: 500,
 };

@@ -46,6 +46,11 @@ function buildNumberParam(text: string | undefined): number {
   return n;
 }
 
+/** A header value carries Latin-1 only: other characters are written as \\uXXXX, line breaks as spaces. */
+function headerSafe(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e\xa0-\xff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Jenkins' `delay=10sec` (also a bare number of seconds). */
 function parseDelay(text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
@@ -76,11 +81,12 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const status = STATUS_OF[e.code];
     if (status >= 500) req.log.error({ err: e.toJSON(), url: req.url }, `request failed: ${e.message}`);
     // Jenkins reports some errors in X-Error (createItem); clients read it.
-    await reply.status(status).header('X-Error', e.message.replace(/[\r\n]+/g, ' ')).send({ error: e.toJSON() });
+    await reply.status(status).header('X-Error', headerSafe(e.message)).send({ error: e.toJSON() });
   });
 
   app.setNotFoundHandler(async (req, reply) => {
-    await reply.status(404).send({ error: { code: 'STW_NOT_FOUND', message: `nothing at ${req.method} ${req.url.split('?')[0] ?? ''}` } });
+    const e = new StewardError('STW_NOT_FOUND', `nothing at ${req.method} ${req.url.split('?')[0] ?? ''}`);
+    await reply.status(404).send({ error: e.toJSON() });
   });
 
   const requireJob = (name: string | undefined) => api.jobs.require(name ?? '');
@@ -196,7 +202,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const { job, record } = await recordOf(req);
     const start = Number(req.query.start ?? '0');
     if (!Number.isSafeInteger(start) || start < 0) {
-      throw new StewardError('STW_REQUEST_INVALID', `start must be a byte offset ≥ 0, not "${req.query.start ?? ''}"`, { field: 'start' });
+      throw new StewardError('STW_REQUEST_INVALID', `start must be a byte offset of 0 or more, not "${req.query.start ?? ''}"`, { field: 'start' });
     }
     // Decide "more data" before reading, so that a build ending between the two is read again.
     const building = job.running.get(record.number)?.building === true;

@@ -172,6 +172,10 @@ describe('a controller process on a temporary home', () => {
     assert.equal(unknown.status, 404);
     assert.match(((await unknown.json()) as { error: { message: string } }).error.message, /no job named "nope"/);
 
+    const unicode = await s.fetch(`job/${encodeURIComponent('日本')}/api/json`);
+    assert.equal(unicode.status, 404);
+    assert.equal(((await unicode.json()) as { error: { code: string } }).error.code, 'STW_JOB_NOT_FOUND');
+
     const badLabel = await s.fetch('createItem?name=badlabel', {
       method: 'POST',
       headers: { 'content-type': 'application/xml' },

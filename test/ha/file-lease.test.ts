@@ -100,7 +100,7 @@ void describe('file lease', () => {
         assert.ok(isStewardError(err, 'STW_HOME_LOCKED'));
         assert.match(err.message, new RegExp(`pid ${process.pid}\\b`));
         assert.match(err.message, /started 2026-01-02T03:04:05.000Z/);
-        assert.match(err.message, /--standby/);
+        assert.match(err.message, /stop that controller first/);
         return true;
       });
       assert.equal(first.held, true, 'the failed attempt did not disturb the holder');

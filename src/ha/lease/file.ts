@@ -125,8 +125,8 @@ export async function acquireFileLease(opts: FileLeaseOptions): Promise<Lease> {
     if (opts.wait !== true) {
       throw new StewardError(
         'STW_HOME_LOCKED',
-        `the home is in use by another controller (${await describeHolder(opts.path)}); stop that controller, or start this ` +
-          `one with --standby to wait for it (lock file ${opts.path})`,
+        `the home is in use by another controller (${await describeHolder(opts.path)}); stop that controller first ` +
+          `(lock file ${opts.path})`,
         { file: opts.path },
       );
     }

@@ -3,10 +3,12 @@ import { BUILDER, BUILD_WRAPPER } from './api.js';
 import { envInjectWrapper } from './envinject.js';
 import { shellBuilder } from './shell.js';
 import { buildTimeoutWrapper } from './timeout.js';
+import { TRIGGER, timerTrigger } from '../triggers/index.js';
 
-/** Registers the steps Steward runs itself. Plugins add theirs the same way. */
+/** Registers the steps and triggers Steward runs itself. Plugins add theirs the same way. */
 export function registerBuiltInSteps(registry: ExtensionRegistry): void {
   registry.register(BUILDER, shellBuilder);
   registry.register(BUILD_WRAPPER, buildTimeoutWrapper);
   registry.register(BUILD_WRAPPER, envInjectWrapper);
+  registry.register(TRIGGER, timerTrigger);
 }
