@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -21,7 +22,7 @@ export interface AtomicWriteOptions {
  */
 export async function writeFileAtomic(
   abs: string,
-  data: string | Buffer,
+  data: string | Buffer | Readable,
   opts: AtomicWriteOptions,
 ): Promise<void> {
   const temp = tempPathFor(abs);
@@ -38,7 +39,11 @@ export async function writeFileAtomic(
     }
     try {
       if (opts.mode !== undefined) await handle.chmod(opts.mode);
-      await handle.writeFile(data);
+      if (typeof data === 'string' || Buffer.isBuffer(data)) {
+        await handle.writeFile(data);
+      } else {
+        for await (const chunk of data) await handle.write(chunk as Buffer);
+      }
       await handle.sync();
     } finally {
       await handle.close();

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 
@@ -108,6 +109,16 @@ export class HomeStore {
     return (await this.size(rel)) !== undefined;
   }
 
+  async isDirectory(rel: string): Promise<boolean> {
+    const abs = this.resolve(rel);
+    try {
+      return (await stat(abs)).isDirectory();
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw homeIoError('inspect', rel, err);
+    }
+  }
+
   /**
    * Names in the folder, sorted; [] when it does not exist. Temp files of writes in flight (or of
    * a writer that crashed) are left out.
@@ -126,8 +137,9 @@ export class HomeStore {
    * Replaces the file with `data`, atomically and durably, creating missing folders. Readers and
    * crashes see the old content or the new, never a mix. Concurrent writes to one path apply in
    * call order (the last call wins). `mode` is set exactly; under `secrets/` it defaults to 0600.
+   * A stream (an artifact copied in from a workspace) is read once, straight into the temp file.
    */
-  writeAtomic(rel: string, data: string | Buffer, opts: { mode?: number } = {}): Promise<void> {
+  writeAtomic(rel: string, data: string | Buffer | Readable, opts: { mode?: number } = {}): Promise<void> {
     let abs: string;
     try {
       abs = this.#resolveWritable(rel);

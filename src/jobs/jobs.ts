@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
@@ -292,6 +294,34 @@ export class Jobs {
       if (r !== undefined && pred(r)) return r;
     }
     return undefined;
+  }
+
+  /** Copies a file into builds/N/archive/<relativePath>, atomically, through the home store. */
+  async archiveArtifact(job: Job, number: number, relativePath: string, source: string): Promise<void> {
+    const clean = path.posix.normalize(relativePath.split(path.sep).join('/'));
+    if (clean.startsWith('../') || clean === '..' || path.posix.isAbsolute(clean)) {
+      throw new StewardError('STW_REQUEST_INVALID', `artifact path ${relativePath} is outside the workspace`);
+    }
+    await this.#store.writeAtomic(`${job.buildDir(number)}/archive/${clean}`, createReadStream(source));
+  }
+
+  /** Archived artifacts of a build, as paths relative to its archive folder, sorted. */
+  async artifacts(job: Job, number: number): Promise<string[]> {
+    const root = `${job.buildDir(number)}/archive`;
+    const out: string[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      for (const name of await this.#store.listDir(rel === '' ? root : `${root}/${rel}`)) {
+        const child = rel === '' ? name : `${rel}/${name}`;
+        if (await this.#store.isDirectory(`${root}/${child}`)) await walk(child);
+        else out.push(child);
+      }
+    };
+    await walk('');
+    return out.sort();
+  }
+
+  async readArtifact(job: Job, number: number, relativePath: string): Promise<Buffer | undefined> {
+    return this.#store.readBytes(`${job.buildDir(number)}/archive/${relativePath}`);
   }
 
   /** The console log from byte `start` to its current end. */

@@ -99,6 +99,7 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
       }
     },
     interrupt: (r, reason) => build.interrupt(r, reason),
+    archive: (relativePath, source) => o.jobs.archiveArtifact(job, build.number, relativePath, source),
   };
   const onAbort = (): void => {
     void terminateTree(build.current, build.cookie, o.killGraceMs).catch((err: unknown) =>

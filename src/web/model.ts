@@ -162,13 +162,15 @@ export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => Que
   };
 }
 
-export function buildJson(root: string, job: Job, r: BuildRecord, executor: { number: number } | undefined): Record<string, unknown> {
+export function buildJson(root: string, jobs: Jobs, job: Job, r: BuildRecord, executor: { number: number } | undefined): Record<string, unknown> {
   const url = `${jobUrl(root, job.name)}${r.number}/`;
   const building = r.result === undefined;
   return {
     _class: 'hudson.model.FreeStyleBuild',
     actions: actionsJson(r.parameters, r.causes),
-    artifacts: [],
+    artifacts: lazy(async () =>
+      (await jobs.artifacts(job, r.number)).map((p) => ({ displayPath: p.slice(p.lastIndexOf('/') + 1), fileName: p.slice(p.lastIndexOf('/') + 1), relativePath: p })),
+    ),
     building,
     description: r.description ?? null,
     displayName: r.displayName ?? `#${r.number}`,

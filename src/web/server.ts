@@ -189,7 +189,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       .nodes()
       .flatMap((n) => n.executors)
       .find((e) => 'buildNumber' in e.state && e.state.job === job.name && e.state.buildNumber === record.number);
-    await sendJson(req, reply, buildJson(rootOf(req), job, record, executor));
+    await sendJson(req, reply, buildJson(rootOf(req), api.jobs, job, record, executor));
   });
 
   app.get('/job/:job/:number/consoleText', async (req: Req, reply) => {
@@ -210,6 +210,15 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     reply.header('X-Text-Size', String(start + bytes.length));
     if (building) reply.header('X-More-Data', 'true');
     await reply.header('content-type', 'text/plain;charset=utf-8').send(bytes);
+  });
+
+  app.get('/job/:job/:number/artifact/*', async (req: Req, reply) => {
+    const { job, record } = await recordOf(req);
+    const rel = req.params['*'] ?? '';
+    const found = (await api.jobs.artifacts(job, record.number)).includes(rel);
+    if (!found) throw new StewardError('STW_BUILD_NOT_FOUND', `${job.name} #${record.number} has no artifact ${rel}`);
+    const bytes = await api.jobs.readArtifact(job, record.number, rel);
+    await reply.header('content-type', 'application/octet-stream').send(bytes);
   });
 
   app.post('/job/:job/:number/stop', async (req: Req, reply) => {

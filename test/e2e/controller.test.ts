@@ -121,6 +121,32 @@ describe('a controller process on a temporary home', () => {
     assert.deepEqual(job, { _class: 'hudson.model.FreeStyleProject', color: 'blue', lastSuccessfulBuild: { _class: 'hudson.model.FreeStyleBuild', number: 1 } });
   });
 
+  test('archived artifacts are listed on the build and can be downloaded', async () => {
+    const publishers = `
+  <publishers>
+    <hudson.tasks.ArtifactArchiver>
+      <artifacts>out/**/*.txt, report/</artifacts>
+      <excludes>out/skip/**</excludes>
+      <allowEmptyArchive>false</allowEmptyArchive>
+      <onlyIfSuccessful>false</onlyIfSuccessful>
+      <fingerprint>false</fingerprint>
+    </hudson.tasks.ArtifactArchiver>
+  </publishers>`;
+    const xml = freestyleXml({ command: 'mkdir -p out/sub out/skip report\necho alpha > out/sub/a.txt\necho no > out/skip/b.txt\necho r > report/r.html\necho no > out/c.log' }).replace(
+      '<publishers/>',
+      publishers.trim(),
+    );
+    await createJob(s, 'artifacts', xml);
+    const n = await buildNumberOf(s, await queueBuild(s, 'artifacts'));
+    assert.equal(await waitForResult(s, 'artifacts', n), 'SUCCESS');
+    const b = await s.json<{ artifacts: { relativePath: string; fileName: string }[] }>(`job/artifacts/${n}/api/json?tree=artifacts[relativePath,fileName]`);
+    assert.deepEqual(b.artifacts.map((a) => a.relativePath), ['out/sub/a.txt', 'report/r.html']);
+    const file = await s.fetch(`job/artifacts/${n}/artifact/out/sub/a.txt`);
+    assert.equal(file.status, 200);
+    assert.equal(await file.text(), 'alpha\n');
+    assert.equal((await s.fetch(`job/artifacts/${n}/artifact/out/c.log`)).status, 404);
+  });
+
   test('a failing step makes the build FAILURE and the job red', async () => {
     await createJob(s, 'fails', freestyleXml({ command: 'echo before\nexit 3\necho never' }));
     const n = await buildNumberOf(s, await queueBuild(s, 'fails'));

@@ -16,6 +16,8 @@ export interface BuildContext {
   log(text: string): void;
   /** Runs a process as part of the build: its output goes to the log, an abort stops its tree. */
   launch(command: string, args: readonly string[], opts?: { env?: Record<string, string> }): Promise<number>;
+  /** Copies a workspace file into the build's archive (builds/N/archive/<relativePath>). */
+  archive(relativePath: string, source: string): Promise<void>;
   /** Ends the build as `result` (a timeout uses it); the running step is stopped. */
   interrupt(result: Result, reason: string): void;
   /** The step process running now, if any (for tests and the abort path). */

@@ -1,5 +1,6 @@
 import type { ExtensionRegistry } from '../../extensions/index.js';
-import { BUILDER, BUILD_WRAPPER } from './api.js';
+import { BUILDER, BUILD_WRAPPER, PUBLISHER } from './api.js';
+import { artifactArchiver } from './artifact-archiver.js';
 import { envInjectWrapper } from './envinject.js';
 import { shellBuilder } from './shell.js';
 import { buildTimeoutWrapper } from './timeout.js';
@@ -10,5 +11,6 @@ export function registerBuiltInSteps(registry: ExtensionRegistry): void {
   registry.register(BUILDER, shellBuilder);
   registry.register(BUILD_WRAPPER, buildTimeoutWrapper);
   registry.register(BUILD_WRAPPER, envInjectWrapper);
+  registry.register(PUBLISHER, artifactArchiver);
   registry.register(TRIGGER, timerTrigger);
 }

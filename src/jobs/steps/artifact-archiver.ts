@@ -1,0 +1,47 @@
+import { glob } from 'tinyglobby';
+import { parseArtifactArchiver } from '../config/index.js';
+import type { PublisherDescriptor } from './api.js';
+
+/** Ant patterns (comma separated; `dir/` means `dir/**`) as globs. */
+function antPatterns(text: string): string[] {
+  return text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => (p.endsWith('/') ? `${p}**` : p));
+}
+
+/**
+ * hudson.tasks.ArtifactArchiver: copies the workspace files that match into the build's archive.
+ * No match fails the build unless allowEmptyArchive, as in Jenkins.
+ */
+export const artifactArchiver: PublisherDescriptor = {
+  id: 'hudson.tasks.ArtifactArchiver',
+  displayName: 'Archive the artifacts',
+  create(step) {
+    const s = parseArtifactArchiver(step.element);
+    return {
+      async perform(ctx, result) {
+        if (result === 'ABORTED') return undefined;
+        ctx.log('Archiving artifacts');
+        const files = await glob(antPatterns(s.artifacts), {
+          cwd: ctx.workspace,
+          ignore: antPatterns(s.excludes),
+          onlyFiles: true,
+          dot: false,
+          followSymbolicLinks: false,
+        });
+        if (files.length === 0) {
+          if (s.allowEmptyArchive) {
+            ctx.log(`No artifacts found that match the file pattern "${s.artifacts}". Nothing to archive.`);
+            return undefined;
+          }
+          ctx.log(`ERROR: No artifacts found that match the file pattern "${s.artifacts}". Configuration error?`);
+          return 'FAILURE';
+        }
+        for (const file of files.sort()) await ctx.archive(file, `${ctx.workspace}/${file}`);
+        return undefined;
+      },
+    };
+  },
+};
