@@ -242,10 +242,15 @@ export class Jobs {
 
   /** Ends a build: writes its final record, closes its log, applies the build discarder. */
   async complete(job: Job, build: Build, result: Result): Promise<void> {
-    build.record.result = result;
-    build.record.duration = Math.max(0, this.#now() - build.record.startTime);
     try {
+      // The log is complete on disk before the build stops counting as building, so a reader
+      // told "no more data" has every byte.
       await build.log.close();
+    } finally {
+      build.record.result = result;
+      build.record.duration = Math.max(0, this.#now() - build.record.startTime);
+    }
+    try {
       await this.saveRecord(job, build.record);
     } finally {
       job.running.delete(build.number);
