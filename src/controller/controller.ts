@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { ExtensionRegistry } from '../extensions/index.js';
 import { acquireFileLease, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence } from '../home/index.js';
-import { Jobs, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
+import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
 import { BUILT_IN_NODE, Node } from '../nodes/index.js';
 import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem } from '../queue/index.js';
 import { StewardError } from '../errors/index.js';
@@ -42,6 +42,7 @@ export class Controller implements StewardApi {
   readonly startedAt = new Date();
   readonly logger: Logger;
   readonly extensions = new ExtensionRegistry();
+  readonly launcher = new Launcher();
   lease!: Lease;
   store!: HomeStore;
   jobs!: Jobs;
@@ -115,6 +116,7 @@ export class Controller implements StewardApi {
       rootUrl: () => this.rootUrl(),
       baseEnv: baseEnvironment(),
       killGraceMs: this.#opts.killGraceMs ?? 10_000,
+      launcher: this.launcher,
       queueChanged: () => this.#queueFile.changed(),
     });
     const sorter = this.extensions.first(QUEUE_SORTER);
@@ -232,11 +234,15 @@ export class Controller implements StewardApi {
       for (const build of this.scheduler.runningBuilds()) build.interrupt('ABORTED', 'Aborted: the controller is shutting down', 'SYSTEM');
       await this.scheduler.drain();
     }
-    if (this.#queueFile !== undefined && this.lease?.held === true) {
-      this.#queueFile.changed();
-      await this.#queueFile.flush();
+    if (this.#queueFile !== undefined) {
+      if (this.lease?.held === true) {
+        this.#queueFile.changed();
+        await this.#queueFile.flush();
+      }
+      this.#queueFile.close();
     }
     await this.jobs?.idle();
+    await this.launcher.close();
     if (this.lease !== undefined) {
       await this.lease.release();
       log.info({ epoch: this.lease.epoch }, 'released the lease');

@@ -19,9 +19,7 @@ export class ControllerMetrics {
       collect() {
         this.reset();
         if (c.queue === undefined) return;
-        const counts: Record<string, number> = { waiting: 0, blocked: 0, buildable: 0, pending: 0 };
-        for (const item of c.queue.items()) counts[item.state] = (counts[item.state] ?? 0) + 1;
-        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+        for (const [state, n] of Object.entries(c.queue.counts())) this.set({ state }, n);
       },
     });
     new Gauge({

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { coerceError } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
-import { Jobs, runBuild, type Build, type Job, type Result } from '../jobs/index.js';
+import { Jobs, runBuild, type Build, type Job, type Launcher, type Result } from '../jobs/index.js';
 import type { Node } from '../nodes/index.js';
 import type { Executor } from '../nodes/index.js';
 import type { NodeView, PendingItem, Queue, QueueHost, QueueTask } from '../queue/index.js';
@@ -18,6 +18,7 @@ export interface SchedulerOptions {
   rootUrl: () => string;
   baseEnv: Record<string, string>;
   killGraceMs: number;
+  launcher: Launcher;
   /** Called whenever queue.xml should be written again. */
   queueChanged: () => void;
 }
@@ -166,6 +167,7 @@ export class Scheduler implements QueueHost {
           home: this.#o.store.root,
           baseEnv: this.#o.baseEnv,
           killGraceMs: this.#o.killGraceMs,
+          launcher: this.#o.launcher,
         },
         sensitive,
       );

@@ -1,8 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
-
 /**
- * Starting and stopping the processes of a build step.
+ * Stopping the processes of a build step (the launcher starts them).
  *
  * Each step runs in its own process group (detached), so that an abort reaches its whole tree with one
  * signal. Processes that left the group (setsid, daemonising) are found the way Jenkins'
@@ -10,52 +7,8 @@ import { readdir, readFile } from 'node:fs/promises';
  * STEWARD_BUILD_COOKIE), which children inherit. Setting JENKINS_NODE_COOKIE=dontKillMe (or
  * BUILD_ID=dontKillMe) keeps a process alive past its build, as in Jenkins.
  */
-export interface StepProcess {
-  readonly child: ChildProcess;
-  /** Resolves with the exit code (128+signal when killed by a signal). */
-  readonly exited: Promise<number>;
-}
-
-export function spawnStep(opts: {
-  command: string;
-  args: readonly string[];
-  cwd: string;
-  env: Record<string, string>;
-  onOutput: (chunk: Buffer) => void;
-}): StepProcess {
-  const child = spawn(opts.command, opts.args, {
-    cwd: opts.cwd,
-    env: opts.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', opts.onOutput);
-  child.stderr?.on('data', opts.onOutput);
-  const exited = new Promise<number>((resolve) => {
-    child.once('error', () => resolve(127));
-    // 'close' (not 'exit') so that every byte of output has been delivered first.
-    child.once('close', (code, signal) => {
-      if (code !== null) resolve(code);
-      else resolve(128 + signalNumber(signal));
-    });
-  });
-  return { child, exited };
-}
-
-function signalNumber(signal: NodeJS.Signals | null): number {
-  switch (signal) {
-    case 'SIGTERM':
-      return 15;
-    case 'SIGKILL':
-      return 9;
-    case 'SIGINT':
-      return 2;
-    case 'SIGHUP':
-      return 1;
-    default:
-      return 1;
-  }
-}
+import { readdir, readFile } from 'node:fs/promises';
+import type { StepProcess } from './launcher.js';
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
@@ -108,13 +61,14 @@ function killPids(pids: readonly number[], signal: NodeJS.Signals): void {
  * cookie, then KILL after `graceMs` to whatever is left. Resolves when the step process has exited.
  */
 export async function terminateTree(step: StepProcess | undefined, cookie: string, graceMs: number): Promise<void> {
-  killGroup(step?.child.pid, 'SIGTERM');
+  const pid = step === undefined ? undefined : await step.pid;
+  killGroup(pid, 'SIGTERM');
   killPids(await processesWithCookie(cookie), 'SIGTERM');
   const exitedInTime = step === undefined ? true : await Promise.race([
     step.exited.then(() => true),
     new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
   ]);
-  if (!exitedInTime) killGroup(step?.child.pid, 'SIGKILL');
+  if (!exitedInTime) killGroup(pid, 'SIGKILL');
   // Stragglers that ignored TERM or left the group.
   const left = await processesWithCookie(cookie);
   if (left.length > 0) {
@@ -140,6 +94,6 @@ function groupAlive(pid: number | undefined): boolean {
  * group still has members, so a step that cleaned up after itself costs one kill(0).
  */
 export async function reapLeftovers(step: StepProcess, cookie: string): Promise<void> {
-  if (!groupAlive(step.child.pid)) return;
+  if (!groupAlive(await step.pid)) return;
   killPids(await processesWithCookie(cookie), 'SIGKILL');
 }

@@ -3,7 +3,8 @@ import { coerceError, isStewardError } from '../errors/index.js';
 import type { Build } from './build.js';
 import type { Job } from './job.js';
 import type { Jobs } from './jobs.js';
-import { spawnStep, terminateTree, reapLeftovers } from './process-tree.js';
+import type { Launcher } from './launcher.js';
+import { terminateTree, reapLeftovers } from './process-tree.js';
 import { combine, isWorseOrEqualTo, type Result } from './result.js';
 import type { BuildContext } from './steps/api.js';
 
@@ -22,6 +23,8 @@ export interface RunOptions {
   home: string;
   /** The environment builds inherit (the controller's, less its own settings). */
   baseEnv: Record<string, string>;
+  /** Starts the step processes. */
+  launcher: Launcher;
   /** How long a step gets between TERM and KILL when a build is stopped. */
   killGraceMs: number;
 }
@@ -82,7 +85,7 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
     },
     launch: async (command, args, opts) => {
       if (build.abortController.signal.aborted) return 143;
-      const step = spawnStep({
+      const step = o.launcher.spawn({
         command,
         args,
         cwd: o.workspace,

@@ -137,6 +137,13 @@ export class Queue {
     return entry !== undefined ? entry.snapshot(this.#host.now()) : this.#left.get(id);
   }
 
+  /** How many items are in each state, without copying them (for metrics). */
+  counts(): Record<'waiting' | 'blocked' | 'buildable' | 'pending', number> {
+    const counts = { waiting: 0, blocked: 0, buildable: 0, pending: 0 };
+    for (const e of this.#live.values()) if (e.at.state !== 'detached') counts[e.at.state]++;
+    return counts;
+  }
+
   /** Items not yet left (waiting, blocked, buildable, pending), in sorter order. */
   items(): QueueItem[] {
     const now = this.#host.now();

@@ -62,5 +62,5 @@ export { serializeBuildRecord, parseBuildRecord } from './build-record.js';
 export type { BuildRecord, BuildResult } from './build-record.js';
 
 /** queue.xml, so queued items survive a restart or a failover to a standby. */
-export { serializeQueueFile, parseQueueFile } from './queue-file.js';
+export { serializeQueueFile, serializeQueueItem, parseQueueFile } from './queue-file.js';
 export type { PersistedQueueItem } from './queue-file.js';

@@ -1,7 +1,7 @@
 import { causeActionSpec, parametersActionSpec, readCauseAction, readParametersAction, type Cause } from './actions.js';
 import type { ParameterValue } from './parameters.js';
 import { configInvalid, readIntegerOr, requireInteger } from './values.js';
-import { createXmlDocument, parseXml, serializeXml, type XmlElementHandle, type XmlSpec } from './xml.js';
+import { JENKINS_XML_DECLARATION, parseXml, writeXmlSpec, type XmlElementHandle, type XmlSpec } from './xml.js';
 
 /** A queue item as saved in queue.xml, so the queue survives a restart or a failover. */
 export interface PersistedQueueItem {
@@ -19,17 +19,12 @@ export interface PersistedQueueItem {
 const STATE = 'hudson.model.Queue_-State';
 const WAITING_ITEM = 'hudson.model.Queue_-WaitingItem';
 
-/**
- * Writes queue.xml shaped like Jenkins' (`<hudson.model.Queue_-State>`). As in Jenkins,
- * `<counter>` holds the last id handed out, so it is `nextId - 1`. Every item is written as a
- * WaitingItem: after a restart, blocked and buildable items are re-evaluated from waiting anyway.
- * The task is written as the job's full name, which is Steward's form, not Jenkins'.
- */
-export function serializeQueueFile(items: readonly PersistedQueueItem[], nextId: number): string {
-  const itemSpecs = items.map((item): XmlSpec => {
-    const actions: XmlSpec[] = [causeActionSpec(item.causes)];
-    if (item.parameters.length > 0) actions.push(parametersActionSpec(item.parameters));
-    return {
+/** One item of queue.xml as text (an item does not change while queued, so callers may cache it). */
+export function serializeQueueItem(item: PersistedQueueItem): string {
+  const actions: XmlSpec[] = [causeActionSpec(item.causes)];
+  if (item.parameters.length > 0) actions.push(parametersActionSpec(item.parameters));
+  return writeXmlSpec(
+    {
       name: WAITING_ITEM,
       children: [
         { name: 'actions', children: actions },
@@ -44,16 +39,28 @@ export function serializeQueueFile(items: readonly PersistedQueueItem[], nextId:
           ],
         },
       ],
-    };
-  });
-  const root: XmlSpec = {
-    name: STATE,
-    children: [
-      { name: 'counter', text: String(nextId - 1) },
-      { name: 'items', children: itemSpecs },
-    ],
-  };
-  return serializeXml(createXmlDocument(root, 'queue.xml'));
+    },
+    2,
+  );
+}
+
+/**
+ * Writes queue.xml shaped like Jenkins' (`<hudson.model.Queue_-State>`). As in Jenkins,
+ * `<counter>` holds the last id handed out, so it is `nextId - 1`. Every item is written as a
+ * WaitingItem: after a restart, blocked and buildable items are re-evaluated from waiting anyway.
+ * The task is written as the job's full name, which is Steward's form, not Jenkins'.
+ * `itemText` lets a caller reuse the text of items it wrote before.
+ */
+export function serializeQueueFile(
+  items: readonly PersistedQueueItem[],
+  nextId: number,
+  itemText: (item: PersistedQueueItem) => string = serializeQueueItem,
+): string {
+  const head = `${JENKINS_XML_DECLARATION}\n<${STATE}>\n  <counter>${nextId - 1}</counter>\n  `;
+  if (items.length === 0) return `${head}<items/>\n</${STATE}>`;
+  let body = '<items>';
+  for (const item of items) body += `\n    ${itemText(item)}`;
+  return `${head}${body}\n  </items>\n</${STATE}>`;
 }
 
 /**

@@ -173,6 +173,25 @@ export interface XmlSpec {
   readonly children?: readonly XmlSpec[];
 }
 
+/**
+ * Writes a spec straight to text, laid out as `createXmlDocument` lays it out (two-space indent
+ * from `depth`), without building a tree first: for files Steward writes often, like queue.xml.
+ */
+export function writeXmlSpec(spec: XmlSpec, depth = 0): string {
+  let attrs = '';
+  if (spec.attributes !== undefined) {
+    for (const [k, v] of Object.entries(spec.attributes)) attrs += ` ${k}="${escapeText(v)}"`;
+  }
+  if (spec.children !== undefined && spec.children.length > 0) {
+    const indent = `\n${'  '.repeat(depth + 1)}`;
+    let out = `<${spec.name}${attrs}>`;
+    for (const child of spec.children) out += indent + writeXmlSpec(child, depth + 1);
+    return `${out}\n${'  '.repeat(depth)}</${spec.name}>`;
+  }
+  if (spec.text !== undefined) return `<${spec.name}${attrs}>${escapeText(spec.text)}</${spec.name}>`;
+  return `<${spec.name}${attrs}/>`;
+}
+
 function buildRaw(spec: XmlSpec, depth: number): RawNode {
   const content: RawNode[] = [];
   if (spec.children !== undefined && spec.children.length > 0) {

@@ -1,7 +1,7 @@
 import { extensionPoint, type Descriptor } from '../../extensions/index.js';
 import type { Step } from '../config/index.js';
 import type { Result } from '../result.js';
-import type { StepProcess } from '../process-tree.js';
+import type { StepProcess } from '../launcher.js';
 
 /** What a step sees of the build it runs in. */
 export interface BuildContext {
