@@ -42,7 +42,7 @@ export class Controller implements StewardApi {
   readonly startedAt = new Date();
   readonly logger: Logger;
   readonly extensions = new ExtensionRegistry();
-  readonly launcher = new Launcher();
+  launcher!: Launcher;
   lease!: Lease;
   store!: HomeStore;
   jobs!: Jobs;
@@ -108,13 +108,15 @@ export class Controller implements StewardApi {
     await this.jobs.load();
 
     this.builtIn = new Node({ name: BUILT_IN_NODE, numExecutors: g.numExecutors, labelString: g.label, mode: g.mode });
+    const baseEnv = baseEnvironment();
+    this.launcher = new Launcher({ poolSize: Math.min(Math.max(g.numExecutors, 1), 8), poolEnv: baseEnv });
     this.scheduler = new Scheduler({
       store: this.store,
       jobs: this.jobs,
       logger: log,
       nodes: () => [this.builtIn],
       rootUrl: () => this.rootUrl(),
-      baseEnv: baseEnvironment(),
+      baseEnv,
       killGraceMs: this.#opts.killGraceMs ?? 10_000,
       launcher: this.launcher,
       queueChanged: () => this.#queueFile.changed(),
@@ -135,6 +137,7 @@ export class Controller implements StewardApi {
     }
     this.#triggers = new TriggerRunner(this.jobs, (job, cause) => this.scheduleBuild(job, {}, cause), log);
     this.jobs.onChange((job) => this.queue.taskChanged(job.name));
+    this.launcher.warm();
     this.#ready = true;
     log.info(
       { port: this.port, ms: Math.round(performance.now() - t0), executors: this.builtIn.numExecutors },
@@ -242,7 +245,7 @@ export class Controller implements StewardApi {
       this.#queueFile.close();
     }
     await this.jobs?.idle();
-    await this.launcher.close();
+    await this.launcher?.close();
     if (this.lease !== undefined) {
       await this.lease.release();
       log.info({ epoch: this.lease.epoch }, 'released the lease');

@@ -7,7 +7,7 @@ export { Jobs, type JobsOptions } from './jobs.js';
 export { Job } from './job.js';
 export { Build } from './build.js';
 export { runBuild, buildEnvironment, type RunOptions } from './run-build.js';
-export { Launcher, type StepProcess, type LaunchOptions } from './launcher.js';
+export { Launcher, stepScript, shellQuote, type StepProcess, type LaunchOptions, type LauncherOptions } from './launcher.js';
 export { combine, colorOf, type Result } from './result.js';
 export { checkJobName } from './names.js';
 export type { JobDefinition } from './definition.js';

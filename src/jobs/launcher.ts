@@ -1,10 +1,25 @@
-import { Worker } from 'node:worker_threads';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 /**
- * Starts step processes from a worker thread. On Linux, Node's spawn forks the whole controller
- * and waits for the exec on the calling thread (several milliseconds, more for a large process);
- * in a worker that wait leaves the controller's event loop free to answer requests and schedule.
- * The worker relays each process's output and exit in order.
+ * Starts step processes.
+ *
+ * On Linux, Node's spawn forks the whole calling process and waits for the exec: several
+ * milliseconds, more for a large process, and a fork of the controller holds up its other threads
+ * (file system work included) while the kernel copies its memory map. Two things keep that off a
+ * build's critical path:
+ * - Steps are started by a small launcher process (a Node process with nothing else loaded), so
+ *   the forks copy its small memory map, not the controller's, and the controller never blocks.
+ * - A few shells are started ahead of time (`/bin/sh -s`, blocked reading their standard input),
+ *   and replaced after a step ends.
+ *   A step takes one and sends it a short script that sets the step's exact environment, changes
+ *   to its directory and `exec`s the step's command with standard input from /dev/null. The step
+ *   then costs one exec instead of a fork of the controller. A step whose environment the shell
+ *   cannot express (a variable name that is not a shell name) is spawned directly.
+ *
+ * Each process runs in its own process group, so that a stop reaches its whole tree with one
+ * signal. The launcher process relays each process's output and exit in order. It exits when the
+ * controller does (its IPC channel closes); steps keep running, as they would if the controller
+ * had started them itself.
  */
 export interface StepProcess {
   /** Resolves with the pid once the process runs (undefined if it could not start). */
@@ -21,42 +36,73 @@ export interface LaunchOptions {
   onOutput: (chunk: Buffer) => void;
 }
 
-type FromWorker =
+export interface LauncherOptions {
+  /** Shells kept started and waiting; 0 spawns every step directly. */
+  poolSize?: number;
+  /** The environment the waiting shells start with (each step's own is set exactly on top). */
+  poolEnv?: Record<string, string>;
+}
+
+type ToServer =
+  | { type: 'spawn'; id: number; command: string; args: readonly string[]; cwd: string; env: Record<string, string> }
+  | { type: 'prefork'; id: number; env: Record<string, string> }
+  | { type: 'go'; id: number; script: string };
+
+type FromServer =
   | { type: 'spawned'; id: number; pid: number | undefined }
   | { type: 'output'; id: number; chunk: Uint8Array }
   | { type: 'exit'; id: number; code: number };
 
-// Plain JavaScript: the worker runs without the TypeScript loader.
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+// Plain JavaScript, run with `node -e`: the launcher process loads nothing else.
+const SERVER_SOURCE = `
 const { spawn } = require('node:child_process');
+const parentPort = { postMessage: (m) => process.send(m) };
+process.on('disconnect', () => process.exit(0));
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-parentPort.on('message', (m) => {
+const waiting = new Map();
+function start(id, command, args, options) {
   let child;
   try {
-    // Its own process group (detached), so that a stop reaches the whole tree with one signal.
-    child = spawn(m.command, m.args, { cwd: m.cwd, env: m.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(command, args, { ...options, detached: true });
   } catch (err) {
-    parentPort.postMessage({ type: 'spawned', id: m.id, pid: undefined });
-    parentPort.postMessage({ type: 'output', id: m.id, chunk: Buffer.from(String(err && err.message) + '\\n') });
-    parentPort.postMessage({ type: 'exit', id: m.id, code: 127 });
-    return;
+    parentPort.postMessage({ type: 'spawned', id, pid: undefined });
+    parentPort.postMessage({ type: 'output', id, chunk: Buffer.from('ERROR: cannot run ' + command + ': ' + (err && err.message) + '\\n') });
+    parentPort.postMessage({ type: 'exit', id, code: 127 });
+    return undefined;
   }
   let failed = false;
   child.once('error', (err) => {
     failed = true;
-    parentPort.postMessage({ type: 'output', id: m.id, chunk: Buffer.from('ERROR: cannot run ' + m.command + ': ' + err.message + '\\n') });
-    parentPort.postMessage({ type: 'exit', id: m.id, code: 127 });
+    waiting.delete(id);
+    parentPort.postMessage({ type: 'output', id, chunk: Buffer.from('ERROR: cannot run ' + command + ': ' + err.message + '\\n') });
+    parentPort.postMessage({ type: 'exit', id, code: 127 });
   });
-  parentPort.postMessage({ type: 'spawned', id: m.id, pid: child.pid });
-  const relay = (chunk) => parentPort.postMessage({ type: 'output', id: m.id, chunk });
+  parentPort.postMessage({ type: 'spawned', id, pid: child.pid });
+  const relay = (chunk) => parentPort.postMessage({ type: 'output', id, chunk });
   child.stdout.on('data', relay);
   child.stderr.on('data', relay);
   // 'close' (not 'exit'): every byte of output has been relayed first.
   child.once('close', (code, signal) => {
+    waiting.delete(id);
     if (failed) return;
-    parentPort.postMessage({ type: 'exit', id: m.id, code: code !== null ? code : 128 + (SIGNALS[signal] || 1) });
+    parentPort.postMessage({ type: 'exit', id, code: code !== null ? code : 128 + (SIGNALS[signal] || 1) });
   });
+  return child;
+}
+process.on('message', (m) => {
+  if (m.type === 'spawn') {
+    start(m.id, m.command, m.args, { cwd: m.cwd, env: m.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  } else if (m.type === 'prefork') {
+    const child = start(m.id, '/bin/sh', ['-s'], { cwd: '/', env: m.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    if (child !== undefined) {
+      child.stdin.on('error', () => {});
+      waiting.set(m.id, child);
+    }
+  } else if (m.type === 'go') {
+    const child = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (child !== undefined) child.stdin.end(m.script);
+  }
 });
 `;
 
@@ -66,33 +112,108 @@ interface Pending {
   resolveExit: (code: number) => void;
 }
 
+/** Single-quotes a word for sh. */
+export function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The script a waiting shell runs to become the step: the exact environment (variables it started
+ * with but the step has not are unset), the directory, then exec with no standard input. Undefined
+ * when a variable name cannot be written in sh.
+ */
+export function stepScript(
+  opts: Pick<LaunchOptions, 'command' | 'args' | 'cwd' | 'env'>,
+  poolEnv: Record<string, string>,
+): string | undefined {
+  const names = Object.keys(opts.env);
+  if (!names.every((n) => SHELL_NAME.test(n))) return undefined;
+  const lines: string[] = [];
+  const gone = Object.keys(poolEnv).filter((n) => !(n in opts.env) && SHELL_NAME.test(n));
+  if (gone.length > 0) lines.push(`unset ${gone.join(' ')}`);
+  for (const n of names) lines.push(`export ${n}=${shellQuote(opts.env[n] as string)}`);
+  lines.push(`cd -- ${shellQuote(opts.cwd)} || exit 127`);
+  lines.push(`exec ${[opts.command, ...opts.args].map(shellQuote).join(' ')} </dev/null`);
+  return `${lines.join('\n')}\n`;
+}
+
 export class Launcher {
-  #worker: Worker | undefined;
+  #server: ChildProcess | undefined;
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
+  readonly #poolSize: number;
+  readonly #poolEnv: Record<string, string>;
+  /** Waiting shells: id -> pid (undefined until the launcher says it runs). */
+  readonly #waiting = new Map<number, number | undefined>();
+  #closed = false;
 
-  #ensureWorker(): Worker {
-    if (this.#worker !== undefined) return this.#worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.on('message', (m: FromWorker) => {
-      const p = this.#pending.get(m.id);
-      if (p === undefined) return;
-      if (m.type === 'spawned') p.resolvePid(m.pid);
-      else if (m.type === 'output') p.onOutput(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength));
-      else {
-        this.#pending.delete(m.id);
-        p.resolvePid(undefined);
-        p.resolveExit(m.code);
-        if (this.#pending.size === 0) worker.unref();
-      }
+  constructor(opts: LauncherOptions = {}) {
+    this.#poolSize = opts.poolSize ?? 0;
+    // Waiting shells only ever hold names sh can unset.
+    this.#poolEnv = Object.fromEntries(Object.entries(opts.poolEnv ?? {}).filter(([k]) => SHELL_NAME.test(k)));
+  }
+
+  #ensureServer(): ChildProcess {
+    if (this.#server !== undefined) return this.#server;
+    const server = spawn(process.execPath, ['-e', SERVER_SOURCE], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
     });
-    worker.on('error', (err) => this.#failAll(`the launcher stopped: ${err.message}`));
-    worker.on('exit', () => {
-      this.#worker = undefined;
+    server.on('message', (m: FromServer) => this.#onMessage(m));
+    server.on('error', (err) => this.#failAll(`the launcher stopped: ${err.message}`));
+    server.on('exit', () => {
+      if (this.#server === server) this.#server = undefined;
+      this.#waiting.clear();
       this.#failAll('the launcher stopped');
     });
-    this.#worker = worker;
-    return worker;
+    this.#server = server;
+    this.#setRef(false);
+    return server;
+  }
+
+  /** The launcher keeps the controller alive only while a step runs. */
+  #setRef(on: boolean): void {
+    const w = this.#server;
+    if (w === undefined) return;
+    const channel = w.channel as { ref(): void; unref(): void } | undefined;
+    if (on) {
+      w.ref();
+      channel?.ref();
+    } else {
+      w.unref();
+      channel?.unref();
+    }
+  }
+
+  #post(m: ToServer): void {
+    this.#ensureServer().send(m);
+  }
+
+  #onMessage(m: FromServer): void {
+    if (this.#waiting.has(m.id)) {
+      // A waiting shell: it reports its pid, and exits only if something killed it before use.
+      if (m.type === 'spawned') this.#waiting.set(m.id, m.pid);
+      else if (m.type === 'exit') {
+        this.#waiting.delete(m.id);
+        this.#refill();
+      }
+      return;
+    }
+    const p = this.#pending.get(m.id);
+    if (p === undefined) return;
+    if (m.type === 'spawned') p.resolvePid(m.pid);
+    else if (m.type === 'output') p.onOutput(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength));
+    else {
+      this.#pending.delete(m.id);
+      p.resolvePid(undefined);
+      p.resolveExit(m.code);
+      if (this.#pending.size === 0) this.#setRef(false);
+      // Replacements are started once a step has ended: a fork blocks the launcher for milliseconds,
+      // and would hold up the exit of the step it replaces if started right after it.
+      this.#refill();
+    }
   }
 
   #failAll(reason: string): void {
@@ -104,23 +225,66 @@ export class Launcher {
     }
   }
 
+  /** Starts waiting shells until the pool is full. */
+  #refill(): void {
+    if (this.#closed) return;
+    while (this.#waiting.size < this.#poolSize) {
+      const id = this.#nextId++;
+      this.#waiting.set(id, undefined);
+      this.#post({ type: 'prefork', id, env: this.#poolEnv });
+    }
+  }
+
+  /** Starts the pool ahead of the first step. */
+  warm(): void {
+    this.#refill();
+  }
+
   spawn(opts: LaunchOptions): StepProcess {
-    const id = this.#nextId++;
+    if (this.#closed) throw new Error('the launcher is closed');
     let resolvePid!: (pid: number | undefined) => void;
     let resolveExit!: (code: number) => void;
     const pid = new Promise<number | undefined>((r) => (resolvePid = r));
     const exited = new Promise<number>((r) => (resolveExit = r));
-    this.#pending.set(id, { onOutput: opts.onOutput, resolvePid, resolveExit });
-    const worker = this.#ensureWorker();
-    // Keep the process alive while a step runs; let it exit when only an idle worker is left.
-    worker.ref();
-    worker.postMessage({ id, command: opts.command, args: opts.args, cwd: opts.cwd, env: opts.env });
+    const pending: Pending = { onOutput: opts.onOutput, resolvePid, resolveExit };
+    const ready = [...this.#waiting].find(([, p]) => p !== undefined);
+    const script = ready === undefined ? undefined : stepScript(opts, this.#poolEnv);
+    this.#ensureServer();
+    this.#setRef(true);
+    if (ready !== undefined && script !== undefined) {
+      const [id, shellPid] = ready;
+      this.#waiting.delete(id);
+      this.#pending.set(id, pending);
+      resolvePid(shellPid);
+      this.#post({ type: 'go', id, script });
+    } else {
+      const id = this.#nextId++;
+      this.#pending.set(id, pending);
+      this.#post({ type: 'spawn', id, command: opts.command, args: opts.args, cwd: opts.cwd, env: opts.env });
+    }
     return { pid, exited };
   }
 
   async close(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = undefined;
-    if (worker !== undefined) await worker.terminate();
+    this.#closed = true;
+    const server = this.#server;
+    // Waiting shells end when their standard input closes with the launcher; kill them to be sure.
+    for (const pid of this.#waiting.values()) {
+      if (pid === undefined) continue;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    this.#waiting.clear();
+    if (server !== undefined && server.exitCode === null && server.signalCode === null) {
+      const gone = new Promise((resolve) => server.once('exit', resolve));
+      // Referenced again, so that the wait for its exit keeps this process alive.
+      server.ref();
+      server.disconnect();
+      await gone;
+    }
+    this.#server = undefined;
   }
 }

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Launcher, stepScript, type LaunchOptions } from '../../src/jobs/index.js';
+import { tempDir } from '../support/steward-process.js';
+
+async function run(l: Launcher, opts: Omit<LaunchOptions, 'onOutput'>): Promise<{ code: number; out: string; pid: number | undefined }> {
+  const chunks: Buffer[] = [];
+  const p = l.spawn({ ...opts, onOutput: (c) => chunks.push(c) });
+  const [code, pid] = await Promise.all([p.exited, p.pid]);
+  return { code, pid, out: Buffer.concat(chunks).toString() };
+}
+
+for (const poolSize of [0, 2]) {
+  describe(`the launcher (${poolSize === 0 ? 'direct spawn' : 'waiting shells'})`, () => {
+    test('a step sees exactly its environment, its directory, and no standard input', async () => {
+      await using dir = await tempDir();
+      const l = new Launcher({ poolSize, poolEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', LEFTOVER: 'from the pool' } });
+      l.warm();
+      try {
+        await new Promise((r) => setTimeout(r, 200));
+        const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', QUOTED: "it's \"a\" $test\nsecond line", EMPTY: '' };
+        const r = await run(l, {
+          command: '/bin/sh',
+          args: ['-c', 'env | sort | grep -v "^PWD=\\|^SHLVL=\\|^_=\\|^OLDPWD="; pwd; cat; echo "stdin=$?"'],
+          cwd: dir.dir,
+          env,
+        });
+        assert.equal(r.code, 0, r.out);
+        assert.ok(r.pid !== undefined && r.pid > 0);
+        const lines = r.out.trim().split('\n');
+        assert.deepEqual(lines.slice(0, 4), ['EMPTY=', `PATH=${env.PATH}`, `QUOTED=it's "a" $test`, 'second line']);
+        assert.equal(lines[4], dir.dir);
+        assert.equal(lines[5], 'stdin=0');
+        assert.equal(r.out.includes('LEFTOVER'), false);
+      } finally {
+        await l.close();
+      }
+    });
+
+    test('exit codes, signals and output order come through', async () => {
+      const l = new Launcher({ poolSize, poolEnv: { PATH: '/usr/bin:/bin' } });
+      try {
+        const ok = await run(l, { command: '/bin/sh', args: ['-c', 'for i in 1 2 3 4 5; do echo line$i; done; exit 7'], cwd: '/', env: { PATH: '/usr/bin:/bin' } });
+        assert.equal(ok.code, 7);
+        assert.equal(ok.out, 'line1\nline2\nline3\nline4\nline5\n');
+        const killed = await run(l, { command: '/bin/sh', args: ['-c', 'kill -TERM $$'], cwd: '/', env: {} });
+        assert.equal(killed.code, 128 + 15);
+        const missing = await run(l, { command: '/no/such/program', args: [], cwd: '/', env: {} });
+        assert.equal(missing.code, 127);
+      } finally {
+        await l.close();
+      }
+    });
+  });
+}
+
+describe('step scripts for waiting shells', () => {
+  test('a variable name sh cannot write means a direct spawn', () => {
+    assert.equal(stepScript({ command: 'x', args: [], cwd: '/', env: { 'my.param': '1' } }, {}), undefined);
+  });
+
+  test('variables of the waiting shell that the step does not have are unset', () => {
+    const s = stepScript({ command: '/bin/sh', args: ['-c', "echo 'hi'"], cwd: '/w s', env: { A: '1' } }, { A: '0', B: '2' });
+    assert.equal(s, "unset B\nexport A='1'\ncd -- '/w s' || exit 127\nexec '/bin/sh' '-c' 'echo '\\''hi'\\''' </dev/null\n");
+  });
+});
