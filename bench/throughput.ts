@@ -10,6 +10,7 @@
  *   BENCH_BUILDS=N, BENCH_EXECUTORS=N override; BENCH_CPU_PROF=DIR runs the controller under
  *   node --cpu-prof and leaves the .cpuprofile in DIR.
  */
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Controller, QUICK, freestyleXml, machineLine, mib, ms, scratchDir, sleep, summary } from './lib.js';
@@ -87,12 +88,31 @@ try {
   }
   if (last !== BUILDS) throw new Error(`the jobs' lastCompletedBuild numbers add up to ${last}, not ${BUILDS}`);
 
+  // The ceiling on this machine: the same number of `sh -xe -c true` processes started straight
+  // from Node, EXECUTORS at a time, with nothing else around them.
+  const bareStart = performance.now();
+  let bareNext = 0;
+  const bareLoop = async (): Promise<void> => {
+    while (bareNext++ < BUILDS) {
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn('/bin/sh', ['-xe', '-c', 'true'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        child.stdout.resume();
+        child.stderr.resume();
+        child.once('error', reject);
+        child.once('close', () => resolve());
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: EXECUTORS }, bareLoop));
+  const bareRate = BUILDS / ((performance.now() - bareStart) / 1000);
+
   const wall = (tDone - t0) / 1000;
   const rate = BUILDS / wall;
   const D = summary(durations);
   const P = summary(postMs);
   console.log(`throughput: ${BUILDS} builds of \`true\` over ${JOBS} jobs (concurrentBuild, distinct parameter), ${EXECUTORS} executors, ${IN_FLIGHT} POSTs in flight${PROF === undefined ? '' : ' [under --cpu-prof]'}`);
   console.log(`  ${rate.toFixed(1)} builds/s (goal: >= 200/s) -> ${rate >= 200 ? 'MET' : 'NOT MET'}; all done in ${wall.toFixed(2)} s; all submitted after ${((tSubmitted - t0) / 1000).toFixed(2)} s`);
+  console.log(`  bare ceiling: ${bareRate.toFixed(1)} processes/s for ${BUILDS} \`sh -xe -c true\` spawned from Node, ${EXECUTORS} at a time; Steward reached ${((rate / bareRate) * 100).toFixed(0)}% of it`);
   console.log(`  wall time per build ${ms((tDone - t0) / BUILDS)}; executor time per build ${ms(((tDone - t0) * EXECUTORS) / BUILDS)} (wall x executors / builds)`);
   console.log(`  recorded build duration (build.xml): mean ${ms(D.mean)}  p50 ${ms(D.p50, 0)}  p99 ${ms(D.p99, 0)}  max ${ms(D.max, 0)}  (ms resolution)`);
   console.log(`  POST buildWithParameters -> 201: mean ${ms(P.mean)}  p50 ${ms(P.p50)}  p99 ${ms(P.p99)}`);

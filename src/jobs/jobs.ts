@@ -210,11 +210,17 @@ export class Jobs {
     };
     // Both durable before any step runs: the number is never handed out again, and the record
     // names the queue item, so a restart after a crash does not run that item a second time.
-    await Promise.all([
+    const [numberWrite, recordWrite, opened] = await Promise.allSettled([
       this.#store.writeAtomic(`${job.dir}/nextBuildNumber`, `${number + 1}\n`),
       this.#store.writeAtomic(`${dir}/build.xml`, serializeBuildRecord(record)),
+      this.#store.openAppend(`${dir}/log`),
     ]);
-    const log = await this.#store.openAppend(`${dir}/log`);
+    if (numberWrite.status === 'rejected' || recordWrite.status === 'rejected' || opened.status === 'rejected') {
+      if (opened.status === 'fulfilled') await opened.value.close().catch(() => undefined);
+      const failed = [numberWrite, recordWrite, opened].find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      throw failed.reason;
+    }
+    const log = opened.value;
     const build = new Build({ job: job.name, number, record, log, cookie: randomUUID() });
     job.running.set(number, build);
     job.buildNumbers?.push(number);
@@ -242,16 +248,18 @@ export class Jobs {
 
   /** Ends a build: writes its final record, closes its log, applies the build discarder. */
   async complete(job: Job, build: Build, result: Result): Promise<void> {
+    const duration = Math.max(0, this.#now() - build.record.startTime);
     try {
       // The log is complete on disk before the build stops counting as building, so a reader
-      // told "no more data" has every byte.
-      await build.log.close();
-    } finally {
+      // told "no more data" has every byte. The final record is written meanwhile.
+      const [closed, saved] = await Promise.allSettled([
+        build.log.close(),
+        this.saveRecord(job, { ...build.record, result, duration }),
+      ]);
       build.record.result = result;
-      build.record.duration = Math.max(0, this.#now() - build.record.startTime);
-    }
-    try {
-      await this.saveRecord(job, build.record);
+      build.record.duration = duration;
+      if (closed.status === 'rejected') throw closed.reason;
+      if (saved.status === 'rejected') throw saved.reason;
     } finally {
       job.running.delete(build.number);
       job.records.set(build.number, build.record);
