@@ -6,14 +6,18 @@ import type { Queue } from '../queue/index.js';
 
 export const QUEUE_FILE = 'queue.xml';
 
-/** How long changes gather before queue.xml is written again. */
+/** How long changes gather, at least, before queue.xml is written again. */
 export const QUEUE_WRITE_INTERVAL_MS = 100;
+/** A write may take at most this share of the time: a large queue is written less often. */
+const MAX_WRITE_SHARE = 0.2;
+const MAX_INTERVAL_MS = 5_000;
 
 /**
- * Keeps queue.xml in step with the queue. Changes are gathered for up to 100 ms and written
- * together, never on the caller's stack; each item's text is kept while the item is queued, so a
- * write costs a string join, not a re-serialisation of every item. The window of changes a crash
- * can lose is one interval plus one write; a graceful stop flushes.
+ * Keeps queue.xml in step with the queue. Changes are gathered for 100 ms (longer for a queue so
+ * large that its writes would take more than a fifth of the time, up to 5 s) and written together,
+ * never on the caller's stack; each item's text is kept while the item is queued, so a write costs
+ * a string join, not a re-serialisation of every item. The window of changes a crash can lose is
+ * one interval plus one write; a graceful stop flushes.
  */
 export class QueueFileWriter {
   readonly #store: HomeStore;
@@ -23,6 +27,7 @@ export class QueueFileWriter {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #dirty = false;
+  #interval: number;
   /** Item text by id, with the number of causes it was written with (a merge adds a cause). */
   #texts = new Map<number, { causes: number; text: string }>();
 
@@ -31,6 +36,7 @@ export class QueueFileWriter {
     this.#queue = queue;
     this.#log = logger;
     this.#intervalMs = intervalMs;
+    this.#interval = intervalMs;
   }
 
   changed(): void {
@@ -39,7 +45,7 @@ export class QueueFileWriter {
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
         this.#running = this.#loop();
-      }, this.#intervalMs);
+      }, this.#interval);
     }
   }
 
@@ -60,8 +66,11 @@ export class QueueFileWriter {
         const next = new Map<number, { causes: number; text: string }>();
         const text = serializeQueueFile(items, nextId, (item) => this.#text(item, next));
         this.#texts = next;
+        const started = performance.now();
         try {
           await this.#store.writeAtomic(QUEUE_FILE, text);
+          const took = performance.now() - started;
+          this.#interval = Math.min(MAX_INTERVAL_MS, Math.max(this.#intervalMs, took / MAX_WRITE_SHARE));
         } catch (err) {
           if (isStewardError(err, 'STW_HOME_FENCED') || isStewardError(err, 'STW_LEASE_LOST')) return;
           this.#log.error({ err: coerceError(err).toJSON() }, `could not save the queue to ${QUEUE_FILE}`);
