@@ -10,7 +10,7 @@ export class ControllerMetrics {
 
   constructor(c: Controller) {
     const r = this.registry;
-    collectDefaultMetrics({ register: r, prefix: 'steward_process_' });
+    collectDefaultMetrics({ register: r, prefix: 'steward_' });
     new Gauge({
       name: 'steward_queue_items',
       help: 'Items in the build queue, by state (waiting, blocked, buildable, pending)',

@@ -78,6 +78,11 @@ describe('a controller process on a temporary home', () => {
     const computers = await s.json<{ computer: { displayName: string; executors: unknown[] }[] }>('computer/api/json');
     assert.equal(computers.computer[0]?.displayName, 'Built-In Node');
     assert.equal(computers.computer[0]?.executors.length, 2);
+    const metrics = await (await s.fetch('metrics')).text();
+    assert.match(metrics, /^steward_lease_epoch \d+$/m);
+    assert.match(metrics, /^steward_lease_role\{role="active"\} 1$/m);
+    assert.match(metrics, /^steward_executors\{node="built-in",state="idle"\} 2$/m);
+    assert.match(metrics, /^steward_queue_items\{state="waiting"\} 0$/m);
   });
 
   test('a job created from config.xml builds with parameters and its log can be followed to the end', async () => {
