@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freestyleXml as fixtureXml, stringParam } from '../test/support/steward-process.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const STEWARD_BIN = path.join(REPO, 'bin', 'steward.js');
@@ -142,47 +143,15 @@ export class Controller {
   }
 }
 
-/** A freestyle config.xml the way Jenkins writes it (same shape as test/support's freestyleXml). */
+/** A freestyle config.xml the way Jenkins writes it (test/support's, with a benchmark's options). */
 export function freestyleXml(opts: { command: string; concurrent?: boolean; quietPeriod?: number; parameter?: string; description?: string }): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const params =
-    opts.parameter === undefined
-      ? ''
-      : `
-    <hudson.model.ParametersDefinitionProperty>
-      <parameterDefinitions>
-        <hudson.model.StringParameterDefinition>
-          <name>${opts.parameter}</name>
-          <description></description>
-          <defaultValue></defaultValue>
-          <trim>false</trim>
-        </hudson.model.StringParameterDefinition>
-      </parameterDefinitions>
-    </hudson.model.ParametersDefinitionProperty>`;
-  return `<?xml version='1.1' encoding='UTF-8'?>
-<project>
-  <description>${esc(opts.description ?? 'made by a benchmark')}</description>
-  <keepDependencies>false</keepDependencies>
-  <properties>${params}
-  </properties>
-  <scm class="hudson.scm.NullSCM"/>
-  <canRoam>true</canRoam>
-  <disabled>false</disabled>
-  <blockBuildWhenDownstreamBuilding>false</blockBuildWhenDownstreamBuilding>
-  <blockBuildWhenUpstreamBuilding>false</blockBuildWhenUpstreamBuilding>${opts.quietPeriod === undefined ? '' : `
-  <quietPeriod>${opts.quietPeriod}</quietPeriod>`}
-  <triggers/>
-  <concurrentBuild>${opts.concurrent === true ? 'true' : 'false'}</concurrentBuild>
-  <builders>
-    <hudson.tasks.Shell>
-      <command>${esc(opts.command)}</command>
-      <configuredLocalRules/>
-    </hudson.tasks.Shell>
-  </builders>
-  <publishers/>
-  <buildWrappers/>
-</project>
-`;
+  return fixtureXml({
+    command: opts.command,
+    ...(opts.concurrent === undefined ? {} : { concurrent: opts.concurrent }),
+    ...(opts.quietPeriod === undefined ? {} : { quietPeriod: opts.quietPeriod }),
+    ...(opts.parameter === undefined ? {} : { parameters: stringParam(opts.parameter, '') }),
+    ...(opts.description === undefined ? {} : { description: opts.description }),
+  });
 }
 
 /** Nearest-rank percentile of an ascending array. */

@@ -108,11 +108,12 @@ export function freestyleXml(opts: {
   quietPeriod?: number;
   extra?: string;
   wrappers?: string;
+  description?: string;
 }): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return `<?xml version='1.1' encoding='UTF-8'?>
 <project>
-  <description>made by a test</description>
+  <description>${esc(opts.description ?? 'made by a test')}</description>
   <keepDependencies>false</keepDependencies>
   <properties>${opts.parameters === undefined ? '' : `
     <hudson.model.ParametersDefinitionProperty>

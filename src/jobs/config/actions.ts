@@ -1,3 +1,4 @@
+import type { Cause as QueueCause } from '../../queue/index.js';
 import type { ParameterValue } from './parameters.js';
 import type { XmlElementHandle, XmlSpec } from './xml.js';
 
@@ -9,12 +10,8 @@ import type { XmlElementHandle, XmlSpec } from './xml.js';
 export type CauseKind = 'user' | 'timer' | 'scm' | 'remote' | 'upstream' | 'other';
 
 /** Why a build was started, as Jenkins shows it ("Started by user alice"). */
-export interface Cause {
-  kind: CauseKind;
-  shortDescription: string;
-  userId?: string;
-  userName?: string;
-}
+/** The queue's Cause: one type from the request to the build record. */
+export type Cause = QueueCause;
 
 const CAUSE_CLASSES: Readonly<Record<CauseKind, string>> = {
   user: 'hudson.model.Cause_-UserIdCause',

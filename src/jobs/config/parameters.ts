@@ -1,3 +1,4 @@
+import type { ParameterValue as QueueParameterValue } from '../../queue/index.js';
 import { StewardError } from '../../errors/index.js';
 import { configInvalid, readBoolean } from './values.js';
 import type { XmlElementHandle } from './xml.js';
@@ -26,13 +27,12 @@ export type ParameterDefinition =
    */
   | (ParameterBase & { readonly kind: 'unknown'; readonly type: string; readonly defaultValue: string | undefined });
 
-/** A parameter value of one build, as passed to the build and written to build.xml. */
-export interface ParameterValue {
-  name: string;
-  value: string;
-  /** Password values: masked in logs and the UI, encrypted at rest by the caller. */
-  sensitive: boolean;
-}
+/**
+ * A parameter value of one build, as passed to the build and written to build.xml (the queue's
+ * type: one from the request to the record). `sensitive` values (passwords) are masked in logs and
+ * the UI and not written in clear.
+ */
+export type ParameterValue = QueueParameterValue;
 
 const KNOWN_TYPES: Readonly<Record<string, Exclude<ParameterDefinition['kind'], 'unknown'>>> = {
   'hudson.model.StringParameterDefinition': 'string',

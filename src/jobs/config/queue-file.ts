@@ -1,20 +1,10 @@
-import { causeActionSpec, parametersActionSpec, readCauseAction, readParametersAction, type Cause } from './actions.js';
-import type { ParameterValue } from './parameters.js';
+import type { PersistedQueueItem } from '../../queue/index.js';
+import { causeActionSpec, parametersActionSpec, readCauseAction, readParametersAction } from './actions.js';
 import { configInvalid, readIntegerOr, requireInteger } from './values.js';
 import { JENKINS_XML_DECLARATION, parseXml, writeXmlSpec, type XmlElementHandle, type XmlSpec } from './xml.js';
 
-/** A queue item as saved in queue.xml, so the queue survives a restart or a failover. */
-export interface PersistedQueueItem {
-  id: number;
-  /** The job's full name (`folder/job`). */
-  job: string;
-  /** When the item entered the queue, ms since the epoch. */
-  inQueueSince: number;
-  /** When its quiet period ends, ms since the epoch (Jenkins' WaitingItem.timestamp). */
-  dueAt: number;
-  parameters: ParameterValue[];
-  causes: Cause[];
-}
+/** A queue item as saved in queue.xml (the queue's own type). */
+export type { PersistedQueueItem };
 
 const STATE = 'hudson.model.Queue_-State';
 const WAITING_ITEM = 'hudson.model.Queue_-WaitingItem';
