@@ -5,9 +5,14 @@ import { pino, type Logger } from 'pino';
 import { Controller } from '../controller/index.js';
 import { coerceError, isStewardError, StewardError } from '../errors/index.js';
 import { StewardClient } from './client.js';
+import { parseDuration, runGuard } from '../guard/index.js';
 
 const program = new Command();
-program.name('steward').description('Steward, a CI/CD controller whose controllers can share one home').showHelpAfterError();
+program
+  .name('steward')
+  .description('Steward, a CI/CD controller whose controllers can share one home')
+  .showHelpAfterError()
+  .enablePositionalOptions();
 
 function int(name: string, min: number, max: number) {
   return (text: string): number => {
@@ -28,38 +33,89 @@ program
   .option('--port <port>', 'HTTP port', int('--port', 0, 65535), 8080)
   .option('--host <address>', 'address to listen on', '0.0.0.0')
   .option('--executors <n>', 'executors of the built-in node on a new home', int('--executors', 0, 1000))
-  .option('--lock <url>', 'lease URL; only file: is available in this version', 'file:')
-  .action(async (opts: { home?: string; port: number; host: string; executors?: number; lock: string }) => {
+  .option('--lock <url>', 'lease URL: file:[PATH], redis://, etcd://, zk://, postgres://', 'file:')
+  .option('--lease-ttl <duration>', 'TTL of a service-backed lease', '10s')
+  .option('--standby', 'wait for the lease as a standby instead of exiting (always so for a lease URL other than file:)')
+  .action(async (opts: { home?: string; port: number; host: string; executors?: number; lock: string; leaseTtl: string; standby?: boolean }) => {
     const logger = makeLogger();
     const home = path.resolve(opts.home ?? process.env.STEWARD_HOME ?? 'steward_home');
-    let lockFile: string | undefined;
-    if (opts.lock !== 'file:') {
-      if (!opts.lock.startsWith('file:')) {
-        throw new StewardError('STW_REQUEST_INVALID', `--lock ${opts.lock.split('@').pop() ?? ''}: only file: leases are available in this version`);
-      }
-      lockFile = path.resolve(opts.lock.slice('file:'.length));
-    }
-    const controller = await Controller.start({
-      home,
-      port: opts.port,
-      host: opts.host,
-      logger,
-      ...(opts.executors === undefined ? {} : { executors: opts.executors }),
-      ...(lockFile === undefined ? {} : { lockFile }),
-    });
-    const stop = (signal: string): void => {
-      logger.info({ signal }, `received ${signal}; stopping`);
-      controller.close().then(
-        () => process.exit(0),
+    const leaseTtlMs = parseDuration(opts.leaseTtl, '--lease-ttl');
+    if (leaseTtlMs < 1000) throw new InvalidArgumentError('--lease-ttl must be at least 1s');
+    let controller: Controller | undefined;
+    const abort = new AbortController();
+    const finish = (code: number): void => {
+      void (controller?.close() ?? Promise.resolve()).then(
+        () => process.exit(code),
         (err: unknown) => {
           logger.error({ err: coerceError(err).toJSON() }, 'stopping failed');
           process.exit(1);
         },
       );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, `received ${signal}; stopping`);
+      // A standby still waiting for the lease stops waiting; an active controller stops.
+      if (controller === undefined) abort.abort();
+      else finish(0);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    try {
+      controller = await Controller.start({
+        home,
+        port: opts.port,
+        host: opts.host,
+        logger,
+        lock: opts.lock,
+        leaseTtlMs,
+        signal: abort.signal,
+        // The controller has stopped writing; it stops for good, and a supervisor may start it
+        // again as a standby.
+        onLeaseLost: () => finish(4),
+        ...(opts.standby === true ? { standby: true } : {}),
+        ...(opts.executors === undefined ? {} : { executors: opts.executors }),
+      });
+    } catch (err) {
+      if (abort.signal.aborted) process.exit(0);
+      throw err;
+    }
   });
+
+program
+  .command('guard')
+  .description('run a command only while holding the lease; stop it if the lease is lost')
+  .requiredOption('--lock <url>', 'lease URL: file:PATH, redis://, etcd://, zk://, postgres://')
+  .option('--ttl <duration>', 'lease time to live', '10s')
+  .option('--wait', 'wait for the lease as long as it takes')
+  .option('--timeout <duration>', 'wait for the lease at most this long')
+  .option('--grace <duration>', 'time between TERM and KILL when the command is stopped on request', '10s')
+  .option('--status-port <port>', 'serve /health and /metrics on 127.0.0.1:PORT', int('--status-port', 1, 65535))
+  .argument('<command>', 'the command to run')
+  .argument('[args...]', 'its arguments (after --)')
+  .passThroughOptions()
+  .action(
+    async (
+      command: string,
+      args: string[],
+      opts: { lock: string; ttl: string; wait?: boolean; timeout?: string; grace: string; statusPort?: number },
+    ) => {
+      if (opts.wait === true && opts.timeout !== undefined) throw new InvalidArgumentError('give --wait or --timeout, not both');
+      const ttlMs = parseDuration(opts.ttl, '--ttl');
+      if (ttlMs < 1000) throw new InvalidArgumentError('--ttl must be at least 1s');
+      process.exitCode = await runGuard({
+        lock: opts.lock,
+        ttlMs,
+        wait: opts.wait === true,
+        timeoutMs: opts.timeout === undefined ? undefined : parseDuration(opts.timeout, '--timeout'),
+        graceMs: parseDuration(opts.grace, '--grace'),
+        statusPort: opts.statusPort,
+        command,
+        args,
+        logger: makeLogger(),
+        defaultLockFile: path.resolve('.steward-guard.lock'),
+      });
+    },
+  );
 
 const urlOption = (cmd: Command): Command =>
   cmd.option('--url <url>', 'controller URL (default: $STEWARD_URL, else http://localhost:8080/)');

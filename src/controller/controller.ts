@@ -4,8 +4,8 @@ import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ExtensionRegistry } from '../extensions/index.js';
-import { acquireFileLease, type Lease, type LeaseHolder } from '../ha/index.js';
-import { HomeStore, leaseFence } from '../home/index.js';
+import { openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
+import { HomeStore, leaseFence, readEpochFile } from '../home/index.js';
 import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
 import { BUILT_IN_NODE, Node } from '../nodes/index.js';
 import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem } from '../queue/index.js';
@@ -24,8 +24,19 @@ export interface ControllerOptions {
   /** Executors of the built-in node on a new home (an existing config.xml keeps its own). */
   executors?: number;
   logger: Logger;
-  /** Lock file of the `file:` lease; defaults to <home>/.steward/lock. */
-  lockFile?: string;
+  /** Lease URL (ARCHITECTURE.md); `file:` (the default) is a flock on <home>/.steward/lock. */
+  lock?: string;
+  /** TTL of a service-backed lease. */
+  leaseTtlMs?: number;
+  /**
+   * Wait for the lease as a standby instead of failing at once. Always so for a lease URL other
+   * than `file:`, where several controllers are expected to share the home.
+   */
+  standby?: boolean;
+  /** Called once if the lease is lost while active: the controller has stopped writing. */
+  onLeaseLost?: (reason: string) => void;
+  /** Stops a standby's wait for the lease (start then throws). */
+  signal?: AbortSignal;
   killGraceMs?: number;
 }
 
@@ -54,6 +65,9 @@ export class Controller implements StewardApi {
   #triggers: TriggerRunner | undefined;
   #web: WebServer | undefined;
   #ready = false;
+  #phase: 'standby' | 'starting' | 'active' | 'fenced' = 'starting';
+  /** Aborts a standby's wait for the lease when the controller is closed. */
+  readonly #abort = new AbortController();
   #closing: Promise<void> | undefined;
   readonly metrics: ControllerMetrics;
   readonly #opts: ControllerOptions;
@@ -86,15 +100,35 @@ export class Controller implements StewardApi {
       instanceId: this.instanceId,
       startedAt: this.startedAt.toISOString(),
     };
-    this.lease = await acquireFileLease({ path: this.#opts.lockFile ?? path.join(this.home, '.steward', 'lock'), holder });
+    const lock = this.#opts.lock ?? 'file:';
+    const standby = this.#opts.standby === true || parseLeaseUrl(lock).kind !== 'file';
+    const epochFile = path.join(this.home, '.steward', 'epoch');
+    this.#opts.signal?.addEventListener('abort', () => this.#abort.abort(new StewardError('STW_NOT_ACTIVE', 'stopped while standing by')), { once: true });
+    // A standby answers /health while it waits: 503 with its role, and 503 STW_NOT_ACTIVE elsewhere.
+    this.#phase = standby ? 'standby' : 'starting';
+    if (standby) this.#web = await createWebServer({ api: this, logger: log, port: this.#opts.port, host: this.#opts.host ?? '0.0.0.0' });
+    if (standby) log.info({ lease: redactLeaseUrl(lock), port: this.port }, `standing by for the lease ${redactLeaseUrl(lock)}`);
+    this.lease = await openLease(lock, {
+      holder,
+      ttlMs: this.#opts.leaseTtlMs ?? 10_000,
+      wait: standby,
+      signal: this.#abort.signal,
+      logger: log,
+      defaultLockFile: path.join(this.home, '.steward', 'lock'),
+      epochFloor: () => readEpochFile(epochFile),
+    });
+    this.#phase = 'starting';
     log.info({ epoch: this.lease.epoch, home: this.home }, `acquired the lease on ${this.home} with epoch ${this.lease.epoch}`);
     this.lease.onLost((reason) => {
+      if (this.#closing !== undefined) return;
       log.error({ reason }, `lost the lease: ${reason}; this controller stops writing to the home`);
+      this.#phase = 'fenced';
       this.#ready = false;
+      this.#opts.onLeaseLost?.(reason);
     });
     this.store = new HomeStore({
       root: this.home,
-      fence: leaseFence(this.lease, path.join(this.home, '.steward', 'epoch')),
+      fence: leaseFence(this.lease, epochFile),
       logger: log,
     });
     await this.store.writeAtomic('.steward/epoch', `${this.lease.epoch}\n`);
@@ -127,7 +161,7 @@ export class Controller implements StewardApi {
     this.scheduler.attach(this.queue);
     this.#queueFile = new QueueFileWriter(this.store, () => this.queue, log);
 
-    this.#web = await createWebServer({ api: this, logger: log, port: this.#opts.port, host: this.#opts.host ?? '0.0.0.0' });
+    this.#web ??= await createWebServer({ api: this, logger: log, port: this.#opts.port, host: this.#opts.host ?? '0.0.0.0' });
 
     const saved = await QueueFileWriter.read(this.store, log);
     if (saved !== undefined) {
@@ -139,6 +173,7 @@ export class Controller implements StewardApi {
     this.jobs.onChange((job) => this.queue.taskChanged(job.name));
     this.launcher.warm();
     this.#ready = true;
+    this.#phase = 'active';
     log.info(
       { port: this.port, ms: Math.round(performance.now() - t0), executors: this.builtIn.numExecutors },
       `Steward is ready on port ${this.port} (${Math.round(performance.now() - t0)} ms)`,
@@ -181,10 +216,11 @@ export class Controller implements StewardApi {
     return [this.builtIn];
   }
 
-  role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'stopping'; epoch: number | undefined } {
-    if (this.#closing !== undefined) return { ready: false, role: 'stopping', epoch: this.lease?.epoch };
-    if (!this.#ready) return { ready: false, role: 'starting', epoch: this.lease?.epoch };
-    return { ready: this.lease.held, role: this.lease.held ? 'active' : 'standby', epoch: this.lease.epoch };
+  role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'fenced' | 'stopping'; epoch: number | undefined } {
+    const epoch = this.lease?.epoch;
+    if (this.#closing !== undefined) return { ready: false, role: 'stopping', epoch };
+    if (this.#phase === 'active' && this.#ready && this.lease.held) return { ready: true, role: 'active', epoch };
+    return { ready: false, role: this.#phase === 'active' ? 'fenced' : this.#phase, epoch };
   }
 
   scheduleBuild(
@@ -230,6 +266,7 @@ export class Controller implements StewardApi {
 
   async #close(): Promise<void> {
     const log = this.logger;
+    this.#abort.abort(new StewardError('STW_NOT_ACTIVE', 'the controller is stopping'));
     await this.#web?.close();
     this.#triggers?.close();
     if (this.queue !== undefined) this.queue.close();

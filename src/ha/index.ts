@@ -31,3 +31,13 @@ export { acquireFileLease } from './lease/file.js';
  * touching the lock; undefined when that file is missing or unreadable.
  */
 export { readFileLeaseHolder } from './lease/file.js';
+
+/**
+ * Acquires the lease a lease URL names (`file:[PATH]`, `redis://`, `etcd://`, `zk://`,
+ * `postgres://`): waiting or not, with the TTL given. Service-backed leases renew every TTL/3 and
+ * declare themselves lost TTL minus a safety margin after the last renewal that succeeded.
+ */
+export { openLease, createLeaseDriver, type OpenLeaseOptions } from './lease/open.js';
+export { acquireWithDriver, safetyMarginMs, RENEW_FRACTION, type RenewingLeaseOptions } from './lease/renewing-lease.js';
+export type { LeaseDriver, AcquireAttempt } from './lease/driver.js';
+export { parseLeaseUrl, redactLeaseUrl, describeHosts, DEFAULT_KEY, DEFAULT_TABLE, type LeaseUrl, type HostPort } from './lease/url.js';

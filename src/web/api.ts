@@ -9,7 +9,7 @@ export interface StewardApi {
   readonly queue: Queue;
   readonly metrics: { text(): Promise<string> };
   nodes(): readonly Node[];
-  role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'stopping'; epoch: number | undefined };
+  role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'fenced' | 'stopping'; epoch: number | undefined };
   scheduleBuild(job: string, parameters: Record<string, string | undefined>, cause: Cause, quietPeriodMs?: number): { item: QueueItem; merged: boolean };
   stopBuild(job: string, number: number, by: string): boolean;
   setBuiltInExecutors(n: number): Promise<void>;

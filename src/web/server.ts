@@ -89,6 +89,15 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await reply.status(404).send({ error: e.toJSON() });
   });
 
+  // Only the active controller answers the API; a standby (or a controller that lost its lease)
+  // answers health and metrics, and 503 elsewhere, so a load balancer can follow /health/ready.
+  app.addHook('onRequest', async (req) => {
+    const url = req.url;
+    if (url.startsWith('/health/') || url === '/metrics' || url.startsWith('/metrics?')) return;
+    const r = api.role();
+    if (!r.ready) throw new StewardError('STW_NOT_ACTIVE', `this controller is not active (it is ${r.role}); ask the active controller`);
+  });
+
   const requireJob = (name: string | undefined) => api.jobs.require(name ?? '');
 
   // --- health and metrics ---

@@ -1,0 +1,212 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import os from 'node:os';
+import { constants as osConstants } from 'node:os';
+import type { Logger } from 'pino';
+import { Gauge, Histogram, Registry } from 'prom-client';
+import { StewardError, coerceError, isStewardError } from '../errors/index.js';
+import { openLease, redactLeaseUrl, safetyMarginMs, type Lease } from '../ha/index.js';
+
+/** Exit statuses of `steward guard` other than the command's own. */
+export const GUARD_EXIT = {
+  /** The lease is held by someone else (no wait, or the wait timed out). */
+  notAcquired: 3,
+  /** The lease was lost while the command ran; the command was stopped. */
+  lost: 4,
+  /** The lock service could not be reached, or the command could not be started. */
+  failed: 5,
+} as const;
+
+export interface GuardOptions {
+  lock: string;
+  ttlMs: number;
+  wait: boolean;
+  timeoutMs: number | undefined;
+  command: string;
+  args: readonly string[];
+  /** Longest time between TERM and KILL when the guard stops the command on request. */
+  graceMs: number;
+  statusPort: number | undefined;
+  logger: Logger;
+  /** Where `file:` without a path puts its lock (the current directory's `.steward-guard.lock`). */
+  defaultLockFile: string;
+}
+
+type State = 'waiting' | 'running' | 'stopping' | 'lost' | 'released';
+
+/**
+ * Runs a command only while holding the lease: acquire, start the command with
+ * STEWARD_LEASE_EPOCH in its environment, forward signals to it, and when the lease is lost stop it
+ * (TERM, then KILL) before another holder can acquire; then release and exit with the command's
+ * status. Any command can be guarded, a stock Jenkins controller included.
+ */
+export async function runGuard(o: GuardOptions): Promise<number> {
+  const log = o.logger;
+  const where = redactLeaseUrl(o.lock);
+  let state: State = 'waiting';
+  // Read through a function: closures change it, which the compiler's narrowing cannot see.
+  const current = (): State => state;
+  let lease: Lease | undefined;
+  let child: ChildProcess | undefined;
+
+  const registry = new Registry();
+  const renewLatency = new Histogram({
+    name: 'steward_guard_lease_renew_seconds',
+    help: 'Round trip of lease renewals',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'steward_guard_lease_held',
+    help: '1 while this guard holds the lease',
+    registers: [registry],
+    collect() {
+      this.set(lease?.held === true ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'steward_guard_lease_epoch',
+    help: 'Epoch of the lease this guard holds or held last',
+    registers: [registry],
+    collect() {
+      this.set(lease?.epoch ?? 0);
+    },
+  });
+  const status = o.statusPort === undefined ? undefined : await serveStatus(o.statusPort, registry, () => ({ state, epoch: lease?.epoch ?? null, held: lease?.held === true }));
+
+  const ac = new AbortController();
+  const stopWaiting = (signal: NodeJS.Signals) => {
+    log.info({ signal }, `received ${signal} while waiting for the lease; giving up`);
+    ac.abort(new Error(`stopped by ${signal}`));
+  };
+  const earlySignals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+  for (const s of earlySignals) process.on(s, stopWaiting);
+  try {
+    try {
+      lease = await openLease(o.lock, {
+        holder: { host: os.hostname(), pid: process.pid, instanceId: randomUUID(), startedAt: new Date().toISOString() },
+        ttlMs: o.ttlMs,
+        wait: o.wait || o.timeoutMs !== undefined,
+        ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+        signal: ac.signal,
+        logger: log,
+        defaultLockFile: o.defaultLockFile,
+        onRenew: (ms) => renewLatency.observe(ms / 1000),
+      });
+    } catch (err) {
+      if (ac.signal.aborted) {
+        log.info({ lease: where }, 'stopped while waiting; the command never ran');
+        return GUARD_EXIT.notAcquired;
+      }
+      if (isStewardError(err, 'STW_HOME_LOCKED')) {
+        log.error({ lease: where }, `lease not acquired: ${err.message}`);
+        return GUARD_EXIT.notAcquired;
+      }
+      log.error({ lease: where, err: coerceError(err).toJSON() }, `could not acquire the lease: ${coerceError(err).message}`);
+      return GUARD_EXIT.failed;
+    } finally {
+      for (const s of earlySignals) process.off(s, stopWaiting);
+    }
+    log.info({ lease: where, epoch: lease.epoch }, `acquired the lease ${where} with epoch ${lease.epoch}; starting ${o.command}`);
+
+    // Its own process group, so that a stop reaches everything the command started.
+    child = spawn(o.command, o.args, {
+      stdio: 'inherit',
+      detached: true,
+      env: { ...process.env, STEWARD_LEASE_EPOCH: String(lease.epoch) },
+    });
+    state = 'running';
+    const started = child;
+    const exited = new Promise<number>((resolve) => {
+      started.once('error', (err) => {
+        log.error({ err: coerceError(err).toJSON() }, `cannot start ${o.command}: ${err.message}`);
+        resolve(-1);
+      });
+      started.once('exit', (code, signal) => resolve(code ?? 128 + (signal === null ? 1 : (osConstants.signals[signal] ?? 1))));
+    });
+
+    const forward = (signal: NodeJS.Signals) => {
+      if (state !== 'running' && state !== 'stopping') return;
+      log.info({ signal }, `forwarding ${signal} to ${o.command}`);
+      if (signal === 'SIGTERM' || signal === 'SIGINT') {
+        state = 'stopping';
+        stopTree(started, o.graceMs);
+      } else {
+        signalGroup(started, signal);
+      }
+    };
+    const forwarded: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
+    for (const s of forwarded) process.on(s, forward);
+
+    lease.onLost((reason) => {
+      if (state === 'lost' || state === 'released') return;
+      state = 'lost';
+      // Another holder can acquire no earlier than the safety margin after this moment: the
+      // command must be gone by then.
+      const killAfter = Math.max(50, Math.min(o.graceMs, safetyMarginMs(o.ttlMs) * 0.6));
+      log.error({ lease: where, reason, killAfterMs: Math.round(killAfter) }, `lost the lease: ${reason}; stopping ${o.command} (TERM, then KILL after ${Math.round(killAfter)} ms)`);
+      stopTree(started, killAfter);
+    });
+
+    const code = await exited;
+    for (const s of forwarded) process.off(s, forward);
+    // Whatever the command left in its group goes with it.
+    signalGroup(started, 'SIGKILL');
+    if (code === -1) return GUARD_EXIT.failed;
+    if (current() === 'lost') {
+      log.error({ lease: where, code }, `${o.command} was stopped because the lease was lost`);
+      return GUARD_EXIT.lost;
+    }
+    log.info({ code }, `${o.command} exited with status ${code}`);
+    return code;
+  } finally {
+    if (lease !== undefined) {
+      await lease.release();
+      if (current() !== 'lost') log.info({ lease: where, epoch: lease.epoch }, `released the lease ${where}`);
+      state = 'released';
+    }
+    await status?.close();
+  }
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // gone
+  }
+}
+
+function stopTree(child: ChildProcess, graceMs: number): void {
+  signalGroup(child, 'SIGTERM');
+  const t = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
+  child.once('exit', () => clearTimeout(t));
+}
+
+async function serveStatus(
+  port: number,
+  registry: Registry,
+  state: () => { state: State; epoch: number | null; held: boolean },
+): Promise<{ close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      if (req.url === '/metrics') {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(await registry.metrics());
+      } else if (req.url === '/health') {
+        const s = state();
+        res.writeHead(s.held ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(s));
+      } else {
+        res.writeHead(404).end();
+      }
+    })().catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new StewardError('STW_REQUEST_INVALID', `--status-port ${port}: ${err.message}`)));
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { STEWARD_BIN, eventually, tempDir } from '../support/steward-process.js';
+
+interface Run {
+  code: Promise<number | null>;
+  pid: number;
+  log: () => Record<string, unknown>[];
+  signal(s: NodeJS.Signals): void;
+}
+
+function guard(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, [STEWARD_BIN, 'guard', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return {
+    code: new Promise((resolve) => child.once('exit', (c, s) => resolve(c ?? (s === null ? null : -1)))),
+    pid: child.pid ?? 0,
+    log: () =>
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    signal: (s) => child.kill(s),
+  };
+}
+
+/** A command that records its run in a shared file: start, a pause, end. */
+function recorder(file: string, id: string, seconds: number, exit = 0): string[] {
+  return ['/bin/sh', '-c', `echo "start ${id} $STEWARD_LEASE_EPOCH" >> ${file}; sleep ${seconds}; echo "end ${id}" >> ${file}; exit ${exit}`];
+}
+
+describe('steward guard', () => {
+  test('two guards on one lease never run their commands at once, and each exits with its command status', { timeout: 60_000 }, async () => {
+    await using dir = await tempDir();
+    const runs = path.join(dir.dir, 'runs');
+    writeFileSync(runs, '');
+    const lock = `file:${path.join(dir.dir, 'lock')}`;
+    const a = guard(['--lock', lock, '--wait', '--', ...recorder(runs, 'a', 1, 7)]);
+    await eventually(() => (readFileSync(runs, 'utf8').includes('start a') ? true : undefined), 'the first command to start');
+    const b = guard(['--lock', lock, '--wait', '--', ...recorder(runs, 'b', 0.2, 0)]);
+    assert.equal(await a.code, 7);
+    assert.equal(await b.code, 0);
+    const lines = readFileSync(runs, 'utf8').trim().split('\n');
+    assert.deepEqual(
+      lines.map((l) => l.split(' ').slice(0, 2).join(' ')),
+      ['start a', 'end a', 'start b', 'end b'],
+    );
+    const epochs = lines.filter((l) => l.startsWith('start')).map((l) => Number(l.split(' ')[2]));
+    assert.ok((epochs[1] ?? 0) > (epochs[0] ?? 0), `epochs grow: ${epochs.join(', ')}`);
+  });
+
+  test('without --wait a guard whose lease is held exits 3 naming the holder, and its command never runs', { timeout: 60_000 }, async () => {
+    await using dir = await tempDir();
+    const runs = path.join(dir.dir, 'runs');
+    writeFileSync(runs, '');
+    const lock = `file:${path.join(dir.dir, 'lock')}`;
+    const a = guard(['--lock', lock, '--', ...recorder(runs, 'a', 3)]);
+    await eventually(() => (readFileSync(runs, 'utf8').includes('start a') ? true : undefined), 'the first command to start');
+    const b = guard(['--lock', lock, '--', ...recorder(runs, 'b', 0)]);
+    assert.equal(await b.code, 3);
+    assert.ok(b.log().some((l) => typeof l.msg === 'string' && l.msg.includes(`pid ${a.pid}`)), 'the refusal names the holder');
+    a.signal('SIGTERM');
+    await a.code;
+    assert.doesNotMatch(readFileSync(runs, 'utf8'), /b/);
+  });
+
+  test('a signal to the guard reaches the command, and the guard exits with the command status', { timeout: 60_000 }, async () => {
+    await using dir = await tempDir();
+    const runs = path.join(dir.dir, 'runs');
+    writeFileSync(runs, '');
+    const lock = `file:${path.join(dir.dir, 'lock')}`;
+    const g = guard(['--lock', lock, '--', '/bin/sh', '-c', `trap 'echo got-term >> ${runs}; exit 42' TERM; echo up >> ${runs}; while true; do sleep 0.05; done`]);
+    await eventually(() => (readFileSync(runs, 'utf8').includes('up') ? true : undefined), 'the command to start');
+    g.signal('SIGTERM');
+    assert.equal(await g.code, 42);
+    assert.match(readFileSync(runs, 'utf8'), /got-term/);
+    assert.ok(g.log().some((l) => typeof l.msg === 'string' && l.msg.startsWith('released the lease')));
+  });
+
+  test('bad arguments are refused with a message', async () => {
+    const g = guard(['--lock', 'mysql://x', '--', 'true']);
+    assert.notEqual(await g.code, 0);
+    const both = guard(['--lock', 'file:/tmp/x', '--wait', '--timeout', '5s', '--', 'true']);
+    assert.notEqual(await both.code, 0);
+  });
+});
