@@ -76,12 +76,20 @@ export async function runGuard(o: GuardOptions): Promise<number> {
   const status = o.statusPort === undefined ? undefined : await serveStatus(o.statusPort, registry, () => ({ state, epoch: lease?.epoch ?? null, held: lease?.held === true }));
 
   const ac = new AbortController();
-  const stopWaiting = (signal: NodeJS.Signals) => {
-    log.info({ signal }, `received ${signal} while waiting for the lease; giving up`);
-    ac.abort(new Error(`stopped by ${signal}`));
+  // One set of handlers for the guard's whole life, so that no signal ever meets the default
+  // action (death) between waiting and running: while waiting a signal ends the wait; while the
+  // command runs it is forwarded to it.
+  let forward: ((signal: NodeJS.Signals) => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (forward !== undefined) {
+      forward(signal);
+    } else if (signal === 'SIGTERM' || signal === 'SIGINT' || signal === 'SIGHUP') {
+      log.info({ signal }, `received ${signal} while waiting for the lease; giving up`);
+      ac.abort(new Error(`stopped by ${signal}`));
+    }
   };
-  const earlySignals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
-  for (const s of earlySignals) process.on(s, stopWaiting);
+  const handled: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
+  for (const s of handled) process.on(s, onSignal);
   try {
     try {
       lease = await openLease(o.lock, {
@@ -105,11 +113,13 @@ export async function runGuard(o: GuardOptions): Promise<number> {
       }
       log.error({ lease: where, err: coerceError(err).toJSON() }, `could not acquire the lease: ${coerceError(err).message}`);
       return GUARD_EXIT.failed;
-    } finally {
-      for (const s of earlySignals) process.off(s, stopWaiting);
     }
     log.info({ lease: where, epoch: lease.epoch }, `acquired the lease ${where} with epoch ${lease.epoch}; starting ${o.command}`);
 
+    if (ac.signal.aborted) {
+      log.info({ lease: where }, 'stopped just as the lease was acquired; the command never ran');
+      return GUARD_EXIT.notAcquired;
+    }
     // Its own process group, so that a stop reaches everything the command started.
     child = spawn(o.command, o.args, {
       stdio: 'inherit',
@@ -126,7 +136,7 @@ export async function runGuard(o: GuardOptions): Promise<number> {
       started.once('exit', (code, signal) => resolve(code ?? 128 + (signal === null ? 1 : (osConstants.signals[signal] ?? 1))));
     });
 
-    const forward = (signal: NodeJS.Signals) => {
+    forward = (signal: NodeJS.Signals) => {
       if (state !== 'running' && state !== 'stopping') return;
       log.info({ signal }, `forwarding ${signal} to ${o.command}`);
       if (signal === 'SIGTERM' || signal === 'SIGINT') {
@@ -136,8 +146,6 @@ export async function runGuard(o: GuardOptions): Promise<number> {
         signalGroup(started, signal);
       }
     };
-    const forwarded: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
-    for (const s of forwarded) process.on(s, forward);
 
     lease.onLost((reason) => {
       if (state === 'lost' || state === 'released') return;
@@ -150,7 +158,7 @@ export async function runGuard(o: GuardOptions): Promise<number> {
     });
 
     const code = await exited;
-    for (const s of forwarded) process.off(s, forward);
+    forward = () => undefined;
     // Whatever the command left in its group goes with it.
     signalGroup(started, 'SIGKILL');
     if (code === -1) return GUARD_EXIT.failed;
@@ -161,6 +169,7 @@ export async function runGuard(o: GuardOptions): Promise<number> {
     log.info({ code }, `${o.command} exited with status ${code}`);
     return code;
   } finally {
+    for (const s of handled) process.off(s, onSignal);
     if (lease !== undefined) {
       await lease.release();
       if (current() !== 'lost') log.info({ lease: where, epoch: lease.epoch }, `released the lease ${where}`);
