@@ -16,7 +16,7 @@
  * {@link XmlElementHandle} navigates (`child`, `childrenNamed`, `children`, `descendant`),
  * reads (`text`, `childText`, `attribute`, `line`, `path`) and edits (`setText`, `setChildText`).
  */
-export { parseXml, serializeXml, createXmlDocument, escapeText, JENKINS_XML_DECLARATION, XmlElementHandle } from './xml.js';
+export { parseXml, serializeXml, createXmlDocument, writeXmlSpec, escapeText, JENKINS_XML_DECLARATION, XmlElementHandle } from './xml.js';
 export type { XmlDocument, XmlSpec } from './xml.js';
 
 /**

@@ -1,0 +1,51 @@
+import type { AppendLog, HomeStore } from '../home/index.js';
+
+/*
+ * logs/audit.log: one JSON object per line for each security-relevant change or refusal. Events
+ * are typed so that no field can carry a password or a token: tokens appear by uuid and name.
+ */
+
+export type AuditEvent =
+  | { readonly type: 'user.created'; readonly userId: string; readonly actor?: string }
+  | { readonly type: 'user.deleted'; readonly userId: string; readonly actor?: string }
+  | { readonly type: 'user.password-changed'; readonly userId: string; readonly actor?: string }
+  | { readonly type: 'user.password-rehashed'; readonly userId: string; readonly from: string }
+  | { readonly type: 'token.created'; readonly userId: string; readonly tokenUuid: string; readonly tokenName: string; readonly actor?: string }
+  | { readonly type: 'token.revoked'; readonly userId: string; readonly tokenUuid: string; readonly tokenName: string; readonly actor?: string }
+  | { readonly type: 'login.failed'; readonly userId: string; readonly address?: string }
+  | { readonly type: 'login.throttled'; readonly userId: string; readonly address?: string; readonly retryAfterMs: number }
+  | { readonly type: 'permission.denied'; readonly userId: string | undefined; readonly permission: string; readonly target?: string }
+  | { readonly type: 'crumb.rejected'; readonly userId: string | undefined; readonly address?: string };
+
+/** Where security events go; AuditLog writes them to the home, tests may collect them. */
+export interface AuditSink {
+  record(event: AuditEvent): Promise<void>;
+}
+
+export const AUDIT_LOG = 'logs/audit.log';
+
+export class AuditLog implements AuditSink {
+  readonly #log: AppendLog;
+  readonly #now: () => number;
+
+  private constructor(log: AppendLog, now: () => number) {
+    this.#log = log;
+    this.#now = now;
+  }
+
+  /** Opens logs/audit.log for appending (fenced like every write to the home). */
+  static async open(store: HomeStore, opts: { now?: () => number } = {}): Promise<AuditLog> {
+    return new AuditLog(await store.openAppend(AUDIT_LOG), opts.now ?? Date.now);
+  }
+
+  /** Appends `{"time":"...","event":"user.created",...}` and a newline. */
+  record(event: AuditEvent): Promise<void> {
+    const { type, ...fields } = event;
+    const line = JSON.stringify({ time: new Date(this.#now()).toISOString(), event: type, ...fields });
+    return this.#log.write(`${line}\n`);
+  }
+
+  close(): Promise<void> {
+    return this.#log.close();
+  }
+}

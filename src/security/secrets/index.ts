@@ -1,0 +1,42 @@
+/**
+ * Secrets: Steward's master key, the encrypted form of Secret values in configuration files,
+ * reading the Secret values of a Jenkins home, and masking secrets in build logs. This index is
+ * the folder's whole public face.
+ */
+
+/**
+ * Steward's master key, `secrets/steward.key` (32 random bytes as base64, 0600), created through
+ * the home store on first use. Its bytes never leave this part.
+ */
+export { MasterKey, MASTER_KEY_PATH } from './master-key.js';
+
+/**
+ * `encryptSecret(key, plaintext)` gives `{STW1:base64(iv(12) || ciphertext || tag(16))}`
+ * (AES-256-GCM, random IV, version as authenticated data); `decryptSecret(key, text)` reverses it
+ * and throws STW_SECRET_INVALID for anything changed, truncated, of another version or another
+ * key; `isEncrypted(text)` tells whether a text has the `{STW<n>:...}` form.
+ */
+export { encryptSecret, decryptSecret, isEncrypted } from './steward-secret.js';
+
+/** Where an encrypted value was read from (file, line, field), carried into STW_SECRET_INVALID. */
+export type { SecretLocation } from './errors.js';
+
+/**
+ * The Secret values of a Jenkins home: `JenkinsSecrets.load(store)` reads `secrets/master.key`,
+ * `secrets/hudson.util.Secret` (and the legacy `secret.key`), undefined when they are absent;
+ * `decrypt(text)` reads `{AQAAABAAAAA...}` and historical values.
+ */
+export { JenkinsSecrets, JENKINS_MASTER_KEY_PATH, JENKINS_SECRET_KEY_PATH, JENKINS_LEGACY_KEY_PATH } from './jenkins-secrets.js';
+
+/** Decrypts a value in Steward's form or, given the home's Jenkins keys, in Jenkins' forms. */
+export { decryptAny } from './decrypt-any.js';
+/** The keys {@link decryptAny} uses: Steward's master key and, optionally, Jenkins'. */
+export type { SecretKeys } from './decrypt-any.js';
+
+/**
+ * Masks secrets with `****` in text, Buffers and streams of chunks (build logs), also when a
+ * secret is split across chunks.
+ */
+export { SecretMasker, MASK } from './secret-masker.js';
+/** One stream's masker: `write(chunk)` returns what can be released, `end()` the rest. */
+export type { ChunkMasker } from './secret-masker.js';

@@ -1,0 +1,147 @@
+import { createDecipheriv, createHash } from 'node:crypto';
+import { inspect } from 'node:util';
+
+import type { HomeStore } from '../../home/index.js';
+import { decodeBase64Strict } from './base64.js';
+import { invalidKeyFile, invalidSecret, type SecretLocation } from './errors.js';
+
+/** Jenkins' master key text (DefaultConfidentialStore). */
+export const JENKINS_MASTER_KEY_PATH = 'secrets/master.key';
+/** The confidential key of hudson.util.Secret, encrypted under the master key. */
+export const JENKINS_SECRET_KEY_PATH = 'secrets/hudson.util.Secret';
+/** The pre-1.498 key of Jenkins.getSecretKey(), still tried for historical values. */
+export const JENKINS_LEGACY_KEY_PATH = 'secret.key';
+
+/** The trailer Jenkins appends before encrypting with AES/ECB, checked after decrypting. */
+const MAGIC = Buffer.from('::::MAGIC::::', 'utf8');
+const MAGIC_TEXT = '::::MAGIC::::';
+const PAYLOAD_V1 = 1;
+const AES128 = 16;
+
+/**
+ * Reads the Secret values a Jenkins home holds (`{AQAAABAAAAA...}` and the historical bare base64
+ * form), given that home's `secrets/master.key` and `secrets/hudson.util.Secret`, and the legacy
+ * `secret.key` when present. It matches Jenkins' code:
+ * - DefaultConfidentialStore: the master key is Util.toAes128Key(master.key text, trimmed), the
+ *   first 16 bytes of SHA-256 of its UTF-8 bytes; a key file is AES/ECB/PKCS5 of payload + MAGIC.
+ * - CryptoConfidentialKey: the Secret key is the first 16 bytes of that payload.
+ * - Secret.getEncryptedValue / decrypt: `{base64([1][iv length, 4 bytes BE][data length, 4 bytes
+ *   BE][iv][AES/CBC/PKCS5 of UTF-8])}`.
+ * - HistoricalSecrets: base64(AES/ECB/PKCS5 of UTF-8(value + MAGIC)), under the Secret key, then
+ *   under the legacy key.
+ */
+export class JenkinsSecrets {
+  readonly #secretKey: Buffer | undefined;
+  readonly #legacyKey: Buffer | undefined;
+
+  private constructor(secretKey: Buffer | undefined, legacyKey: Buffer | undefined) {
+    this.#secretKey = secretKey;
+    this.#legacyKey = legacyKey;
+  }
+
+  /**
+   * The Jenkins keys of the home behind `store`; undefined when it has neither the pair
+   * `secrets/master.key` + `secrets/hudson.util.Secret` nor `secret.key`. A hudson.util.Secret that
+   * does not decrypt under master.key throws STW_SECRET_KEY_INVALID.
+   */
+  static async load(store: HomeStore): Promise<JenkinsSecrets | undefined> {
+    const [master, stored, legacy] = await Promise.all([
+      store.readBytes(JENKINS_MASTER_KEY_PATH),
+      store.readBytes(JENKINS_SECRET_KEY_PATH),
+      store.readBytes(JENKINS_LEGACY_KEY_PATH),
+    ]);
+    const secretKey = master !== undefined && stored !== undefined ? unwrapSecretKey(toAes128Key(master), stored) : undefined;
+    const legacyKey = legacy === undefined ? undefined : toAes128Key(legacy);
+    if (secretKey === undefined && legacyKey === undefined) return undefined;
+    return new JenkinsSecrets(secretKey, legacyKey);
+  }
+
+  /**
+   * The plaintext of a Jenkins Secret value. A value that does not decrypt (damaged, another
+   * Jenkins' key, not a Secret) throws STW_SECRET_INVALID without the value in the message. Unlike
+   * Jenkins' Secret.fromString, it never takes an undecryptable value as plain text.
+   */
+  decrypt(text: string, at: SecretLocation = {}): string {
+    if (text.startsWith('{') && text.endsWith('}')) return this.#decryptCurrent(text.slice(1, -1), at);
+    return this.#decryptHistorical(text, at);
+  }
+
+  #decryptCurrent(body: string, at: SecretLocation): string {
+    const payload = decodeBase64Strict(body);
+    if (payload === undefined || payload.length < 9) throw invalidSecret('the Jenkins secret is not base64 of a Secret payload', at);
+    if (payload[0] !== PAYLOAD_V1) throw invalidSecret(`the Jenkins secret has payload version ${payload[0] ?? ''}, not 1`, at);
+    const ivLength = payload.readUInt32BE(1);
+    const dataLength = payload.readUInt32BE(5);
+    if (payload.length !== 9 + ivLength + dataLength) throw invalidSecret('the Jenkins secret is truncated or damaged', at);
+    if (this.#secretKey === undefined) {
+      throw invalidSecret(`the Jenkins secret needs ${JENKINS_MASTER_KEY_PATH} and ${JENKINS_SECRET_KEY_PATH}, and the home lacks one`, at);
+    }
+    const iv = payload.subarray(9, 9 + ivLength);
+    try {
+      const decipher = createDecipheriv('aes-128-cbc', this.#secretKey, iv);
+      return Buffer.concat([decipher.update(payload.subarray(9 + ivLength)), decipher.final()]).toString('utf8');
+    } catch {
+      throw invalidSecret(`the Jenkins secret does not decrypt with this home's ${JENKINS_SECRET_KEY_PATH} (damaged, or from another Jenkins)`, at);
+    }
+  }
+
+  #decryptHistorical(text: string, at: SecretLocation): string {
+    const bytes = decodeBase64Strict(text);
+    if (bytes === undefined || bytes.length === 0 || bytes.length % AES128 !== 0) {
+      throw invalidSecret('the value is neither a Steward nor a Jenkins encrypted value', at);
+    }
+    for (const key of [this.#secretKey, this.#legacyKey]) {
+      if (key === undefined) continue;
+      const plain = tryEcb(key, bytes)?.toString('utf8');
+      if (plain?.endsWith(MAGIC_TEXT)) return plain.slice(0, -MAGIC_TEXT.length);
+    }
+    throw invalidSecret("the historical Jenkins secret does not decrypt with this home's Jenkins keys (damaged, or from another Jenkins)", at);
+  }
+
+  toJSON(): string {
+    return 'JenkinsSecrets(redacted)';
+  }
+
+  [inspect.custom](): string {
+    return 'JenkinsSecrets(redacted)';
+  }
+}
+
+/**
+ * hudson.Util.toAes128Key(TextFile.readTrim()): the file read as UTF-8, trimmed as Java's
+ * String.trim() does (every char up to U+0020 at either end), SHA-256, first 16 bytes.
+ */
+function toAes128Key(file: Buffer): Buffer {
+  return createHash('sha256').update(javaTrim(file.toString('utf8')), 'utf8').digest().subarray(0, AES128);
+}
+
+/** Java's String.trim(): drops every char up to U+0020 (controls included) at both ends. */
+function javaTrim(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && text.charCodeAt(start) <= 0x20) start++;
+  while (end > start && text.charCodeAt(end - 1) <= 0x20) end--;
+  return text.slice(start, end);
+}
+
+/** DefaultConfidentialStore.load + verifyMagic, then CryptoConfidentialKey's first 16 bytes. */
+function unwrapSecretKey(masterKey: Buffer, stored: Buffer): Buffer {
+  const plain = tryEcb(masterKey, stored);
+  if (plain === undefined || plain.length < MAGIC.length + AES128 || !plain.subarray(plain.length - MAGIC.length).equals(MAGIC)) {
+    throw invalidKeyFile(
+      JENKINS_SECRET_KEY_PATH,
+      `does not decrypt with ${JENKINS_MASTER_KEY_PATH}; copy both files from the same Jenkins home`,
+    );
+  }
+  return Buffer.from(plain.subarray(0, AES128));
+}
+
+/** Cipher "AES" in Java: AES/ECB/PKCS5Padding; undefined on a bad length or padding. */
+function tryEcb(key: Buffer, data: Buffer): Buffer | undefined {
+  try {
+    const decipher = createDecipheriv('aes-128-ecb', key, null);
+    return Buffer.concat([decipher.update(data), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
