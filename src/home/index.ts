@@ -30,3 +30,6 @@ export type { Fence } from './fence.js';
 export { leaseFence } from './fence.js';
 /** Reads an epoch file (`<home>/.steward/epoch`): a decimal integer; 0 when missing. */
 export { readEpochFile } from './fence.js';
+
+/** Runs tasks one after another per key, in call order (used for read-modify-write of one file). */
+export { KeyedSerializer } from './serial.js';

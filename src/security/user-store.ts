@@ -9,7 +9,7 @@ import type { AuditSink } from './audit-log.js';
 import { idKey } from './authentication.js';
 import { constantTimeEqual } from './constant-time.js';
 import { hashKind, hashPassword, verifyDummy, verifyPassword } from './password-hash.js';
-import { KeyedQueue } from './serial.js';
+import { KeyedSerializer } from '../home/index.js';
 import { TokenCache } from './token-cache.js';
 import { UserConfig } from './user-config.js';
 import { USERS_XML, newDirectoryName, parseUserIdMap, writeUserIdMap, isSafeDirectoryName } from './user-id-mapper.js';
@@ -64,7 +64,7 @@ export class UserStore {
   readonly #upgrade: boolean;
   readonly tokenCache: TokenCache;
   readonly #users = new Map<string, UserRecord>();
-  readonly #queue = new KeyedQueue();
+  readonly #queue = new KeyedSerializer();
   /** Keys being created, so two creations of one id cannot both pass the check. */
   readonly #creating = new Set<string>();
 
