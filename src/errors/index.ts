@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'STW_JOB_EXISTS'
   | 'STW_JOB_BROKEN'
   | 'STW_JOB_DISABLED'
+  | 'STW_JOB_BUSY'
   | 'STW_BUILD_NOT_FOUND'
   | 'STW_QUEUE_ITEM_NOT_FOUND'
   | 'STW_NAME_INVALID'

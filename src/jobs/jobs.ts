@@ -7,7 +7,9 @@ import type { ExtensionRegistry } from '../extensions/index.js';
 import type { HomeStore } from '../home/index.js';
 import {
   parseBuildRecord,
+  parseFreestyleConfig,
   serializeBuildRecord,
+  setDisabled,
   type BuildRecord,
   type Cause,
   type ParameterValue,
@@ -141,6 +143,89 @@ export class Jobs {
     this.#log.info({ job: name }, `updated the configuration of job ${name}`);
     this.#emit(job, 'updated');
     return job;
+  }
+
+  /**
+   * Enables or disables a job (Jenkins' enable/disable): only `<disabled>` changes in config.xml,
+   * every other byte is kept. Listeners hear 'updated' (the queue re-checks blocked items).
+   */
+  async setDisabled(name: string, disabled: boolean): Promise<Job> {
+    const job = this.require(name);
+    const def = job.definition;
+    if (def.kind !== 'freestyle') {
+      throw new StewardError('STW_JOB_BROKEN', `job ${name} cannot be ${disabled ? 'disabled' : 'enabled'}: its configuration cannot be read (${def.error.message})`);
+    }
+    if (def.parsed.config.disabled === disabled) return job;
+    const file = `${job.dir}/config.xml`;
+    // Edit a fresh parse, so that a failed write leaves the loaded definition untouched.
+    const xml = setDisabled(parseFreestyleConfig(def.xml, file), disabled);
+    const definition = compileDefinition(xml, file, this.#extensions);
+    await this.#store.writeAtomic(file, xml);
+    job.definition = definition;
+    this.#log.info({ job: name, disabled }, `${disabled ? 'disabled' : 'enabled'} job ${name}`);
+    this.#emit(job, 'updated');
+    return job;
+  }
+
+  #refuseRunning(job: Job, doing: string): void {
+    if (job.running.size > 0) {
+      const numbers = [...job.running.keys()].map((n) => `#${n}`).join(', ');
+      throw new StewardError('STW_JOB_BUSY', `job ${job.name} cannot be ${doing} while a build of it runs (${numbers}); stop it first`);
+    }
+  }
+
+  /** Stops the triggers of a job that left the map: listeners see it as broken and start nothing. */
+  #retire(job: Job, why: string): void {
+    job.definition = { kind: 'broken', xml: job.definition.xml, error: new StewardError('STW_JOB_NOT_FOUND', why) };
+    this.#emit(job, 'updated');
+  }
+
+  /**
+   * Deletes a job and its folder (builds included). Refused while a build runs; the caller cancels
+   * its queue items. The name is free at once, so no new build can be asked for meanwhile.
+   */
+  async delete(name: string): Promise<void> {
+    const job = this.require(name);
+    this.#refuseRunning(job, 'deleted');
+    this.#jobs.delete(name);
+    try {
+      await this.#store.remove(job.dir);
+    } catch (err) {
+      if (!this.#jobs.has(name)) this.#jobs.set(name, job);
+      throw err;
+    }
+    this.#log.info({ job: name }, `deleted job ${name}`);
+    this.#retire(job, `job ${name} was deleted`);
+  }
+
+  /** Renames a job with its folder and builds (Jenkins' doRename). Refused while a build runs. */
+  async rename(oldName: string, rawNewName: string): Promise<Job> {
+    const job = this.require(oldName);
+    const newName = checkJobName(rawNewName);
+    if (newName === oldName) return job;
+    const taken = () => new StewardError('STW_JOB_EXISTS', `a job already exists with the name "${newName}"`, { field: 'newName' });
+    if (this.#jobs.has(newName) || (await this.#store.exists(`jobs/${newName}`))) throw taken();
+    // Checked again after the await: nothing below awaits before the names are swapped.
+    if (this.#jobs.get(oldName) !== job) throw new StewardError('STW_JOB_NOT_FOUND', `no job named "${oldName}"`);
+    if (this.#jobs.has(newName)) throw taken();
+    this.#refuseRunning(job, 'renamed');
+    const file = `jobs/${newName}/config.xml`;
+    const def = job.definition;
+    const definition: JobDefinition = def.xml === undefined ? def : this.#define(def.xml, file);
+    const renamed = new Job(newName, definition);
+    this.#jobs.delete(oldName);
+    this.#jobs.set(newName, renamed);
+    try {
+      await this.#store.rename(job.dir, renamed.dir);
+    } catch (err) {
+      this.#jobs.delete(newName);
+      this.#jobs.set(oldName, job);
+      throw err;
+    }
+    this.#log.info({ job: newName, from: oldName }, `renamed job ${oldName} to ${newName}`);
+    this.#retire(job, `job ${oldName} was renamed to ${newName}`);
+    this.#emit(renamed, 'created');
+    return renamed;
   }
 
   async #ensureNumbers(job: Job): Promise<{ numbers: number[]; next: number }> {

@@ -137,6 +137,21 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   app.post('/createItem', async (req: Req, reply) => {
     const name = req.query.name;
     if (name === undefined) throw new StewardError('STW_NAME_INVALID', 'createItem needs ?name=', { field: 'name' });
+    if (req.query.mode !== undefined) {
+      // copy_job: the new job gets the source's config.xml text and no builds; Jenkins answers 302.
+      if (req.query.mode !== 'copy') {
+        throw new StewardError('STW_REQUEST_INVALID', `createItem mode "${req.query.mode}" is not supported; use mode=copy&from=NAME or a config.xml body`, { field: 'mode' });
+      }
+      const fromName = req.query.from;
+      if (fromName === undefined || fromName === '') throw new StewardError('STW_REQUEST_INVALID', 'createItem?mode=copy needs &from=NAME', { field: 'from' });
+      const from = api.jobs.get(fromName);
+      if (from === undefined) throw new StewardError('STW_REQUEST_INVALID', `no job named "${fromName}" to copy`, { field: 'from' });
+      const xml = from.definition.xml;
+      if (xml === undefined) throw new StewardError('STW_JOB_BROKEN', `job ${from.name} has no readable config.xml to copy`);
+      const copy = await api.jobs.create(name, xml);
+      await reply.status(302).header('Location', jobUrl(rootOf(req), copy.name)).send('');
+      return;
+    }
     if (typeof req.body !== 'string' || req.body.trim() === '') {
       throw new StewardError('STW_CONFIG_INVALID', 'createItem needs a config.xml body (Content-Type: application/xml)');
     }
@@ -163,6 +178,60 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     }
     await api.jobs.updateConfig(requireJob(req.params.job).name, req.body);
     await reply.status(200).send('');
+  });
+
+  app.post('/job/:job/disable', async (req: Req, reply) => {
+    const job = await api.jobs.setDisabled(requireJob(req.params.job).name, true);
+    await reply.status(302).header('Location', jobUrl(rootOf(req), job.name)).send('');
+  });
+
+  app.post('/job/:job/enable', async (req: Req, reply) => {
+    const job = await api.jobs.setDisabled(requireJob(req.params.job).name, false);
+    await reply.status(302).header('Location', jobUrl(rootOf(req), job.name)).send('');
+  });
+
+  /** Refuses while a build of the job is being started (its queue item is pending). */
+  const refuseStarting = (name: string, doing: string): void => {
+    if (api.queue.items().some((i) => i.task === name && i.state === 'pending')) {
+      throw new StewardError('STW_JOB_BUSY', `job ${name} cannot be ${doing} while a build of it is starting; try again in a moment`);
+    }
+  };
+
+  app.post('/job/:job/doDelete', async (req: Req, reply) => {
+    const job = requireJob(req.params.job);
+    if (job.running.size > 0) {
+      throw new StewardError('STW_JOB_BUSY', `job ${job.name} cannot be deleted while a build of it runs (#${[...job.running.keys()].join(', #')}); stop it first`);
+    }
+    refuseStarting(job.name, 'deleted');
+    // No await between here and Jobs.delete taking the name out: no build can be asked for meanwhile.
+    for (const item of api.queue.items()) if (item.task === job.name) api.queue.cancel(item.id);
+    await api.jobs.delete(job.name);
+    await reply.status(302).header('Location', rootOf(req)).send('');
+  });
+
+  app.post('/job/:job/doRename', async (req: Req, reply) => {
+    const job = requireJob(req.params.job);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const newName = req.query.newName ?? (typeof body.newName === 'string' ? body.newName : undefined);
+    if (newName === undefined) throw new StewardError('STW_NAME_INVALID', 'doRename needs ?newName=', { field: 'newName' });
+    refuseStarting(job.name, 'renamed');
+    if (api.queue.items().some((i) => i.task === job.name)) {
+      throw new StewardError('STW_JOB_BUSY', `job ${job.name} cannot be renamed while builds of it are queued; cancel them first (POST /queue/cancelItem?id=ID)`);
+    }
+    const renamed = await api.jobs.rename(job.name, newName);
+    await reply.status(302).header('Location', jobUrl(rootOf(req), renamed.name)).send('');
+  });
+
+  app.post('/job/:job/nextbuildnumber/submit', async (req: Req, reply) => {
+    const job = requireJob(req.params.job);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const raw = body.nextBuildNumber ?? req.query.nextBuildNumber;
+    const text = typeof raw === 'string' ? raw.trim() : undefined;
+    if (text === undefined || !/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < 1) {
+      throw new StewardError('STW_REQUEST_INVALID', `nextBuildNumber must be a whole number of 1 or more, not "${typeof raw === 'string' ? raw : ''}"`, { field: 'nextBuildNumber' });
+    }
+    await api.jobs.setNextBuildNumber(job, Number(text));
+    await reply.status(302).header('Location', jobUrl(rootOf(req), job.name)).send('');
   });
 
   const scheduleFrom = async (req: Req, reply: FastifyReply, withParameters: boolean): Promise<void> => {
@@ -236,6 +305,30 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await reply.status(302).header('Location', `${jobUrl(rootOf(req), job.name)}${record.number}/`).send('');
   });
 
+  app.post('/job/:job/:number/doDelete', async (req: Req, reply) => {
+    const { job, record } = await recordOf(req);
+    await api.jobs.deleteBuild(job, record.number);
+    await reply.status(302).header('Location', jobUrl(rootOf(req), job.name)).send('');
+  });
+
+  // --- user and plugins ---
+  // Security comes later: until then every request is made by anonymous.
+  app.get('/me/api/json', async (req: Req, reply) => {
+    await sendJson(req, reply, {
+      _class: 'hudson.model.User',
+      absoluteUrl: `${rootOf(req)}user/anonymous`,
+      description: null,
+      fullName: 'anonymous',
+      id: 'anonymous',
+      property: [],
+    });
+  });
+
+  // No plugins: extensions are built in (python-jenkins' get_plugins asks with ?depth=2).
+  app.get('/pluginManager/api/json', async (req: Req, reply) => {
+    await sendJson(req, reply, { _class: 'hudson.LocalPluginManager', plugins: [] });
+  });
+
   // --- queue ---
   app.get('/queue/api/json', async (req: Req, reply) => {
     const root = rootOf(req);
@@ -274,6 +367,15 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       displayName: 'Nodes',
       totalExecutors: total,
     });
+  });
+
+  app.get('/computer/:name/api/json', async (req: Req, reply) => {
+    const given = req.params.name ?? '';
+    // Jenkins calls the built-in node "(built-in)" (before 2.307, "(master)").
+    const name = given === '(built-in)' || given === '(master)' ? 'built-in' : given;
+    const node = api.nodes().find((n) => n.name === name);
+    if (node === undefined) throw new StewardError('STW_NODE_NOT_FOUND', `no node named "${given}"; the built-in node is "(built-in)"`);
+    await sendJson(req, reply, computerJson(node));
   });
 
   // Steward's own: change the built-in node's executor count at run time.
