@@ -6,40 +6,6 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { STEWARD_BIN, StewardProcess, eventually, freestyleXml, stringParam, tempDir } from '../support/steward-process.js';
 
-async function createJob(s: StewardProcess, name: string, xml: string): Promise<void> {
-  const res = await s.fetch(`createItem?name=${encodeURIComponent(name)}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/xml' },
-    body: xml,
-  });
-  assert.equal(res.status, 200, await res.text());
-}
-
-async function queueBuild(s: StewardProcess, job: string, params?: Record<string, string>): Promise<number> {
-  const res = await s.fetch(`job/${job}/${params === undefined ? 'build' : 'buildWithParameters'}`, {
-    method: 'POST',
-    ...(params === undefined ? {} : { body: new URLSearchParams(params) }),
-  });
-  assert.equal(res.status, 201, await res.text());
-  const location = res.headers.get('location') ?? '';
-  const m = /\/queue\/item\/(\d+)\/$/.exec(location);
-  assert.ok(m, `Location ${location} names a queue item`);
-  return Number(m[1]);
-}
-
-async function buildNumberOf(s: StewardProcess, queueId: number): Promise<number> {
-  return eventually(async () => {
-    const item = await s.json<{ executable?: { number: number } | null }>(`queue/item/${queueId}/api/json`);
-    return item.executable?.number ?? undefined;
-  }, `queue item ${queueId} to start`);
-}
-
-async function waitForResult(s: StewardProcess, job: string, n: number): Promise<string> {
-  return eventually(async () => {
-    const b = await s.json<{ building: boolean; result: string | null }>(`job/${job}/${n}/api/json`);
-    return b.building ? undefined : (b.result ?? undefined);
-  }, `${job} #${n} to finish`, 60_000);
-}
 
 /** True while the process runs (a zombie waiting to be reaped by init does not count). */
 function alive(pid: number): boolean {
@@ -90,10 +56,10 @@ describe('a controller process on a temporary home', () => {
       command: 'echo "greeting=$GREETING build=$BUILD_NUMBER job=$JOB_NAME node=$NODE_NAME"\necho "url=$BUILD_URL"\nsleep 0.3\necho done-here',
       parameters: stringParam('GREETING', 'hello'),
     });
-    await createJob(s, 'params', xml);
+    await s.createJob('params', xml);
     const stored = await (await s.fetch('job/params/config.xml')).text();
     assert.equal(stored, xml, 'config.xml is kept byte for byte');
-    const n = await buildNumberOf(s, await queueBuild(s, 'params', { GREETING: 'bonjour' }));
+    const n = await s.buildNumberOf(await s.queueBuild('params', { GREETING: 'bonjour' }));
     assert.equal(n, 1);
     // Follow the log the way `steward build start --follow` and Jenkins clients do.
     let offset = 0;
@@ -141,9 +107,9 @@ describe('a controller process on a temporary home', () => {
       '<publishers/>',
       publishers.trim(),
     );
-    await createJob(s, 'artifacts', xml);
-    const n = await buildNumberOf(s, await queueBuild(s, 'artifacts'));
-    assert.equal(await waitForResult(s, 'artifacts', n), 'SUCCESS');
+    await s.createJob('artifacts', xml);
+    const n = await s.buildNumberOf(await s.queueBuild('artifacts'));
+    assert.equal(await s.waitForResult('artifacts', n), 'SUCCESS');
     const b = await s.json<{ artifacts: { relativePath: string; fileName: string }[] }>(`job/artifacts/${n}/api/json?tree=artifacts[relativePath,fileName]`);
     assert.deepEqual(b.artifacts.map((a) => a.relativePath), ['out/sub/a.txt', 'report/r.html']);
     const file = await s.fetch(`job/artifacts/${n}/artifact/out/sub/a.txt`);
@@ -153,9 +119,9 @@ describe('a controller process on a temporary home', () => {
   });
 
   test('a failing step makes the build FAILURE and the job red', async () => {
-    await createJob(s, 'fails', freestyleXml({ command: 'echo before\nexit 3\necho never' }));
-    const n = await buildNumberOf(s, await queueBuild(s, 'fails'));
-    assert.equal(await waitForResult(s, 'fails', n), 'FAILURE');
+    await s.createJob('fails', freestyleXml({ command: 'echo before\nexit 3\necho never' }));
+    const n = await s.buildNumberOf(await s.queueBuild('fails'));
+    assert.equal(await s.waitForResult('fails', n), 'FAILURE');
     const log = await (await s.fetch(`job/fails/${n}/consoleText`)).text();
     assert.match(log, /before/);
     assert.doesNotMatch(log, /^never$/m);
@@ -165,12 +131,11 @@ describe('a controller process on a temporary home', () => {
   });
 
   test('stopping a long build ends its whole process tree and records ABORTED with who stopped it', async () => {
-    await createJob(
-      s,
+    await s.createJob(
       'long',
       freestyleXml({ command: 'sleep 300 &\necho "child=$!"\nsetsid sleep 301 &\necho "escaped=$!"\necho "shell=$$"\nwait' }),
     );
-    const n = await buildNumberOf(s, await queueBuild(s, 'long'));
+    const n = await s.buildNumberOf(await s.queueBuild('long'));
     const log = await eventually(async () => {
       const text = await (await s.fetch(`job/long/${n}/consoleText`)).text();
       return /shell=\d+/.test(text) && /escaped=\d+/.test(text) ? text : undefined;
@@ -179,7 +144,7 @@ describe('a controller process on a temporary home', () => {
     for (const pid of pids) assert.ok(alive(pid), `process ${pid} runs before the stop`);
     const stop = await s.fetch(`job/long/${n}/stop`, { method: 'POST' });
     assert.equal(stop.status, 302);
-    assert.equal(await waitForResult(s, 'long', n), 'ABORTED');
+    assert.equal(await s.waitForResult('long', n), 'ABORTED');
     for (const pid of pids) assert.equal(alive(pid), false, `process ${pid} is gone after the stop`);
     const text = await (await s.fetch(`job/long/${n}/consoleText`)).text();
     assert.match(text, /Aborted by anonymous/);
@@ -249,8 +214,8 @@ describe('restarts', () => {
   test('items queued when the controller stops run after it starts again', async () => {
     await using home = await tempDir();
     let s = await StewardProcess.start(home.dir, ['--executors', '0']);
-    await createJob(s, 'later', freestyleXml({ command: 'echo "ran with $X"', parameters: stringParam('X', 'd') }));
-    const ids = [await queueBuild(s, 'later', { X: 'one' }), await queueBuild(s, 'later', { X: 'two' })];
+    await s.createJob('later', freestyleXml({ command: 'echo "ran with $X"', parameters: stringParam('X', 'd') }));
+    const ids = [await s.queueBuild('later', { X: 'one' }), await s.queueBuild('later', { X: 'two' })];
     const queue = await s.json<{ items: { id: number; why: string }[] }>('queue/api/json');
     assert.deepEqual(queue.items.map((i) => i.id).sort(), ids.sort());
     assert.equal(await s.stop(), 0);
@@ -262,10 +227,10 @@ describe('restarts', () => {
       assert.deepEqual(restored.items.map((i) => i.id).sort(), ids.sort(), 'the same items are back after the restart');
       const set = await s.fetch('computer/(built-in)/setNumExecutors?numExecutors=2', { method: 'POST' });
       assert.equal(set.status, 204);
-      const numbers = await Promise.all(ids.map((id) => buildNumberOf(s, id)));
+      const numbers = await Promise.all(ids.map((id) => s.buildNumberOf(id)));
       const logs = await Promise.all(
         numbers.map(async (n) => {
-          await waitForResult(s, 'later', n);
+          await s.waitForResult('later', n);
           return (await s.fetch(`job/later/${n}/consoleText`)).text();
         }),
       );
@@ -280,8 +245,8 @@ describe('restarts', () => {
     await using home = await tempDir();
     let s = await StewardProcess.start(home.dir);
     const marker = `steward-kill9-${process.pid}-${Date.now()}`;
-    await createJob(s, 'victim', freestyleXml({ command: `echo started; exec sleep 120 # ${marker}` }));
-    const n = await buildNumberOf(s, await queueBuild(s, 'victim'));
+    await s.createJob('victim', freestyleXml({ command: `echo started; exec sleep 120 # ${marker}` }));
+    const n = await s.buildNumberOf(await s.queueBuild('victim'));
     await eventually(async () => ((await (await s.fetch(`job/victim/${n}/consoleText`)).text()).includes('started') ? true : undefined), 'the build to start');
     assert.equal(await s.stop('SIGKILL'), null);
     spawnSync('pkill', ['-f', marker]);
@@ -295,9 +260,9 @@ describe('restarts', () => {
       assert.equal(old.building, false);
       assert.equal(old.result, 'ABORTED');
       await s.fetch('job/victim/config.xml', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: freestyleXml({ command: 'echo again' }) });
-      const m = await buildNumberOf(s, await queueBuild(s, 'victim'));
+      const m = await s.buildNumberOf(await s.queueBuild('victim'));
       assert.equal(m, 2);
-      assert.equal(await waitForResult(s, 'victim', m), 'SUCCESS');
+      assert.equal(await s.waitForResult('victim', m), 'SUCCESS');
     } finally {
       await s.stop();
     }

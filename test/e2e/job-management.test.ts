@@ -5,14 +5,6 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { StewardProcess, eventually, freestyleXml, tempDir } from '../support/steward-process.js';
 
-async function createJob(s: StewardProcess, name: string, xml: string): Promise<void> {
-  const res = await s.fetch(`createItem?name=${encodeURIComponent(name)}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/xml' },
-    body: xml,
-  });
-  assert.equal(res.status, 200, await res.text());
-}
 
 async function post(s: StewardProcess, p: string, form?: Record<string, string>): Promise<Response> {
   return s.fetch(p, { method: 'POST', ...(form === undefined ? {} : { body: new URLSearchParams(form) }) });
@@ -20,17 +12,8 @@ async function post(s: StewardProcess, p: string, form?: Record<string, string>)
 
 /** Queues a build and waits for it to finish; returns its number. */
 async function runBuild(s: StewardProcess, job: string): Promise<number> {
-  const res = await post(s, `job/${job}/build`);
-  assert.equal(res.status, 201, await res.text());
-  const id = Number(/\/queue\/item\/(\d+)\/$/.exec(res.headers.get('location') ?? '')?.[1]);
-  const n = await eventually(async () => {
-    const item = await s.json<{ executable?: { number: number } | null }>(`queue/item/${id}/api/json`);
-    return item.executable?.number ?? undefined;
-  }, `queue item ${id} to start`);
-  await eventually(async () => {
-    const b = await s.json<{ building: boolean; result: string | null }>(`job/${job}/${n}/api/json`);
-    return b.building ? undefined : (b.result ?? undefined);
-  }, `${job} #${n} to finish`, 60_000);
+  const n = await s.buildNumberOf(await s.queueBuild(job));
+  await s.waitForResult(job, n);
   return n;
 }
 
@@ -49,7 +32,7 @@ describe('job management through the Jenkins remote API', () => {
 
   test('disable and enable change only <disabled> in config.xml, and a disabled job refuses builds', async () => {
     const xml = freestyleXml({ command: 'echo hi', description: 'keep   these <&> bytes' });
-    await createJob(s, 'toggle', xml);
+    await s.createJob('toggle', xml);
     const file = path.join(home.dir, 'jobs', 'toggle', 'config.xml');
 
     const off = await post(s, 'job/toggle/disable');
@@ -68,7 +51,7 @@ describe('job management through the Jenkins remote API', () => {
   });
 
   test('doDelete removes the job and its folder, and is refused while a build runs', async () => {
-    await createJob(s, 'doomed', freestyleXml({ command: 'echo bye' }));
+    await s.createJob('doomed', freestyleXml({ command: 'echo bye' }));
     await runBuild(s, 'doomed');
     assert.ok(existsSync(path.join(home.dir, 'jobs', 'doomed', 'builds', '1')));
 
@@ -80,7 +63,7 @@ describe('job management through the Jenkins remote API', () => {
     const root = await s.json<{ jobs: { name: string }[] }>('api/json');
     assert.ok(!root.jobs.some((j) => j.name === 'doomed'));
 
-    await createJob(s, 'busy', freestyleXml({ command: 'sleep 30' }));
+    await s.createJob('busy', freestyleXml({ command: 'sleep 30' }));
     assert.equal((await post(s, 'job/busy/build')).status, 201);
     await eventually(async () => ((await s.json<{ building: boolean }>('job/busy/1/api/json')).building ? true : undefined), 'busy #1 to run');
     const busy = await post(s, 'job/busy/doDelete');
@@ -93,7 +76,7 @@ describe('job management through the Jenkins remote API', () => {
   });
 
   test('NUMBER/doDelete removes one build; a missing build is 404', async () => {
-    await createJob(s, 'pruned', freestyleXml({ command: 'echo x' }));
+    await s.createJob('pruned', freestyleXml({ command: 'echo x' }));
     await runBuild(s, 'pruned');
     await runBuild(s, 'pruned');
     const res = await post(s, 'job/pruned/1/doDelete');
@@ -107,9 +90,9 @@ describe('job management through the Jenkins remote API', () => {
   });
 
   test('doRename moves the job with its builds; a taken or bad name is refused', async () => {
-    await createJob(s, 'before', freestyleXml({ command: 'echo renamed-log' }));
+    await s.createJob('before', freestyleXml({ command: 'echo renamed-log' }));
     await runBuild(s, 'before');
-    await createJob(s, 'other', freestyleXml({ command: 'true' }));
+    await s.createJob('other', freestyleXml({ command: 'true' }));
 
     assert.equal((await post(s, 'job/before/doRename?newName=other')).status, 400);
     assert.equal((await post(s, 'job/before/doRename?newName=a%2Fb')).status, 400);
@@ -129,7 +112,7 @@ describe('job management through the Jenkins remote API', () => {
 
   test('createItem mode=copy gives the new job the same config.xml and no builds', async () => {
     const xml = freestyleXml({ command: 'echo original', description: 'copy me' });
-    await createJob(s, 'source', xml);
+    await s.createJob('source', xml);
     await runBuild(s, 'source');
     const res = await post(s, 'createItem?name=copied&mode=copy&from=source');
     assert.equal(res.status, 302);
@@ -144,7 +127,7 @@ describe('job management through the Jenkins remote API', () => {
   });
 
   test('nextbuildnumber/submit sets the number the next build gets', async () => {
-    await createJob(s, 'numbered', freestyleXml({ command: 'true' }));
+    await s.createJob('numbered', freestyleXml({ command: 'true' }));
     const res = await post(s, 'job/numbered/nextbuildnumber/submit', { nextBuildNumber: '42' });
     assert.equal(res.status, 302);
     assert.equal(res.headers.get('location'), `${s.url}job/numbered/`);

@@ -77,6 +77,45 @@ export class StewardProcess {
     return (await res.json()) as T;
   }
 
+  /** POST /createItem with a config.xml body; asserts 200. */
+  async createJob(name: string, xml: string): Promise<void> {
+    const res = await this.fetch(`createItem?name=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: xml,
+    });
+    if (res.status !== 200) throw new Error(`createItem ${name}: ${res.status} ${await res.text()}`);
+  }
+
+  /** POST /job/NAME/build (or buildWithParameters); returns the queue item id from Location. */
+  async queueBuild(job: string, params?: Record<string, string>): Promise<number> {
+    const res = await this.fetch(`job/${job}/${params === undefined ? 'build' : 'buildWithParameters'}`, {
+      method: 'POST',
+      ...(params === undefined ? {} : { body: new URLSearchParams(params) }),
+    });
+    if (res.status !== 201) throw new Error(`build ${job}: ${res.status} ${await res.text()}`);
+    const location = res.headers.get('location') ?? '';
+    const m = /\/queue\/item\/(\d+)\/$/.exec(location);
+    if (m === null) throw new Error(`Location ${location} names no queue item`);
+    return Number(m[1]);
+  }
+
+  /** Waits until the queue item has become a build; its number. */
+  buildNumberOf(queueId: number): Promise<number> {
+    return eventually(async () => {
+      const item = await this.json<{ executable?: { number: number } | null }>(`queue/item/${queueId}/api/json`);
+      return item.executable?.number ?? undefined;
+    }, `queue item ${queueId} to start`);
+  }
+
+  /** Waits until build N of the job has ended; its result. */
+  waitForResult(job: string, n: number): Promise<string> {
+    return eventually(async () => {
+      const b = await this.json<{ building: boolean; result: string | null }>(`job/${job}/${n}/api/json`);
+      return b.building ? undefined : (b.result ?? undefined);
+    }, `${job} #${n} to finish`, 60_000);
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
