@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { STEWARD_BIN, StewardProcess, eventually, freestyleXml, stringParam, tempDir } from '../support/steward-process.js';
+import { describe, test } from 'node:test';
+import { STEWARD_BIN, eventually, freestyleXml, stringParam, useController } from '../support/steward-process.js';
 
 function steward(args: string[], url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -17,35 +17,25 @@ function steward(args: string[], url: string): Promise<{ code: number | null; st
 }
 
 describe('the steward command against a running controller', () => {
-  let home: Awaited<ReturnType<typeof tempDir>>;
-  let s: StewardProcess;
-
-  before(async () => {
-    home = await tempDir();
-    s = await StewardProcess.start(home.dir);
-  });
-  after(async () => {
-    await s.stop();
-    await home[Symbol.asyncDispose]();
-  });
+  const ctl = useController();
 
   test('job create, list and show', async () => {
-    const file = path.join(home.dir, 'hello.xml');
+    const file = path.join(ctl.home, 'hello.xml');
     await writeFile(file, freestyleXml({ command: 'echo "hello $WHO"', parameters: stringParam('WHO', 'world') }));
-    const created = await steward(['job', 'create', 'hello', '--file', file], s.url);
+    const created = await steward(['job', 'create', 'hello', '--file', file], ctl.s.url);
     assert.equal(created.code, 0, created.stderr);
-    const list = await steward(['job', 'list'], s.url);
+    const list = await steward(['job', 'list'], ctl.s.url);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^hello\tnotbuilt$/m);
-    const show = await steward(['job', 'show', 'hello'], s.url);
+    const show = await steward(['job', 'show', 'hello'], ctl.s.url);
     assert.equal((JSON.parse(show.stdout) as { nextBuildNumber: number }).nextBuildNumber, 1);
-    const again = await steward(['job', 'create', 'hello', '--file', file], s.url);
+    const again = await steward(['job', 'create', 'hello', '--file', file], ctl.s.url);
     assert.notEqual(again.code, 0);
     assert.match(again.stderr, /already exists/);
   });
 
   test('build start --follow prints the log as it comes and exits 0 on SUCCESS', async () => {
-    const r = await steward(['build', 'start', 'hello', '-p', 'WHO=cli', '--follow'], s.url);
+    const r = await steward(['build', 'start', 'hello', '-p', 'WHO=cli', '--follow'], ctl.s.url);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /hello cli/);
     assert.match(r.stdout, /Finished: SUCCESS/);
@@ -53,24 +43,24 @@ describe('the steward command against a running controller', () => {
   });
 
   test('build start --wait exits non-zero when the build fails', async () => {
-    const file = path.join(home.dir, 'fail.xml');
+    const file = path.join(ctl.home, 'fail.xml');
     await writeFile(file, freestyleXml({ command: 'exit 1' }));
-    assert.equal((await steward(['job', 'create', 'fail', '--file', file], s.url)).code, 0);
-    const r = await steward(['build', 'start', 'fail', '--wait'], s.url);
+    assert.equal((await steward(['job', 'create', 'fail', '--file', file], ctl.s.url)).code, 0);
+    const r = await steward(['build', 'start', 'fail', '--wait'], ctl.s.url);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /fail #1: FAILURE/);
   });
 
   test('build stop aborts a running build', async () => {
-    const file = path.join(home.dir, 'slow.xml');
+    const file = path.join(ctl.home, 'slow.xml');
     await writeFile(file, freestyleXml({ command: 'echo go; sleep 60' }));
-    assert.equal((await steward(['job', 'create', 'slow', '--file', file], s.url)).code, 0);
-    const follower = steward(['build', 'start', 'slow', '--follow'], s.url);
+    assert.equal((await steward(['job', 'create', 'slow', '--file', file], ctl.s.url)).code, 0);
+    const follower = steward(['build', 'start', 'slow', '--follow'], ctl.s.url);
     await eventually(async () => {
-      const b = await s.fetch('job/slow/1/consoleText');
+      const b = await ctl.s.fetch('job/slow/1/consoleText');
       return b.status === 200 && (await b.text()).includes('go') ? true : undefined;
     }, 'the slow build to start');
-    const stop = await steward(['build', 'stop', 'slow', '1'], s.url);
+    const stop = await steward(['build', 'stop', 'slow', '1'], ctl.s.url);
     assert.equal(stop.code, 0, stop.stderr);
     const r = await follower;
     assert.equal(r.code, 1);
@@ -79,10 +69,10 @@ describe('the steward command against a running controller', () => {
   });
 
   test('a bad parameter and an unknown job are clear errors', async () => {
-    const bad = await steward(['build', 'start', 'hello', '-p', 'NOPE=1'], s.url);
+    const bad = await steward(['build', 'start', 'hello', '-p', 'NOPE=1'], ctl.s.url);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /no parameter named NOPE/);
-    const unknown = await steward(['build', 'start', 'ghost'], s.url);
+    const unknown = await steward(['build', 'start', 'ghost'], ctl.s.url);
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /no job named "ghost"/);
   });

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { STEWARD_BIN, StewardProcess, eventually, freestyleXml, stringParam, tempDir } from '../support/steward-process.js';
+import { describe, test } from 'node:test';
+import { STEWARD_BIN, StewardProcess, eventually, freestyleXml, stringParam, tempDir, useController } from '../support/steward-process.js';
 
 
 /** True while the process runs (a zombie waiting to be reaped by init does not count). */
@@ -18,33 +18,23 @@ function alive(pid: number): boolean {
 }
 
 describe('a controller process on a temporary home', () => {
-  let home: Awaited<ReturnType<typeof tempDir>>;
-  let s: StewardProcess;
-
-  before(async () => {
-    home = await tempDir();
-    s = await StewardProcess.start(home.dir);
-  });
-  after(async () => {
-    await s.stop();
-    await home[Symbol.asyncDispose]();
-  });
+  const ctl = useController();
 
   test('answers health, identifies itself as Jenkins-compatible and lists no jobs on a new home', async () => {
-    const live = await s.fetch('health/live');
+    const live = await ctl.s.fetch('health/live');
     assert.equal(live.status, 200);
     assert.ok(live.headers.get('x-jenkins'));
-    const ready = await s.json<{ role: string; epoch: number }>('health/ready');
+    const ready = await ctl.s.json<{ role: string; epoch: number }>('health/ready');
     assert.equal(ready.role, 'active');
     assert.ok(ready.epoch >= 1);
-    const root = await s.json<{ _class: string; jobs: unknown[]; numExecutors: number }>('api/json');
+    const root = await ctl.s.json<{ _class: string; jobs: unknown[]; numExecutors: number }>('api/json');
     assert.equal(root._class, 'hudson.model.Hudson');
     assert.deepEqual(root.jobs, []);
     assert.equal(root.numExecutors, 2);
-    const computers = await s.json<{ computer: { displayName: string; executors: unknown[] }[] }>('computer/api/json');
+    const computers = await ctl.s.json<{ computer: { displayName: string; executors: unknown[] }[] }>('computer/api/json');
     assert.equal(computers.computer[0]?.displayName, 'Built-In Node');
     assert.equal(computers.computer[0]?.executors.length, 2);
-    const metrics = await (await s.fetch('metrics')).text();
+    const metrics = await (await ctl.s.fetch('metrics')).text();
     assert.match(metrics, /^steward_lease_epoch \d+$/m);
     assert.match(metrics, /^steward_lease_role\{role="active"\} 1$/m);
     assert.match(metrics, /^steward_executors\{node="built-in",state="idle"\} 2$/m);
@@ -56,16 +46,16 @@ describe('a controller process on a temporary home', () => {
       command: 'echo "greeting=$GREETING build=$BUILD_NUMBER job=$JOB_NAME node=$NODE_NAME"\necho "url=$BUILD_URL"\nsleep 0.3\necho done-here',
       parameters: stringParam('GREETING', 'hello'),
     });
-    await s.createJob('params', xml);
-    const stored = await (await s.fetch('job/params/config.xml')).text();
+    await ctl.s.createJob('params', xml);
+    const stored = await (await ctl.s.fetch('job/params/config.xml')).text();
     assert.equal(stored, xml, 'config.xml is kept byte for byte');
-    const n = await s.buildNumberOf(await s.queueBuild('params', { GREETING: 'bonjour' }));
+    const n = await ctl.s.buildNumberOf(await ctl.s.queueBuild('params', { GREETING: 'bonjour' }));
     assert.equal(n, 1);
     // Follow the log the way `steward build start --follow` and Jenkins clients do.
     let offset = 0;
     let text = '';
     for (;;) {
-      const res = await s.fetch(`job/params/${n}/logText/progressiveText?start=${offset}`);
+      const res = await ctl.s.fetch(`job/params/${n}/logText/progressiveText?start=${offset}`);
       assert.equal(res.status, 200);
       text += await res.text();
       offset = Number(res.headers.get('x-text-size'));
@@ -73,22 +63,22 @@ describe('a controller process on a temporary home', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.match(text, /greeting=bonjour build=1 job=params node=built-in/);
-    assert.match(text, new RegExp(`url=http://localhost:${s.port}/job/params/1/`));
+    assert.match(text, new RegExp(`url=http://localhost:${ctl.s.port}/job/params/1/`));
     assert.match(text, /done-here/);
     assert.match(text, /Finished: SUCCESS/);
-    const full = await (await s.fetch(`job/params/${n}/consoleText`)).text();
+    const full = await (await ctl.s.fetch(`job/params/${n}/consoleText`)).text();
     assert.equal(full, text, 'the progressive pieces add up to the whole log');
-    const build = await s.json<{ result: string; number: number; duration: number; actions: { _class: string; parameters?: { name: string; value: string }[] }[] }>(
+    const build = await ctl.s.json<{ result: string; number: number; duration: number; actions: { _class: string; parameters?: { name: string; value: string }[] }[] }>(
       `job/params/${n}/api/json`,
     );
     assert.equal(build.result, 'SUCCESS');
     assert.ok(build.duration >= 300);
     const params = build.actions.find((a) => a._class === 'hudson.model.ParametersAction');
     assert.deepEqual(params?.parameters?.map((p) => [p.name, p.value]), [['GREETING', 'bonjour']]);
-    const buildXml = await readFile(path.join(home.dir, 'jobs/params/builds/1/build.xml'), 'utf8');
+    const buildXml = await readFile(path.join(ctl.home, 'jobs/params/builds/1/build.xml'), 'utf8');
     assert.match(buildXml, /<result>SUCCESS<\/result>/);
-    assert.equal((await readFile(path.join(home.dir, 'jobs/params/nextBuildNumber'), 'utf8')).trim(), '2');
-    const job = await s.json<{ color: string; lastSuccessfulBuild: { number: number } }>('job/params/api/json?tree=color,lastSuccessfulBuild[number]');
+    assert.equal((await readFile(path.join(ctl.home, 'jobs/params/nextBuildNumber'), 'utf8')).trim(), '2');
+    const job = await ctl.s.json<{ color: string; lastSuccessfulBuild: { number: number } }>('job/params/api/json?tree=color,lastSuccessfulBuild[number]');
     assert.deepEqual(job, { _class: 'hudson.model.FreeStyleProject', color: 'blue', lastSuccessfulBuild: { _class: 'hudson.model.FreeStyleBuild', number: 1 } });
   });
 
@@ -107,52 +97,52 @@ describe('a controller process on a temporary home', () => {
       '<publishers/>',
       publishers.trim(),
     );
-    await s.createJob('artifacts', xml);
-    const n = await s.buildNumberOf(await s.queueBuild('artifacts'));
-    assert.equal(await s.waitForResult('artifacts', n), 'SUCCESS');
-    const b = await s.json<{ artifacts: { relativePath: string; fileName: string }[] }>(`job/artifacts/${n}/api/json?tree=artifacts[relativePath,fileName]`);
+    await ctl.s.createJob('artifacts', xml);
+    const n = await ctl.s.buildNumberOf(await ctl.s.queueBuild('artifacts'));
+    assert.equal(await ctl.s.waitForResult('artifacts', n), 'SUCCESS');
+    const b = await ctl.s.json<{ artifacts: { relativePath: string; fileName: string }[] }>(`job/artifacts/${n}/api/json?tree=artifacts[relativePath,fileName]`);
     assert.deepEqual(b.artifacts.map((a) => a.relativePath), ['out/sub/a.txt', 'report/r.html']);
-    const file = await s.fetch(`job/artifacts/${n}/artifact/out/sub/a.txt`);
+    const file = await ctl.s.fetch(`job/artifacts/${n}/artifact/out/sub/a.txt`);
     assert.equal(file.status, 200);
     assert.equal(await file.text(), 'alpha\n');
-    assert.equal((await s.fetch(`job/artifacts/${n}/artifact/out/c.log`)).status, 404);
+    assert.equal((await ctl.s.fetch(`job/artifacts/${n}/artifact/out/c.log`)).status, 404);
   });
 
   test('a failing step makes the build FAILURE and the job red', async () => {
-    await s.createJob('fails', freestyleXml({ command: 'echo before\nexit 3\necho never' }));
-    const n = await s.buildNumberOf(await s.queueBuild('fails'));
-    assert.equal(await s.waitForResult('fails', n), 'FAILURE');
-    const log = await (await s.fetch(`job/fails/${n}/consoleText`)).text();
+    await ctl.s.createJob('fails', freestyleXml({ command: 'echo before\nexit 3\necho never' }));
+    const n = await ctl.s.buildNumberOf(await ctl.s.queueBuild('fails'));
+    assert.equal(await ctl.s.waitForResult('fails', n), 'FAILURE');
+    const log = await (await ctl.s.fetch(`job/fails/${n}/consoleText`)).text();
     assert.match(log, /before/);
     assert.doesNotMatch(log, /^never$/m);
     assert.match(log, /Build step 'Execute shell' marked build as failure/);
-    const root = await s.json<{ jobs: { name: string; color: string }[] }>('api/json?tree=jobs[name,color]');
+    const root = await ctl.s.json<{ jobs: { name: string; color: string }[] }>('api/json?tree=jobs[name,color]');
     assert.equal(root.jobs.find((j) => j.name === 'fails')?.color, 'red');
   });
 
   test('stopping a long build ends its whole process tree and records ABORTED with who stopped it', async () => {
-    await s.createJob(
+    await ctl.s.createJob(
       'long',
       freestyleXml({ command: 'sleep 300 &\necho "child=$!"\nsetsid sleep 301 &\necho "escaped=$!"\necho "shell=$$"\nwait' }),
     );
-    const n = await s.buildNumberOf(await s.queueBuild('long'));
+    const n = await ctl.s.buildNumberOf(await ctl.s.queueBuild('long'));
     const log = await eventually(async () => {
-      const text = await (await s.fetch(`job/long/${n}/consoleText`)).text();
+      const text = await (await ctl.s.fetch(`job/long/${n}/consoleText`)).text();
       return /shell=\d+/.test(text) && /escaped=\d+/.test(text) ? text : undefined;
     }, 'the build to print its pids');
     const pids = [/child=(\d+)/, /escaped=(\d+)/, /shell=(\d+)/].map((re) => Number(re.exec(log)?.[1]));
     for (const pid of pids) assert.ok(alive(pid), `process ${pid} runs before the stop`);
-    const stop = await s.fetch(`job/long/${n}/stop`, { method: 'POST' });
+    const stop = await ctl.s.fetch(`job/long/${n}/stop`, { method: 'POST' });
     assert.equal(stop.status, 302);
-    assert.equal(await s.waitForResult('long', n), 'ABORTED');
+    assert.equal(await ctl.s.waitForResult('long', n), 'ABORTED');
     for (const pid of pids) assert.equal(alive(pid), false, `process ${pid} is gone after the stop`);
-    const text = await (await s.fetch(`job/long/${n}/consoleText`)).text();
+    const text = await (await ctl.s.fetch(`job/long/${n}/consoleText`)).text();
     assert.match(text, /Aborted by anonymous/);
     assert.match(text, /Finished: ABORTED/);
   });
 
   test('bad input gets a clear error and changes nothing', async () => {
-    const malformed = await s.fetch('createItem?name=broken', {
+    const malformed = await ctl.s.fetch('createItem?name=broken', {
       method: 'POST',
       headers: { 'content-type': 'application/xml' },
       body: '<project>\n  <builders>\n</project>\n',
@@ -161,18 +151,18 @@ describe('a controller process on a temporary home', () => {
     const body = (await malformed.json()) as { error: { code: string; message: string; line: number } };
     assert.equal(body.error.code, 'STW_XML_MALFORMED');
     assert.match(body.error.message, /jobs\/broken\/config\.xml:3/);
-    assert.equal((await s.fetch('job/broken/api/json')).status, 404);
-    assert.deepEqual(await readdir(path.join(home.dir, 'jobs')).then((d) => d.includes('broken')), false);
+    assert.equal((await ctl.s.fetch('job/broken/api/json')).status, 404);
+    assert.deepEqual(await readdir(path.join(ctl.home, 'jobs')).then((d) => d.includes('broken')), false);
 
-    const unknown = await s.fetch('job/nope/build', { method: 'POST' });
+    const unknown = await ctl.s.fetch('job/nope/build', { method: 'POST' });
     assert.equal(unknown.status, 404);
     assert.match(((await unknown.json()) as { error: { message: string } }).error.message, /no job named "nope"/);
 
-    const unicode = await s.fetch(`job/${encodeURIComponent('日本')}/api/json`);
+    const unicode = await ctl.s.fetch(`job/${encodeURIComponent('日本')}/api/json`);
     assert.equal(unicode.status, 404);
     assert.equal(((await unicode.json()) as { error: { code: string } }).error.code, 'STW_JOB_NOT_FOUND');
 
-    const badLabel = await s.fetch('createItem?name=badlabel', {
+    const badLabel = await ctl.s.fetch('createItem?name=badlabel', {
       method: 'POST',
       headers: { 'content-type': 'application/xml' },
       body: freestyleXml({ command: 'true', assignedNode: 'linux && (docker' }),
@@ -181,31 +171,31 @@ describe('a controller process on a temporary home', () => {
     const labelError = (await badLabel.json()) as { error: { code: string; message: string; field: string } };
     assert.equal(labelError.error.code, 'STW_LABEL_INVALID');
     assert.equal(labelError.error.field, 'assignedNode');
-    assert.equal((await s.fetch('job/badlabel/api/json')).status, 404);
+    assert.equal((await ctl.s.fetch('job/badlabel/api/json')).status, 404);
 
-    const badParam = await s.fetch('job/params/buildWithParameters', { method: 'POST', body: new URLSearchParams({ NOPE: 'x' }) });
+    const badParam = await ctl.s.fetch('job/params/buildWithParameters', { method: 'POST', body: new URLSearchParams({ NOPE: 'x' }) });
     assert.equal(badParam.status, 400);
     assert.match(((await badParam.json()) as { error: { message: string } }).error.message, /NOPE/);
 
-    const before = await (await s.fetch('job/params/config.xml')).text();
-    const badUpdate = await s.fetch('job/params/config.xml', {
+    const before = await (await ctl.s.fetch('job/params/config.xml')).text();
+    const badUpdate = await ctl.s.fetch('job/params/config.xml', {
       method: 'POST',
       headers: { 'content-type': 'application/xml' },
       body: '<project><disabled>maybe</disabled></project>',
     });
     assert.equal(badUpdate.status, 400);
-    assert.equal(await (await s.fetch('job/params/config.xml')).text(), before, 'a rejected config leaves the job as it was');
+    assert.equal(await (await ctl.s.fetch('job/params/config.xml')).text(), before, 'a rejected config leaves the job as it was');
 
-    const dup = await s.fetch('createItem?name=params', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: before });
+    const dup = await ctl.s.fetch('createItem?name=params', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: before });
     assert.equal(dup.status, 400);
     assert.match(dup.headers.get('x-error') ?? '', /already exists/);
   });
 
   test('a second controller on the same home exits at once naming the holder', async () => {
-    const second = spawnSync(process.execPath, [STEWARD_BIN, 'start', '--home', home.dir, '--port', '0'], { encoding: 'utf8', timeout: 30_000 });
+    const second = spawnSync(process.execPath, [STEWARD_BIN, 'start', '--home', ctl.home, '--port', '0'], { encoding: 'utf8', timeout: 30_000 });
     assert.notEqual(second.status, 0);
-    assert.match(second.stderr, new RegExp(`pid ${s.child.pid}`));
-    const ready = await s.json<{ role: string }>('health/ready');
+    assert.match(second.stderr, new RegExp(`pid ${ctl.s.child.pid}`));
+    const ready = await ctl.s.json<{ role: string }>('health/ready');
     assert.equal(ready.role, 'active', 'the first controller is untouched');
   });
 });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { after, before } from 'node:test';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const STEWARD_BIN = path.join(REPO, 'bin', 'steward.js');
@@ -120,6 +121,33 @@ export class StewardProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
   }
+}
+
+/**
+ * Runs one controller on a temporary home for a describe block (before/after hooks); the getters
+ * give the running process and the home folder.
+ */
+export function useController(args: string[] = []): { readonly s: StewardProcess; readonly home: string } {
+  let proc: StewardProcess | undefined;
+  let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+  before(async () => {
+    dir = await tempDir();
+    proc = await StewardProcess.start(dir.dir, args);
+  });
+  after(async () => {
+    await proc?.stop();
+    await dir?.[Symbol.asyncDispose]();
+  });
+  return {
+    get s(): StewardProcess {
+      if (proc === undefined) throw new Error('the controller is not started yet');
+      return proc;
+    },
+    get home(): string {
+      if (dir === undefined) throw new Error('the home is not made yet');
+      return dir.dir;
+    },
+  };
 }
 
 /** Polls until `fn` returns a value other than undefined. */
