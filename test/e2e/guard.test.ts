@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { STEWARD_BIN, eventually, tempDir } from '../support/steward-process.js';
+import { freePort } from '../support/tcp-proxy.js';
 
 interface Run {
   code: Promise<number | null>;
@@ -80,6 +81,29 @@ describe('steward guard', () => {
     assert.equal(await g.code, 42);
     assert.match(readFileSync(runs, 'utf8'), /got-term/);
     assert.ok(g.log().some((l) => typeof l.msg === 'string' && l.msg.startsWith('released the lease')));
+  });
+
+  test('--status-port serves the lease state on /health and /metrics while the command runs', { timeout: 60_000 }, async () => {
+    await using dir = await tempDir();
+    const runs = path.join(dir.dir, 'runs');
+    writeFileSync(runs, '');
+    const port = await freePort();
+    const g = guard(['--lock', `file:${path.join(dir.dir, 'lock')}`, '--status-port', String(port), '--', ...recorder(runs, 'a', 30)]);
+    try {
+      await eventually(() => (readFileSync(runs, 'utf8').includes('start a') ? true : undefined), 'the command to start');
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      assert.equal(health.status, 200);
+      const body = (await health.json()) as { state: string; held: boolean; epoch: number };
+      assert.equal(body.state, 'running');
+      assert.equal(body.held, true);
+      assert.ok(body.epoch >= 1);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(metrics, /^steward_guard_lease_held 1$/m);
+      assert.match(metrics, new RegExp(`^steward_guard_lease_epoch ${body.epoch}$`, 'm'));
+    } finally {
+      g.signal('SIGTERM');
+      await g.code;
+    }
   });
 
   test('bad arguments are refused with a message', async () => {
