@@ -232,7 +232,7 @@ export function queueItemJson(root: string, item: QueueItem, jobs: Jobs): Record
   return out;
 }
 
-export function computerJson(node: Node): Record<string, unknown> {
+export function computerJson(root: string, node: Node): Record<string, unknown> {
   const builtIn = node.name === 'built-in';
   return {
     _class: builtIn ? 'hudson.model.Hudson$MasterComputer' : 'hudson.slaves.SlaveComputer',
@@ -247,7 +247,9 @@ export function computerJson(node: Node): Record<string, unknown> {
         number: e.number,
         idle: s.state === 'idle',
         currentExecutable:
-          'buildNumber' in s ? { _class: 'hudson.model.FreeStyleBuild', number: s.buildNumber, fullDisplayName: `${s.job} #${s.buildNumber}` } : null,
+          'buildNumber' in s
+            ? { _class: 'hudson.model.FreeStyleBuild', number: s.buildNumber, fullDisplayName: `${s.job} #${s.buildNumber}`, url: `${jobUrl(root, s.job)}${s.buildNumber}/` }
+            : null,
         state: s.state,
       };
     }),

@@ -110,7 +110,16 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(await api.metrics.text());
   });
 
+  /** A plain page where Jenkins serves HTML: clients such as python-jenkins follow the 302s there. */
+  const page = async (reply: FastifyReply, title: string): Promise<void> => {
+    const esc = title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    await reply.header('content-type', 'text/html;charset=utf-8').send(`<!DOCTYPE html><html><head><title>${esc}</title></head><body><h1>${esc}</h1><p>Steward answers the JSON API: add api/json to this URL.</p></body></html>\n`);
+  };
+
   // --- top level ---
+  // python-jenkins' get_version reads X-Jenkins from GET /; doDelete redirects here.
+  app.get('/', async (_req, reply) => page(reply, 'Steward'));
+
   app.get('/api/json', async (req: Req, reply) => {
     const root = rootOf(req);
     const builtIn = api.nodes()[0];
@@ -165,6 +174,9 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const item = () => api.queue.items().find((i) => i.task === job.name);
     await sendJson(req, reply, jobJson(rootOf(req), api.jobs, job, item));
   });
+
+  // The target of the 302s after copy, rename, enable, disable, delete build (Jenkins' job page).
+  app.get('/job/:job/', async (req: Req, reply) => page(reply, requireJob(req.params.job).name));
 
   app.get('/job/:job/config.xml', async (req: Req, reply) => {
     const job = requireJob(req.params.job);
@@ -222,7 +234,11 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await reply.status(302).header('Location', jobUrl(rootOf(req), renamed.name)).send('');
   });
 
-  app.post('/job/:job/nextbuildnumber/submit', async (req: Req, reply) => {
+  // python-jenkins' set_next_build_number posts `nextBuildNumber=N` without a Content-Type: read it as a form.
+  const formWithoutType = async (req: FastifyRequest): Promise<void> => {
+    if (req.headers['content-type'] === undefined) req.headers['content-type'] = 'application/x-www-form-urlencoded';
+  };
+  app.post('/job/:job/nextbuildnumber/submit', { onRequest: formWithoutType }, async (req: Req, reply) => {
     const job = requireJob(req.params.job);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const raw = body.nextBuildNumber ?? req.query.nextBuildNumber;
@@ -299,6 +315,12 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await reply.header('content-type', 'application/octet-stream').send(bytes);
   });
 
+  // The target of the 302 after stop (Jenkins' build page).
+  app.get('/job/:job/:number/', async (req: Req, reply) => {
+    const { job, record } = await recordOf(req);
+    await page(reply, `${job.name} #${record.number}`);
+  });
+
   app.post('/job/:job/:number/stop', async (req: Req, reply) => {
     const { job, record } = await recordOf(req);
     api.stopBuild(job.name, record.number, 'anonymous');
@@ -363,7 +385,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await sendJson(req, reply, {
       _class: 'hudson.model.ComputerSet',
       busyExecutors: busy,
-      computer: nodes.map(computerJson),
+      computer: nodes.map((n) => computerJson(rootOf(req), n)),
       displayName: 'Nodes',
       totalExecutors: total,
     });
@@ -375,7 +397,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const name = given === '(built-in)' || given === '(master)' ? 'built-in' : given;
     const node = api.nodes().find((n) => n.name === name);
     if (node === undefined) throw new StewardError('STW_NODE_NOT_FOUND', `no node named "${given}"; the built-in node is "(built-in)"`);
-    await sendJson(req, reply, computerJson(node));
+    await sendJson(req, reply, computerJson(rootOf(req), node));
   });
 
   // Steward's own: change the built-in node's executor count at run time.
