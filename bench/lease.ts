@@ -26,6 +26,22 @@ async function driverFor(url: string): Promise<LeaseDriver> {
   return createLeaseDriver(parsed);
 }
 
+/** Round trips of `renew` on a held lease, straight on its driver. */
+async function measureRenewals(url: string): Promise<number[]> {
+  const driver = await driverFor(url);
+  const attempt = await driver.tryAcquire(holder('bench'), 10_000);
+  if (!attempt.acquired) throw new Error('the renewal lease is not free');
+  const renew: number[] = [];
+  for (let i = 0; i < RENEWS; i++) {
+    const t = performance.now();
+    if ((await driver.renew(attempt.epoch, 10_000)) !== 'held') throw new Error('lost the lease while benchmarking renewals');
+    renew.push(performance.now() - t);
+  }
+  await driver.release(attempt.epoch);
+  await driver.close();
+  return renew;
+}
+
 const names = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(LEASE_FIXTURES)) as LeaseFixtureName[];
 const dir = scratchDir('lease');
 console.log(`lease backends on loopback: ${names.join(', ')}; ${ACQUIRES} acquisitions, ${RENEWS} renewals, ${FAILOVERS} failovers per TTL (${TTLS.map((t) => `${t / 1000} s`).join(', ')})`);
@@ -60,36 +76,14 @@ try {
         }
         await warmDriver.close();
         const W = summary(warm);
-        // Renewal round trips, straight on the driver of a held lease.
-        const driver = await driverFor(server.url(`bench-renew-${process.pid}`));
-        const attempt = await driver.tryAcquire(holder('bench'), 10_000);
-        if (!attempt.acquired) throw new Error('the renewal lease is not free');
-        const renew: number[] = [];
-        for (let i = 0; i < RENEWS; i++) {
-          const t = performance.now();
-          const r = await driver.renew(attempt.epoch, 10_000);
-          renew.push(performance.now() - t);
-          if (r !== 'held') throw new Error('lost the lease while benchmarking renewals');
-        }
-        await driver.release(attempt.epoch);
-        await driver.close();
+        const renew = await measureRenewals(server.url(`bench-renew-${process.pid}`));
         const R = summary(renew);
         rtt = R.p50;
         renewLine = `renewal p50 ${ms(R.p50)}  p99 ${ms(R.p99)} (one round trip, or the backend's renewal)`;
         warmLine = `acquisition on an open connection p50 ${ms(W.p50)}  p99 ${ms(W.p99)}  (= ${(W.p50 / rtt).toFixed(1)} renewals at p50; goal <= 2 round trips)`;
       }
       if (name === 'zookeeper') {
-        const driver = await driverFor(server.url(`bench-renew-${process.pid}`));
-        const attempt = await driver.tryAcquire(holder('bench'), 10_000);
-        if (!attempt.acquired) throw new Error('the renewal lease is not free');
-        const renew: number[] = [];
-        for (let i = 0; i < RENEWS; i++) {
-          const t = performance.now();
-          if ((await driver.renew(attempt.epoch, 10_000)) !== 'held') throw new Error('lost the lease while benchmarking renewals');
-          renew.push(performance.now() - t);
-        }
-        await driver.release(attempt.epoch);
-        await driver.close();
+        const renew = await measureRenewals(server.url(`bench-renew-${process.pid}`));
         const R = summary(renew);
         renewLine = `renewal p50 ${ms(R.p50)}  p99 ${ms(R.p99)} (a check transaction: one round trip)`;
         warmLine = 'acquisition on an open session: not measured (a driver serves one acquisition; acquiring is a create and a children listing, 2 round trips)';
