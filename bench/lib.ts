@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freestyleXml as fixtureXml, stringParam } from '../test/support/steward-process.js';
+import { adminPassword, basic, createApiToken, freestyleXml as fixtureXml, stringParam } from '../test/support/steward-process.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const STEWARD_BIN = path.join(REPO, 'bin', 'steward.js');
@@ -49,9 +49,11 @@ export interface StartOptions {
   noWait?: boolean;
 }
 
-/** A `steward start` child process. */
+/** A `steward start` child process; once ready, its requests go as `admin` with an API token. */
 export class Controller {
   port: number;
+  /** The Authorization header of requests: `admin` with an API token made once ready. */
+  authorization: string | undefined;
   readonly exited: Promise<void>;
   readyLine: Record<string, unknown> | undefined;
 
@@ -59,6 +61,7 @@ export class Controller {
     readonly child: ChildProcess,
     readonly logFile: string,
     port: number,
+    readonly home: string,
   ) {
     this.port = port;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
@@ -77,7 +80,7 @@ export class Controller {
       env: { ...process.env, STEWARD_LOG_LEVEL: 'info', ...(o.env ?? {}) },
     });
     closeSync(fd);
-    const c = new Controller(child, o.logFile, port);
+    const c = new Controller(child, o.logFile, port, home);
     if (o.noWait !== true) await c.waitReadyLine();
     return c;
   }
@@ -92,6 +95,7 @@ export class Controller {
         const j = JSON.parse(line) as Record<string, unknown>;
         this.readyLine = j;
         this.port = Number(j.port);
+        this.authorization ??= basic('admin', await createApiToken(this.url, 'admin', await adminPassword(this.home), 'bench'));
         return j;
       }
       if (this.child.exitCode !== null) throw new Error(`steward exited with ${this.child.exitCode}:\n${text.slice(-4000)}`);
@@ -104,8 +108,10 @@ export class Controller {
     return `http://127.0.0.1:${this.port}/`;
   }
 
-  fetch(p: string, init?: RequestInit): Promise<Response> {
-    return fetch(new URL(p, this.url), { redirect: 'manual', ...init });
+  fetch(p: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (!headers.has('authorization') && this.authorization !== undefined) headers.set('authorization', this.authorization);
+    return fetch(new URL(p, this.url), { redirect: 'manual', ...init, headers });
   }
 
   async json<T = Record<string, unknown>>(p: string): Promise<T> {

@@ -28,6 +28,7 @@ const BENCHES: Bench[] = [
   { name: 'throughput', args: [], timeoutMs: 10 * 60_000 },
   { name: 'cold-start', args: [], timeoutMs: 10 * 60_000 },
   { name: 'lease', args: [], timeoutMs: 15 * 60_000 },
+  { name: 'auth', args: [], timeoutMs: 10 * 60_000 },
 ];
 
 const filters = process.argv.slice(2);

@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { Controller } from '../controller/index.js';
 import { coerceError, isStewardError, StewardError } from '../errors/index.js';
-import { StewardClient } from './client.js';
+import { StewardClient, resolveAuth } from './client.js';
 import { parseDuration, runGuard } from '../guard/index.js';
 
 const program = new Command();
@@ -118,9 +118,11 @@ program
   );
 
 const urlOption = (cmd: Command): Command =>
-  cmd.option('--url <url>', 'controller URL (default: $STEWARD_URL, else http://localhost:8080/)');
-const clientOf = (opts: { url?: string }): StewardClient =>
-  new StewardClient(opts.url ?? process.env.STEWARD_URL ?? 'http://localhost:8080/');
+  cmd
+    .option('--url <url>', 'controller URL (default: $STEWARD_URL, else http://localhost:8080/)')
+    .option('--auth <user:token>', 'credentials: USER:TOKEN, or @FILE holding them (default: $STEWARD_USER and $STEWARD_TOKEN)');
+const clientOf = (opts: { url?: string; auth?: string }): StewardClient =>
+  new StewardClient(opts.url ?? process.env.STEWARD_URL ?? 'http://localhost:8080/', resolveAuth(opts.auth));
 
 const job = program.command('job').description('create, list and show jobs');
 urlOption(job.command('create <name>').description('create a job from a config.xml file (- for standard input)'))
@@ -199,6 +201,40 @@ urlOption(build.command('stop <job> <number>').description('stop a running build
   async (jobName: string, number: string, opts: { url?: string }) => {
     await clientOf(opts).request('POST', `job/${encodeURIComponent(jobName)}/${encodeURIComponent(number)}/stop`);
     process.stdout.write(`asked ${jobName} #${number} to stop\n`);
+  },
+);
+
+const token = program.command('token').description('make and revoke API tokens');
+urlOption(token.command('create <name>').description('make an API token for the --auth user and print it (shown once)')).action(
+  async (name: string, opts: { url?: string; auth?: string }) => {
+    const c = clientOf(opts);
+    if (resolveAuth(opts.auth) === undefined) throw new InvalidArgumentError('token create needs --auth USER:PASSWORD (or a token)');
+    const res = await c.request(
+      'POST',
+      'me/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken',
+      new URLSearchParams({ newTokenName: name }),
+      'application/x-www-form-urlencoded',
+    );
+    const body = (await res.json()) as { data: { tokenValue: string; tokenUuid: string } };
+    process.stderr.write(`made the token "${name}" (uuid ${body.data.tokenUuid}); it is shown only now\n`);
+    process.stdout.write(`${body.data.tokenValue}\n`);
+  },
+);
+urlOption(token.command('list').description('list the API tokens of the --auth user (names and uuids; values are never kept)')).action(
+  async (opts: { url?: string; auth?: string }) => {
+    const data = await clientOf(opts).json<{ tokens: { uuid: string; name: string; creationDate: string }[] }>('me/apiTokens/api/json');
+    for (const t of data.tokens) process.stdout.write(`${t.uuid}\t${t.creationDate}\t${t.name}\n`);
+  },
+);
+urlOption(token.command('revoke <uuid>').description('revoke one of the --auth user\'s API tokens')).action(
+  async (uuid: string, opts: { url?: string; auth?: string }) => {
+    await clientOf(opts).request(
+      'POST',
+      'me/descriptorByName/jenkins.security.ApiTokenProperty/revoke',
+      new URLSearchParams({ tokenUuid: uuid }),
+      'application/x-www-form-urlencoded',
+    );
+    process.stdout.write(`revoked ${uuid}\n`);
   },
 );
 

@@ -10,6 +10,8 @@ import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, type Cause, ty
 import { BUILT_IN_NODE, Node } from '../nodes/index.js';
 import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem } from '../queue/index.js';
 import { StewardError } from '../errors/index.js';
+import { Security } from '../security/index.js';
+import { buildSecrets } from '../security/credentials/index.js';
 import { createWebServer, type StewardApi, type WebServer } from '../web/index.js';
 import { GlobalConfigFile } from './global-config.js';
 import { QueueFileWriter } from './queue-file.js';
@@ -61,6 +63,7 @@ export class Controller implements StewardApi {
   scheduler!: Scheduler;
   builtIn!: Node;
   globalConfig!: GlobalConfigFile;
+  #security: Security | undefined;
   #queueFile!: QueueFileWriter;
   #triggers: TriggerRunner | undefined;
   #web: WebServer | undefined;
@@ -137,8 +140,14 @@ export class Controller implements StewardApi {
     const g = this.globalConfig.config;
     registerBuiltInSteps(this.extensions);
     registerDefaultQueueSorter(this.extensions);
+    this.#security = await Security.load({ store: this.store, extensions: this.extensions, logger: log, config: this.globalConfig.root });
 
-    this.jobs = new Jobs({ store: this.store, extensions: this.extensions, logger: log });
+    this.jobs = new Jobs({
+      store: this.store,
+      extensions: this.extensions,
+      logger: log,
+      secrets: buildSecrets(this.#security.keys, this.#security.credentials),
+    });
     await this.jobs.load();
 
     this.builtIn = new Node({ name: BUILT_IN_NODE, numExecutors: g.numExecutors, labelString: g.label, mode: g.mode });
@@ -216,6 +225,10 @@ export class Controller implements StewardApi {
     return [this.builtIn];
   }
 
+  security(): Security | undefined {
+    return this.#security;
+  }
+
   role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'fenced' | 'stopping'; epoch: number | undefined } {
     const epoch = this.lease?.epoch;
     if (this.#closing !== undefined) return { ready: false, role: 'stopping', epoch };
@@ -237,7 +250,8 @@ export class Controller implements StewardApi {
     if (def.parsed.config.disabled) throw new StewardError('STW_JOB_DISABLED', `job ${job.name} is disabled`);
     const { values } = resolveParameters(def.parsed.config.parameters, given);
     const quiet = quietPeriodMs ?? (def.parsed.config.quietPeriodSeconds ?? this.globalConfig.config.quietPeriod) * 1000;
-    return this.queue.schedule({ task: job.name, parameters: values, cause, quietPeriodMs: quiet });
+    // Password values are sealed before anything holds them: the queue, queue.xml, build.xml.
+    return this.queue.schedule({ task: job.name, parameters: this.jobs.sealParameters(values), cause, quietPeriodMs: quiet });
   }
 
   stopBuild(jobName: string, number: number, by: string): boolean {
@@ -283,6 +297,7 @@ export class Controller implements StewardApi {
     }
     await this.jobs?.idle();
     await this.launcher?.close();
+    await this.#security?.close();
     if (this.lease !== undefined) {
       await this.lease.release();
       log.info({ epoch: this.lease.epoch }, 'released the lease');

@@ -1,8 +1,9 @@
 import { XMLParser } from 'fast-xml-parser';
 import { StewardError } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
-import { parseXml, serializeXml, type XmlDocument } from '../jobs/index.js';
+import { parseXml, serializeXml, type XmlDocument, type XmlElementHandle } from '../jobs/index.js';
 import type { NodeMode } from '../nodes/index.js';
+import { DEFAULT_SECURITY_ELEMENTS } from '../security/index.js';
 
 /** The parts of Jenkins' global config.xml (`<hudson>`) the controller uses. */
 export interface GlobalConfig {
@@ -17,7 +18,8 @@ export const CONFIG_FILE = 'config.xml';
 
 /**
  * A new home gets a quiet period of 0: builds start as soon as they are asked for. A home imported
- * from Jenkins keeps its own value (Jenkins' default is 5 s).
+ * from Jenkins keeps its own value (Jenkins' default is 5 s). Security is on: Jenkins' own user
+ * database and "logged-in users can do anything", without anonymous read.
  */
 export function defaultConfigXml(numExecutors: number): string {
   return `<?xml version='1.1' encoding='UTF-8'?>
@@ -28,6 +30,7 @@ export function defaultConfigXml(numExecutors: number): string {
   <label></label>
   <quietPeriod>0</quietPeriod>
   <useSecurity>true</useSecurity>
+${DEFAULT_SECURITY_ELEMENTS}
 </hudson>
 `;
 }
@@ -56,6 +59,11 @@ export class GlobalConfigFile {
     }
     const doc = parseXml(text, CONFIG_FILE);
     return new GlobalConfigFile(store, doc, parseGlobal(text));
+  }
+
+  /** The `<hudson>` element, for the parts that read their own settings (security). */
+  get root(): XmlElementHandle {
+    return this.#doc.root;
   }
 
   async setNumExecutors(n: number): Promise<void> {

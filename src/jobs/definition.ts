@@ -10,6 +10,7 @@ import {
   type BuildWrapper,
   type Publisher,
 } from './steps/api.js';
+import { unsupportedBuildWrapper, unsupportedPublisher } from './steps/unsupported.js';
 import { TRIGGER, type Trigger, type TriggerContext } from './triggers/index.js';
 
 /** A job as loaded: runnable, or broken with the error that says why (a broken job never stops start-up). */
@@ -24,10 +25,18 @@ export type JobDefinition =
       publishers: Publisher[];
       /** Triggers, parsed; the controller starts them. */
       triggers: { type: string; start(ctx: TriggerContext): Trigger }[];
-      /** Build steps this controller cannot run (not installed): a build fails and says so. */
-      missingBuilders: string[];
-      /** Wrappers, publishers and triggers that are not installed: skipped with a warning. */
-      skipped: string[];
+      /**
+       * The SCM and builders this controller cannot run (`SCM hudson.plugins.git.GitSCM (plugin
+       * git@5.2.1)`, `builder hudson.tasks.Maven`): without them the build means nothing, so it
+       * fails and says so.
+       */
+      missing: string[];
+      /**
+       * Wrappers, publishers and triggers no extension is installed for (`publisher
+       * hudson.tasks.junit.JUnitResultArchiver (plugin junit)`). The job loads and keeps their
+       * elements; builds run without them and their log says so where each would have run.
+       */
+      unsupported: string[];
     }
   | { kind: 'broken'; xml: string | undefined; error: StewardError };
 
@@ -48,34 +57,44 @@ export function compileDefinition(xml: string, file: string, extensions: Extensi
       });
     }
   }
-  const missingBuilders: string[] = [];
-  const skipped: string[] = [];
+  const missing: string[] = [];
+  const unsupported: string[] = [];
+  // Steward checks nothing out itself: any SCM but NullSCM (read as none) is missing.
+  if (config.scm !== undefined) missing.push(`SCM ${describe(config.scm)}`);
   const builders: Builder[] = [];
   for (const step of config.builders) {
     const d = extensions.find(BUILDER, step.type);
-    if (d === undefined) missingBuilders.push(describe(step));
+    if (d === undefined) missing.push(`builder ${describe(step)}`);
     else builders.push(d.create(step, file));
   }
   const wrappers: BuildWrapper[] = [];
   for (const step of config.buildWrappers) {
     const d = extensions.find(BUILD_WRAPPER, step.type);
-    if (d === undefined) skipped.push(describe(step));
-    else wrappers.push(d.create(step, file));
+    if (d !== undefined) {
+      wrappers.push(d.create(step, file));
+    } else {
+      unsupported.push(`build wrapper ${describe(step)}`);
+      wrappers.push(unsupportedBuildWrapper(describe(step)));
+    }
   }
   const publishers: Publisher[] = [];
   for (const step of config.publishers) {
     const d = extensions.find(PUBLISHER, step.type);
-    if (d === undefined) skipped.push(describe(step));
-    else publishers.push(d.create(step, file));
+    if (d !== undefined) {
+      publishers.push(d.create(step, file));
+    } else {
+      unsupported.push(`publisher ${describe(step)}`);
+      publishers.push(unsupportedPublisher(describe(step)));
+    }
   }
   const jobName = file.replace(/^jobs\//, '').replace(/\/config\.xml$/, '');
   const triggers: { type: string; start(ctx: TriggerContext): Trigger }[] = [];
   for (const step of config.triggers) {
     const d = extensions.find(TRIGGER, step.type);
-    if (d === undefined) skipped.push(describe(step));
+    if (d === undefined) unsupported.push(`trigger ${describe(step)}`);
     else triggers.push({ type: step.type, ...d.create(step, file, jobName) });
   }
-  return { kind: 'freestyle', xml, parsed, label, builders, wrappers, publishers, triggers, missingBuilders, skipped };
+  return { kind: 'freestyle', xml, parsed, label, builders, wrappers, publishers, triggers, missing, unsupported };
 }
 
 function describe(step: Step): string {

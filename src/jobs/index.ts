@@ -6,6 +6,11 @@
 export { Jobs, type JobsOptions } from './jobs.js';
 export { Job } from './job.js';
 export { Build } from './build.js';
+/**
+ * What builds need of the security part (credentials by id, sealing and opening password
+ * parameter values, log masking), implemented there and passed to {@link Jobs} as `secrets`.
+ */
+export type { BuildSecrets, BuildCredential, LogMasker, SecretOrigin } from './build-secrets.js';
 export { runBuild, buildEnvironment, type RunOptions } from './run-build.js';
 export { Launcher, stepScript, shellQuote, type StepProcess, type LaunchOptions, type LauncherOptions } from './launcher.js';
 export { combine, colorOf, type Result } from './result.js';

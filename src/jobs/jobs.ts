@@ -15,6 +15,7 @@ import {
   type ParameterValue,
 } from './config/index.js';
 import { Build } from './build.js';
+import type { BuildSecrets } from './build-secrets.js';
 import { compileDefinition, type JobDefinition } from './definition.js';
 import { Job } from './job.js';
 import { checkJobName } from './names.js';
@@ -25,6 +26,12 @@ export interface JobsOptions {
   extensions: ExtensionRegistry;
   logger: Logger;
   now?: () => number;
+  /**
+   * Credentials, Secret values and log masking for builds (security/credentials' `buildSecrets`).
+   * Without it, password parameter values are not written to build.xml at all, logs are not
+   * masked, and a credentials binding fails the build.
+   */
+  secrets?: BuildSecrets;
 }
 
 /** How many config.xml files start-up reads at once. */
@@ -39,6 +46,7 @@ export class Jobs {
   readonly #extensions: ExtensionRegistry;
   readonly #log: Logger;
   readonly #now: () => number;
+  readonly #secrets: BuildSecrets | undefined;
   readonly #jobs = new Map<string, Job>();
   readonly #listeners = new Set<(job: Job, change: 'loaded' | 'created' | 'updated') => void>();
   /** Per-job chain for build discarding, so two discards of one job never interleave. */
@@ -49,6 +57,23 @@ export class Jobs {
     this.#extensions = opts.extensions;
     this.#log = opts.logger;
     this.#now = opts.now ?? Date.now;
+    this.#secrets = opts.secrets;
+  }
+
+  /** What builds use for credentials, Secret values and log masking; see JobsOptions.secrets. */
+  get secrets(): BuildSecrets | undefined {
+    return this.#secrets;
+  }
+
+  /**
+   * `values` with each password parameter value sealed (`{STW1:...}`), for keeping them where they
+   * are written down before the build, such as a queue item saved to queue.xml. Without secrets
+   * the values are returned as they are.
+   */
+  sealParameters(values: readonly ParameterValue[]): ParameterValue[] {
+    const secrets = this.#secrets;
+    if (secrets === undefined) return [...values];
+    return values.map((p) => (p.sensitive ? { ...p, value: secrets.seal(p.value) } : p));
   }
 
   /** Reads every jobs/NAME/config.xml; a job that cannot be read is kept as broken, with its error. */
@@ -129,6 +154,7 @@ export class Jobs {
       throw err;
     }
     this.#log.info({ job: name }, `created job ${name}`);
+    this.#warnUnsupported(name, definition);
     this.#emit(job, 'created');
     return job;
   }
@@ -141,8 +167,23 @@ export class Jobs {
     await this.#store.writeAtomic(file, xml);
     job.definition = definition;
     this.#log.info({ job: name }, `updated the configuration of job ${name}`);
+    this.#warnUnsupported(name, definition);
     this.#emit(job, 'updated');
     return job;
+  }
+
+  /**
+   * Tells whoever posted a config that parts of it will not run here. The job is saved either way,
+   * as Jenkins keeps a job whose plugins are missing; its builds' logs say the same.
+   */
+  #warnUnsupported(name: string, definition: JobDefinition & { kind: 'freestyle' }): void {
+    const { missing, unsupported } = definition;
+    if (missing.length > 0) {
+      this.#log.warn({ job: name, missing }, `builds of job ${name} will fail: this controller does not support ${missing.join(', ')}`);
+    }
+    if (unsupported.length > 0) {
+      this.#log.warn({ job: name, unsupported }, `job ${name} runs without what this controller does not support: ${unsupported.join(', ')}`);
+    }
   }
 
   /**
@@ -290,7 +331,7 @@ export class Jobs {
       builtOn: opts.builtOn,
       workspace: opts.workspace,
       causes: opts.causes,
-      parameters: opts.parameters.map(redactParameter),
+      parameters: opts.parameters.map((p) => this.#recordedParameter(p)),
       keepLog: false,
     };
     // Both durable before any step runs: the number is never handed out again, and the record
@@ -310,6 +351,15 @@ export class Jobs {
     job.running.set(number, build);
     job.buildNumbers?.push(number);
     return build;
+  }
+
+  /**
+   * A parameter as build.xml keeps it. A password parameter's value is sealed, as Jenkins keeps a
+   * PasswordParameterValue as a Secret; with no secrets it is not kept at all, never in clear.
+   */
+  #recordedParameter(p: ParameterValue): ParameterValue {
+    if (!p.sensitive) return p;
+    return { ...p, value: this.#secrets === undefined ? '' : this.#secrets.seal(p.value) };
   }
 
   /**
@@ -484,11 +534,6 @@ export class Jobs {
       }
     }
   }
-}
-
-function redactParameter(p: ParameterValue): ParameterValue {
-  // Password parameter values are not written to build.xml in clear text.
-  return p.sensitive ? { ...p, value: '' } : p;
 }
 
 function interruptedRecord(number: number): BuildRecord {

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import { coerceError, isStewardError } from '../errors/index.js';
+import { StewardError, coerceError, isStewardError } from '../errors/index.js';
 import type { Build } from './build.js';
 import type { Job } from './job.js';
 import type { Jobs } from './jobs.js';
 import type { Launcher } from './launcher.js';
+import { MaskedLog } from './masked-log.js';
 import { terminateTree, reapLeftovers } from './process-tree.js';
 import { combine, isWorseOrEqualTo, type Result } from './result.js';
 import type { BuildContext } from './steps/api.js';
@@ -66,13 +67,14 @@ export function buildEnvironment(o: RunOptions): Record<string, string> {
  */
 export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, string>): Promise<Result> {
   const { build, job } = o;
-  const log = (text: string): void => {
-    void build.log.write(text.endsWith('\n') ? text : `${text}\n`).catch(() => undefined);
-  };
+  const secrets = o.jobs.secrets;
+  // Everything the build writes to its log goes through one masker: password parameter values
+  // and bound credentials come out as ****.
+  const out = new MaskedLog(build.log, secrets === undefined ? undefined : (values) => secrets.masker(values));
+  const log = (text: string): void => out.write(text.endsWith('\n') ? text : `${text}\n`);
   let result: Result = 'SUCCESS';
   const env = buildEnvironment(o);
-  // Sensitive parameter values are not stored in the record but the steps need them.
-  for (const [name, value] of parameters) env[name] = value;
+  const { unreadable } = openPasswordParameters(o, parameters, env, out);
   const ctx: BuildContext = {
     jobName: job.name,
     buildNumber: build.number,
@@ -90,7 +92,7 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
         args,
         cwd: o.workspace,
         env: { ...env, ...(opts?.env ?? {}) },
-        onOutput: (chunk) => void build.log.write(chunk).catch(() => undefined),
+        onOutput: (chunk) => out.write(chunk),
       });
       build.current = step;
       try {
@@ -103,6 +105,10 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
     },
     interrupt: (r, reason) => build.interrupt(r, reason),
     archive: (relativePath, source) => o.jobs.archiveArtifact(job, build.number, relativePath, source),
+    credential: (id) =>
+      secrets === undefined
+        ? Promise.reject(new StewardError('STW_INTERNAL', `credentials '${id}' cannot be bound: this controller was started without a credentials store`))
+        : secrets.credential(id, job.name),
   };
   const onAbort = (): void => {
     void terminateTree(build.current, build.cookie, o.killGraceMs).catch((err: unknown) =>
@@ -120,16 +126,19 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
     if (def.kind !== 'freestyle') {
       log(`ERROR: the job's configuration cannot be read: ${def.error.message}`);
       result = 'FAILURE';
-    } else if (def.missingBuilders.length > 0) {
-      log(`ERROR: this job uses build steps that are not installed: ${def.missingBuilders.join(', ')}`);
+    } else if (def.missing.length > 0) {
+      log(`ERROR: this job uses steps that this controller does not support: ${def.missing.join(', ')}`);
+      result = 'FAILURE';
+    } else if (unreadable !== undefined) {
+      log(`ERROR: ${unreadable.message}`);
       result = 'FAILURE';
     } else {
-      for (const s of def.skipped) log(`WARNING: skipping ${s}: not installed`);
       const tearDowns: (() => Promise<void>)[] = [];
       try {
         for (const wrapper of def.wrappers) {
           if (build.interruption !== undefined) break;
-          const { env: add, tearDown } = await wrapper.setUp(ctx);
+          const { env: add, secrets: hidden, tearDown } = await wrapper.setUp(ctx);
+          if (hidden !== undefined) out.mask(hidden);
           if (add !== undefined) Object.assign(env, add);
           if (tearDown !== undefined) tearDowns.push(tearDown);
         }
@@ -168,5 +177,34 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
     result = build.interruption.result;
   }
   log(`Finished: ${result}`);
+  out.end();
   return result;
+}
+
+/**
+ * Puts the clear values of password parameters into `env` and masks them in the log. A value comes
+ * from the request (`given`) or the record, where Jobs keeps it sealed; one that does not decrypt
+ * leaves its variable empty and is returned, to fail the build before any step runs.
+ */
+function openPasswordParameters(
+  o: RunOptions,
+  given: ReadonlyMap<string, string>,
+  env: Record<string, string>,
+  out: MaskedLog,
+): { unreadable: StewardError | undefined } {
+  const secrets = o.jobs.secrets;
+  const values = new Map<string, string>();
+  for (const p of o.build.record.parameters) if (p.sensitive) values.set(p.name, p.value);
+  for (const [name, value] of given) values.set(name, value);
+  let unreadable: StewardError | undefined;
+  for (const [name, value] of values) {
+    try {
+      env[name] = secrets === undefined ? value : secrets.open(value, { field: `password parameter ${name}` });
+    } catch (err) {
+      env[name] = '';
+      unreadable ??= coerceError(err);
+    }
+  }
+  out.mask(Array.from(values.keys(), (name) => env[name] ?? ''));
+  return { unreadable };
 }

@@ -2,7 +2,8 @@ import type { AppendLog, HomeStore } from '../home/index.js';
 
 /*
  * logs/audit.log: one JSON object per line for each security-relevant change or refusal. Events
- * are typed so that no field can carry a password or a token: tokens appear by uuid and name.
+ * are typed so that no field can carry a password or a token: tokens appear by uuid and name,
+ * credentials by id and class.
  */
 
 export type AuditEvent =
@@ -15,7 +16,11 @@ export type AuditEvent =
   | { readonly type: 'login.failed'; readonly userId: string; readonly address?: string }
   | { readonly type: 'login.throttled'; readonly userId: string; readonly address?: string; readonly retryAfterMs: number }
   | { readonly type: 'permission.denied'; readonly userId: string | undefined; readonly permission: string; readonly target?: string }
-  | { readonly type: 'crumb.rejected'; readonly userId: string | undefined; readonly address?: string };
+  | { readonly type: 'crumb.rejected'; readonly userId: string | undefined; readonly address?: string }
+  /** `kind` is the credentials class (`com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl`). */
+  | { readonly type: 'credentials.created'; readonly credentialsId: string; readonly kind: string; readonly actor?: string }
+  | { readonly type: 'credentials.updated'; readonly credentialsId: string; readonly kind: string; readonly actor?: string }
+  | { readonly type: 'credentials.deleted'; readonly credentialsId: string; readonly kind: string; readonly actor?: string };
 
 /** Where security events go; AuditLog writes them to the home, tests may collect them. */
 export interface AuditSink {

@@ -94,3 +94,9 @@ export { LoginThrottle, type LoginThrottleOptions, type ThrottleVerdict } from '
 
 /** logs/audit.log: JSON lines of security events, never holding a password or token. */
 export { AuditLog, AUDIT_LOG, type AuditEvent, type AuditSink } from './audit-log.js';
+
+/** Login sessions carried in a signed cookie, valid on every controller of the home. */
+export { SessionCodec, SESSION_COOKIE, SESSION_KEY_FILE, type Session, type SessionCodecOptions } from './sessions.js';
+
+/** The security of a running controller, built from config.xml; {@link DEFAULT_SECURITY_XML} when it names none. */
+export { Security, DEFAULT_SECURITY_ELEMENTS, DEFAULT_SECURITY_XML, type SecurityOptions } from './security.js';

@@ -7,7 +7,7 @@ import type { HomeStore } from '../home/index.js';
 import { generateToken, hashOfPresentedToken, type ApiTokenInfo, type HashedToken } from './api-token.js';
 import type { AuditSink } from './audit-log.js';
 import { idKey } from './authentication.js';
-import { constantTimeEqual } from './constant-time.js';
+import { constantTimeEqual, sha256Hex } from './constant-time.js';
 import { hashKind, hashPassword, verifyDummy, verifyPassword } from './password-hash.js';
 import { KeyedSerializer } from '../home/index.js';
 import { TokenCache } from './token-cache.js';
@@ -118,6 +118,15 @@ export class UserStore {
 
   get(id: string): User | undefined {
     return this.#users.get(idKey(id))?.user;
+  }
+
+  /**
+   * What a login session of the user is bound to: a digest of their password hash, so that a
+   * new password (or a deleted user) ends every session made before. Undefined for no such user.
+   */
+  sessionSeed(id: string): string | undefined {
+    const record = this.#users.get(idKey(id));
+    return record === undefined ? undefined : sha256Hex(`session\0${record.config.passwordHash ?? ''}`);
   }
 
   /** Every user, by id. */

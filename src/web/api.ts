@@ -1,6 +1,7 @@
 import type { Cause, Jobs } from '../jobs/index.js';
 import type { Node } from '../nodes/index.js';
 import type { Queue, QueueItem } from '../queue/index.js';
+import type { Security } from '../security/index.js';
 
 /** What the HTTP layer needs of the controller; the controller implements it. */
 export interface StewardApi {
@@ -9,6 +10,8 @@ export interface StewardApi {
   readonly queue: Queue;
   readonly metrics: { text(): Promise<string> };
   nodes(): readonly Node[];
+  /** The security of the active controller; undefined until it is active. */
+  security(): Security | undefined;
   role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'fenced' | 'stopping'; epoch: number | undefined };
   scheduleBuild(job: string, parameters: Record<string, string | undefined>, cause: Cause, quietPeriodMs?: number): { item: QueueItem; merged: boolean };
   stopBuild(job: string, number: number, by: string): boolean;

@@ -3,13 +3,21 @@ import formbody from '@fastify/formbody';
 import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
 import type { Cause } from '../jobs/index.js';
+import type { Permission } from '../security/index.js';
 import type { StewardApi } from './api.js';
 import { STATUS_OF } from './errors.js';
 import { buildJson, computerJson, jobJson, jobSummary, jobUrl, queueItemJson } from './model.js';
 import { parseTree, render } from './tree.js';
+import { canRead, installAuthentication, nameOf, readableJob, requirePermission, securityOf } from './auth.js';
+import { registerSecurityRoutes } from './security-routes.js';
+import { registerCredentialsRoutes } from './credentials-routes.js';
+import { Permissions } from '../security/index.js';
 
 /** The Jenkins version Steward answers to in X-Jenkins; clients pick features by it. */
 export const JENKINS_COMPAT_VERSION = '2.479.3';
+
+/** The largest request body accepted (a config.xml, a form). */
+const BODY_LIMIT = 16 * 1024 * 1024;
 
 export interface WebServer {
   readonly port: number;
@@ -61,7 +69,7 @@ function parseDelay(text: string | undefined): number | undefined {
 
 export async function createWebServer(opts: WebServerOptions): Promise<WebServer> {
   const { api } = opts;
-  const app: FastifyInstance = Fastify({ loggerInstance: opts.logger.child({ part: 'web' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 16 * 1024 * 1024 });
+  const app: FastifyInstance = Fastify({ loggerInstance: opts.logger.child({ part: 'web' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT });
   await app.register(formbody);
   for (const type of ['application/xml', 'text/xml', 'text/plain']) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -75,11 +83,16 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   });
 
   app.setErrorHandler(async (err, req, reply) => {
-    const e = isStewardError(err) ? err : (err as { statusCode?: number }).statusCode !== undefined && (err as { statusCode: number }).statusCode < 500
-      ? new StewardError('STW_REQUEST_INVALID', (err as Error).message)
-      : coerceError(err);
+    const e = isStewardError(err)
+      ? err
+      : (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? new StewardError('STW_REQUEST_TOO_LARGE', `the request body is larger than the limit of ${BODY_LIMIT / 1024 / 1024} MiB; nothing was changed`)
+        : (err as { statusCode?: number }).statusCode !== undefined && (err as { statusCode: number }).statusCode < 500
+          ? new StewardError('STW_REQUEST_INVALID', (err as Error).message)
+          : coerceError(err);
     const status = STATUS_OF[e.code];
     if (status >= 500) req.log.error({ err: e.toJSON(), url: req.url }, `request failed: ${e.message}`);
+    if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="Steward"');
     // Jenkins reports some errors in X-Error (createItem); clients read it.
     await reply.status(status).header('X-Error', headerSafe(e.message)).send({ error: e.toJSON() });
   });
@@ -97,8 +110,16 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const r = api.role();
     if (!r.ready) throw new StewardError('STW_NOT_ACTIVE', `this controller is not active (it is ${r.role}); ask the active controller`);
   });
+  await installAuthentication(app, api);
 
-  const requireJob = (name: string | undefined) => api.jobs.require(name ?? '');
+  /** The job as the request's user may see it (a job they may not read does not exist for them). */
+  const requireJob = (req: FastifyRequest, name: string | undefined) => readableJob(req, api, name);
+  /** The job, which the request's user must have the permission on. */
+  const jobWith = (req: FastifyRequest, name: string | undefined, permission: Permission) => {
+    const job = readableJob(req, api, name);
+    requirePermission(req, securityOf(api), permission, job);
+    return job;
+  };
 
   // --- health and metrics ---
   app.get('/health/live', async () => ({ status: 'live' }));
@@ -111,10 +132,13 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   });
 
   /** A plain page where Jenkins serves HTML: clients such as python-jenkins follow the 302s there. */
-  const page = async (reply: FastifyReply, title: string): Promise<void> => {
+  const page = async (reply: FastifyReply, title: string, bodyHtml?: string): Promise<void> => {
     const esc = title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-    await reply.header('content-type', 'text/html;charset=utf-8').send(`<!DOCTYPE html><html><head><title>${esc}</title></head><body><h1>${esc}</h1><p>Steward answers the JSON API: add api/json to this URL.</p></body></html>\n`);
+    const body = bodyHtml ?? '<p>Steward answers the JSON API: add api/json to this URL.</p>';
+    await reply.header('content-type', 'text/html;charset=utf-8').send(`<!DOCTYPE html><html><head><title>${esc}</title></head><body><h1>${esc}</h1>${body}</body></html>\n`);
   };
+  registerSecurityRoutes(app, api, { rootOf, sendJson, page });
+  registerCredentialsRoutes(app, api, sendJson);
 
   // --- top level ---
   // python-jenkins' get_version reads X-Jenkins from GET /; doDelete redirects here.
@@ -122,6 +146,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
 
   app.get('/api/json', async (req: Req, reply) => {
     const root = rootOf(req);
+    const security = securityOf(api);
     const builtIn = api.nodes()[0];
     await sendJson(req, reply, {
       _class: 'hudson.model.Hudson',
@@ -131,7 +156,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       nodeName: '',
       numExecutors: builtIn?.numExecutors ?? 0,
       description: null,
-      jobs: api.jobs.all().map((j) => jobSummary(root, api.jobs, j)),
+      jobs: api.jobs.all().filter((j) => canRead(req, security, j)).map((j) => jobSummary(root, api.jobs, j)),
       primaryView: { _class: 'hudson.model.AllView', name: 'all', url: root },
       quietDownReason: null,
       quietingDown: false,
@@ -144,6 +169,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   });
 
   app.post('/createItem', async (req: Req, reply) => {
+    requirePermission(req, securityOf(api), Permissions.ITEM_CREATE);
     const name = req.query.name;
     if (name === undefined) throw new StewardError('STW_NAME_INVALID', 'createItem needs ?name=', { field: 'name' });
     if (req.query.mode !== undefined) {
@@ -154,7 +180,10 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       const fromName = req.query.from;
       if (fromName === undefined || fromName === '') throw new StewardError('STW_REQUEST_INVALID', 'createItem?mode=copy needs &from=NAME', { field: 'from' });
       const from = api.jobs.get(fromName);
-      if (from === undefined) throw new StewardError('STW_REQUEST_INVALID', `no job named "${fromName}" to copy`, { field: 'from' });
+      if (from === undefined || !canRead(req, securityOf(api), from)) {
+        throw new StewardError('STW_REQUEST_INVALID', `no job named "${fromName}" to copy`, { field: 'from' });
+      }
+      requirePermission(req, securityOf(api), Permissions.ITEM_EXTENDED_READ, from);
       const xml = from.definition.xml;
       if (xml === undefined) throw new StewardError('STW_JOB_BROKEN', `job ${from.name} has no readable config.xml to copy`);
       const copy = await api.jobs.create(name, xml);
@@ -170,16 +199,16 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
 
   // --- jobs ---
   app.get('/job/:job/api/json', async (req: Req, reply) => {
-    const job = requireJob(req.params.job);
+    const job = requireJob(req, req.params.job);
     const item = () => api.queue.items().find((i) => i.task === job.name);
     await sendJson(req, reply, jobJson(rootOf(req), api.jobs, job, item));
   });
 
   // The target of the 302s after copy, rename, enable, disable, delete build (Jenkins' job page).
-  app.get('/job/:job/', async (req: Req, reply) => page(reply, requireJob(req.params.job).name));
+  app.get('/job/:job/', async (req: Req, reply) => page(reply, requireJob(req, req.params.job).name));
 
   app.get('/job/:job/config.xml', async (req: Req, reply) => {
-    const job = requireJob(req.params.job);
+    const job = jobWith(req, req.params.job, Permissions.ITEM_EXTENDED_READ);
     const xml = job.definition.xml ?? '';
     await reply.header('content-type', 'application/xml;charset=utf-8').send(xml);
   });
@@ -188,17 +217,17 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     if (typeof req.body !== 'string' || req.body.trim() === '') {
       throw new StewardError('STW_CONFIG_INVALID', 'a config.xml body is required (Content-Type: application/xml)');
     }
-    await api.jobs.updateConfig(requireJob(req.params.job).name, req.body);
+    await api.jobs.updateConfig(jobWith(req, req.params.job, Permissions.ITEM_CONFIGURE).name, req.body);
     await reply.status(200).send('');
   });
 
   app.post('/job/:job/disable', async (req: Req, reply) => {
-    const job = await api.jobs.setDisabled(requireJob(req.params.job).name, true);
+    const job = await api.jobs.setDisabled(jobWith(req, req.params.job, Permissions.ITEM_CONFIGURE).name, true);
     await reply.status(302).header('Location', jobUrl(rootOf(req), job.name)).send('');
   });
 
   app.post('/job/:job/enable', async (req: Req, reply) => {
-    const job = await api.jobs.setDisabled(requireJob(req.params.job).name, false);
+    const job = await api.jobs.setDisabled(jobWith(req, req.params.job, Permissions.ITEM_CONFIGURE).name, false);
     await reply.status(302).header('Location', jobUrl(rootOf(req), job.name)).send('');
   });
 
@@ -210,7 +239,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   };
 
   app.post('/job/:job/doDelete', async (req: Req, reply) => {
-    const job = requireJob(req.params.job);
+    const job = jobWith(req, req.params.job, Permissions.ITEM_DELETE);
     if (job.running.size > 0) {
       throw new StewardError('STW_JOB_BUSY', `job ${job.name} cannot be deleted while a build of it runs (#${[...job.running.keys()].join(', #')}); stop it first`);
     }
@@ -222,7 +251,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   });
 
   app.post('/job/:job/doRename', async (req: Req, reply) => {
-    const job = requireJob(req.params.job);
+    const job = jobWith(req, req.params.job, Permissions.ITEM_CONFIGURE);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const newName = req.query.newName ?? (typeof body.newName === 'string' ? body.newName : undefined);
     if (newName === undefined) throw new StewardError('STW_NAME_INVALID', 'doRename needs ?newName=', { field: 'newName' });
@@ -239,7 +268,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     if (req.headers['content-type'] === undefined) req.headers['content-type'] = 'application/x-www-form-urlencoded';
   };
   app.post('/job/:job/nextbuildnumber/submit', { onRequest: formWithoutType }, async (req: Req, reply) => {
-    const job = requireJob(req.params.job);
+    const job = jobWith(req, req.params.job, Permissions.ITEM_CONFIGURE);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const raw = body.nextBuildNumber ?? req.query.nextBuildNumber;
     const text = typeof raw === 'string' ? raw.trim() : undefined;
@@ -251,7 +280,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   });
 
   const scheduleFrom = async (req: Req, reply: FastifyReply, withParameters: boolean): Promise<void> => {
-    const job = requireJob(req.params.job);
+    const job = jobWith(req, req.params.job, Permissions.ITEM_BUILD);
     const given: Record<string, string | undefined> = {};
     if (withParameters) {
       for (const [k, v] of Object.entries(req.query)) if (k !== 'delay' && k !== 'token' && k !== 'cause' && k !== 'tree') given[k] = v;
@@ -262,15 +291,17 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
         }
       }
     }
-    const cause: Cause = { kind: 'user', shortDescription: 'Started by user anonymous', userId: 'anonymous', userName: 'anonymous' };
+    const user = req.auth.userId === undefined ? undefined : securityOf(api).users?.get(req.auth.userId);
+    const userName = user?.fullName ?? nameOf(req.auth);
+    const cause: Cause = { kind: 'user', shortDescription: `Started by user ${userName}`, userId: nameOf(req.auth), userName };
     const { item } = api.scheduleBuild(job.name, given, cause, parseDelay(req.query.delay));
     await reply.status(201).header('Location', `${rootOf(req)}queue/item/${item.id}/`).send('');
   };
   app.post('/job/:job/build', (req: Req, reply) => scheduleFrom(req, reply, false));
   app.post('/job/:job/buildWithParameters', (req: Req, reply) => scheduleFrom(req, reply, true));
 
-  const recordOf = async (req: Req) => {
-    const job = requireJob(req.params.job);
+  const recordOf = async (req: Req, permission?: Permission) => {
+    const job = permission === undefined ? requireJob(req, req.params.job) : jobWith(req, req.params.job, permission);
     const n = buildNumberParam(req.params.number);
     const record = await api.jobs.record(job, n);
     if (record === undefined) throw new StewardError('STW_BUILD_NOT_FOUND', `job ${job.name} has no build #${n}`);
@@ -322,57 +353,58 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   });
 
   app.post('/job/:job/:number/stop', async (req: Req, reply) => {
-    const { job, record } = await recordOf(req);
-    api.stopBuild(job.name, record.number, 'anonymous');
+    const { job, record } = await recordOf(req, Permissions.ITEM_CANCEL);
+    api.stopBuild(job.name, record.number, nameOf(req.auth));
     await reply.status(302).header('Location', `${jobUrl(rootOf(req), job.name)}${record.number}/`).send('');
   });
 
   app.post('/job/:job/:number/doDelete', async (req: Req, reply) => {
-    const { job, record } = await recordOf(req);
+    const { job, record } = await recordOf(req, Permissions.RUN_DELETE);
     await api.jobs.deleteBuild(job, record.number);
     await reply.status(302).header('Location', jobUrl(rootOf(req), job.name)).send('');
   });
 
-  // --- user and plugins ---
-  // Security comes later: until then every request is made by anonymous.
-  app.get('/me/api/json', async (req: Req, reply) => {
-    await sendJson(req, reply, {
-      _class: 'hudson.model.User',
-      absoluteUrl: `${rootOf(req)}user/anonymous`,
-      description: null,
-      fullName: 'anonymous',
-      id: 'anonymous',
-      property: [],
-    });
-  });
-
+  // --- plugins ---
   // No plugins: extensions are built in (python-jenkins' get_plugins asks with ?depth=2).
   app.get('/pluginManager/api/json', async (req: Req, reply) => {
+    requirePermission(req, securityOf(api), Permissions.ADMINISTER);
     await sendJson(req, reply, { _class: 'hudson.LocalPluginManager', plugins: [] });
   });
 
   // --- queue ---
   app.get('/queue/api/json', async (req: Req, reply) => {
     const root = rootOf(req);
+    const security = securityOf(api);
     await sendJson(req, reply, {
       _class: 'hudson.model.Queue',
       discoverableItems: [],
-      items: api.queue.items().map((i) => queueItemJson(root, i, api.jobs)),
+      items: api.queue
+        .items()
+        .filter((i) => {
+          const job = api.jobs.get(i.task);
+          return job !== undefined && canRead(req, security, job);
+        })
+        .map((i) => queueItemJson(root, i, api.jobs)),
     });
   });
 
   app.get('/queue/item/:id/api/json', async (req: Req, reply) => {
     const id = Number(req.params.id);
-    const item = Number.isSafeInteger(id) ? api.queue.get(id) : undefined;
+    const found = Number.isSafeInteger(id) ? api.queue.get(id) : undefined;
+    const job = found === undefined ? undefined : api.jobs.get(found.task);
+    const item = job !== undefined && canRead(req, securityOf(api), job) ? found : undefined;
     if (item === undefined) throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${req.params.id ?? ''}`);
     await sendJson(req, reply, queueItemJson(rootOf(req), item, api.jobs));
   });
 
   app.post('/queue/cancelItem', async (req: Req, reply) => {
     const id = Number(req.query.id);
-    if (!Number.isSafeInteger(id) || api.queue.get(id) === undefined) {
+    const item = Number.isSafeInteger(id) ? api.queue.get(id) : undefined;
+    const job = item === undefined ? undefined : api.jobs.get(item.task);
+    if (job === undefined || !canRead(req, securityOf(api), job)) {
       throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${req.query.id ?? ''}`);
     }
+    requirePermission(req, securityOf(api), Permissions.ITEM_CANCEL, job);
     api.queue.cancel(id);
     await reply.status(204).send();
   });
@@ -402,6 +434,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
 
   // Steward's own: change the built-in node's executor count at run time.
   app.post('/computer/(built-in)/setNumExecutors', async (req: Req, reply) => {
+    requirePermission(req, securityOf(api), Permissions.ADMINISTER);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const text = req.query.numExecutors ?? (typeof body.numExecutors === 'string' ? body.numExecutors : undefined);
     if (text === undefined || !/^\d+$/.test(text)) {

@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, test } from 'node:test';
-import { STEWARD_BIN, eventually, freestyleXml, stringParam, useController } from '../support/steward-process.js';
+import { before, describe, test } from 'node:test';
+import { STEWARD_BIN, adminPassword, eventually, freestyleXml, stringParam, useController } from '../support/steward-process.js';
 
-function steward(args: string[], url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the steward command; as the fixture's admin (STEWARD_USER/STEWARD_TOKEN) unless `env` says otherwise. */
+function steward(args: string[], url: string, env: Record<string, string | undefined> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [STEWARD_BIN, ...args, '--url', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const all: NodeJS.ProcessEnv = { ...process.env, STEWARD_USER: 'admin', STEWARD_TOKEN: token, ...env };
+    for (const [k, v] of Object.entries(all)) if (v === undefined) delete all[k];
+    const child = spawn(process.execPath, [STEWARD_BIN, ...args, '--url', url], { stdio: ['ignore', 'pipe', 'pipe'], env: all });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -16,8 +19,13 @@ function steward(args: string[], url: string): Promise<{ code: number | null; st
   });
 }
 
+let token = '';
+
 describe('the steward command against a running controller', () => {
   const ctl = useController();
+  before(() => {
+    token = ctl.s.adminToken ?? '';
+  });
 
   test('job create, list and show', async () => {
     const file = path.join(ctl.home, 'hello.xml');
@@ -75,6 +83,26 @@ describe('the steward command against a running controller', () => {
     const unknown = await steward(['build', 'start', 'ghost'], ctl.s.url);
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /no job named "ghost"/);
+  });
+
+  test('credentials: --auth @FILE with a password makes a token, which then works; without any, 401 says how to log in', async () => {
+    const file = path.join(ctl.home, 'admin-credentials');
+    await writeFile(file, `admin:${await adminPassword(ctl.home)}\n`, { mode: 0o600 });
+    const made = await steward(['token', 'create', 'ci', '--auth', `@${file}`], ctl.s.url, { STEWARD_USER: undefined, STEWARD_TOKEN: undefined });
+    assert.equal(made.code, 0, made.stderr);
+    const fresh = made.stdout.trim();
+    assert.match(fresh, /^11[0-9a-f]{32}$/);
+    const listed = await steward(['token', 'list', '--auth', `admin:${fresh}`], ctl.s.url, { STEWARD_USER: undefined, STEWARD_TOKEN: undefined });
+    assert.match(listed.stdout, /\tci$/m);
+    assert.ok(!listed.stdout.includes(fresh));
+    const anonymous = await steward(['job', 'list'], ctl.s.url, { STEWARD_USER: undefined, STEWARD_TOKEN: undefined });
+    assert.notEqual(anonymous.code, 0);
+    assert.match(anonymous.stderr, /401 anonymous is missing the Overall\/Read permission \(give --auth USER:TOKEN, or set STEWARD_USER and STEWARD_TOKEN\)/);
+    const uuid = /^(\S+)\t.*\tci$/m.exec(listed.stdout)?.[1] ?? '';
+    const revoked = await steward(['token', 'revoke', uuid, '--auth', `admin:${fresh}`], ctl.s.url, { STEWARD_USER: undefined, STEWARD_TOKEN: undefined });
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const after = await steward(['job', 'list', '--auth', `admin:${fresh}`], ctl.s.url, { STEWARD_USER: undefined, STEWARD_TOKEN: undefined });
+    assert.match(after.stderr, /401 Invalid password\/token for user: admin/);
   });
 
   test('a client that cannot reach the controller says so', async () => {

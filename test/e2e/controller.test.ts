@@ -137,7 +137,7 @@ describe('a controller process on a temporary home', () => {
     assert.equal(await ctl.s.waitForResult('long', n), 'ABORTED');
     for (const pid of pids) assert.equal(alive(pid), false, `process ${pid} is gone after the stop`);
     const text = await (await ctl.s.fetch(`job/long/${n}/consoleText`)).text();
-    assert.match(text, /Aborted by anonymous/);
+    assert.match(text, /Aborted by admin/);
     assert.match(text, /Finished: ABORTED/);
   });
 

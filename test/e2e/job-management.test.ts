@@ -132,10 +132,10 @@ describe('job management through the Jenkins remote API', () => {
   test('me, pluginManager and computer/(built-in) answer in Jenkins shapes', async () => {
     assert.deepEqual(await ctl.s.json('me/api/json'), {
       _class: 'hudson.model.User',
-      absoluteUrl: `${ctl.s.url}user/anonymous`,
+      absoluteUrl: `${ctl.s.url}user/admin`,
       description: null,
-      fullName: 'anonymous',
-      id: 'anonymous',
+      fullName: 'admin',
+      id: 'admin',
       property: [],
     });
     assert.deepEqual(await ctl.s.json('pluginManager/api/json?depth=2'), { _class: 'hudson.LocalPluginManager', plugins: [] });

@@ -1,6 +1,9 @@
 """Drives a Steward controller with python-jenkins (Debian's python3-jenkins 1.4.0).
 
-Usage: /usr/bin/python3 test/e2e/python-jenkins-calls.py URL
+Usage: /usr/bin/python3 test/e2e/python-jenkins-calls.py URL USER PASSWORD
+
+It logs in with the password, as most scripts do, so every POST also needs the CSRF crumb
+that python-jenkins fetches from /crumbIssuer/api/json.
 
 Prints one JSON line per call: {"call": NAME, "ok": true, "value": ...} or
 {"call": NAME, "ok": false, "error": "ExceptionClass: text"}. The TypeScript test
@@ -11,9 +14,10 @@ import sys
 import time
 
 import jenkins
+import requests
 
-URL = sys.argv[1]
-server = jenkins.Jenkins(URL, timeout=30)
+URL, USER, PASSWORD = sys.argv[1:4]
+server = jenkins.Jenkins(URL, username=USER, password=PASSWORD, timeout=30)
 
 
 def emit(name, ok, value=None, error=None):
@@ -100,8 +104,10 @@ def finished(name, job, number):
                 lambda b: isinstance(b, dict) and b.get('building') is False)
 
 
-call('get_version', server.get_version)
+# get_version skips python-jenkins' authentication step, so against a secured Jenkins it works
+# only once another call has logged in, as in python-jenkins' own example.
 call('get_whoami', server.get_whoami)
+call('get_version', server.get_version)
 call('get_jobs', server.get_jobs)
 call('get_all_jobs', server.get_all_jobs)
 
@@ -155,6 +161,10 @@ if n3 is not None:
     finished('get_build_info_stopped', 'pj-long', n3)
     call('running_builds_on_built_in_after_stop', running_on_built_in)
     call('delete_build', server.delete_build, 'pj-long', n3)
+    # python-jenkins 1.4.0's delete_build passes b'' as the request's headers, so adding the
+    # crumb fails; the same POST with the body as data is what it means to send.
+    call('delete_build_as_meant', lambda: server.jenkins_open(requests.Request(
+        'POST', server._build_url('job/pj-long/%d/doDelete' % n3), data=b'')) and None)
     call('get_build_info_deleted', server.get_build_info, 'pj-long', n3)
 
 nodes = call('get_nodes', server.get_nodes) or []

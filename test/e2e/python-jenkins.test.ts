@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
-import { REPO, useController } from '../support/steward-process.js';
+import { REPO, adminPassword, useController } from '../support/steward-process.js';
 
 /**
  * A real client: Debian's python3-jenkins (python-jenkins 1.4.0) run by the system python, driven
@@ -31,7 +31,7 @@ describe('python-jenkins 1.4.0 against a real controller', { skip: hasPythonJenk
   const ctl = useController();
 
   test('every call a client makes to create, configure, build, watch and delete jobs works', { timeout: 240_000 }, async () => {
-    const { stdout, stderr } = await promisify(execFile)(PYTHON, [SCRIPT, ctl.s.url], { timeout: 200_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(PYTHON, [SCRIPT, ctl.s.url, 'admin', await adminPassword(ctl.home)], { timeout: 200_000, maxBuffer: 16 * 1024 * 1024 });
     const calls = stdout
       .split('\n')
       .filter((l) => l.trim() !== '')
@@ -56,7 +56,7 @@ describe('python-jenkins 1.4.0 against a real controller', { skip: hasPythonJenk
 
     // Server and user.
     assert.equal(ok('get_version'), '2.479.3');
-    assert.equal((ok('get_whoami') as Obj).id, 'anonymous');
+    assert.equal((ok('get_whoami') as Obj).id, 'admin');
     assert.deepEqual(ok('get_jobs'), []);
     assert.deepEqual(ok('get_all_jobs'), []);
 
@@ -122,7 +122,10 @@ describe('python-jenkins 1.4.0 against a real controller', { skip: hasPythonJenk
     assert.equal(stopped.result, 'ABORTED');
     assert.ok((stopped.duration as number) < 50_000, `stopped after ${String(stopped.duration)} ms`);
     assert.deepEqual(ok('running_builds_on_built_in_after_stop'), []);
-    assert.equal(ok('delete_build'), null);
+    // python-jenkins 1.4.0 hands b'' to requests as the headers of delete_build's POST, so it
+    // fails against any server that issues crumbs (Jenkins too); the POST it means succeeds.
+    assert.match(failed('delete_build'), /'bytes' object does not support item assignment/);
+    assert.equal(ok('delete_build_as_meant'), null);
     assert.match(failed('get_build_info_deleted'), /job\[pj-long\] number\[1\] does not exist/);
 
     // Nodes and plugins.
@@ -166,7 +169,7 @@ describe('python-jenkins 1.4.0 against a real controller', { skip: hasPythonJenk
     assert.deepEqual(ok('get_jobs_after_delete'), []);
 
     // Every line was asserted on: nothing else failed.
-    const expectedFailures = new Set(['get_running_builds', 'get_build_info_deleted', 'get_node_info_by_display_name', 'cancel_queue']);
+    const expectedFailures = new Set(['get_running_builds', 'delete_build', 'get_build_info_deleted', 'get_node_info_by_display_name', 'cancel_queue']);
     assert.deepEqual(calls.filter((c) => !c.ok && !expectedFailures.has(c.call)), []);
   });
 });

@@ -2,27 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { pino } from 'pino';
 import { isStewardError } from '../../src/errors/index.js';
-import { ExtensionRegistry } from '../../src/extensions/index.js';
-import { acquireFileLease } from '../../src/ha/index.js';
-import { HomeStore, leaseFence } from '../../src/home/index.js';
-import { Jobs, registerBuiltInSteps, type Result } from '../../src/jobs/index.js';
+import type { Jobs, Result } from '../../src/jobs/index.js';
 import { freestyleXml, tempDir } from '../support/steward-process.js';
-
-async function openHome(dir: string) {
-  const lease = await acquireFileLease({
-    path: path.join(dir, '.steward', 'lock'),
-    holder: { host: 'h', pid: process.pid, instanceId: 'i', startedAt: new Date().toISOString() },
-  });
-  const store = new HomeStore({ root: dir, fence: leaseFence(lease, path.join(dir, '.steward', 'epoch')), logger: pino({ level: 'silent' }) });
-  await store.writeAtomic('.steward/epoch', `${lease.epoch}\n`);
-  const extensions = new ExtensionRegistry();
-  registerBuiltInSteps(extensions);
-  let now = Date.parse('2026-01-01T00:00:00Z');
-  const jobs = new Jobs({ store, extensions, logger: pino({ level: 'silent' }), now: () => now });
-  return { lease, store, jobs, advance: (ms: number) => (now += ms), [Symbol.asyncDispose]: () => lease.release() };
-}
+import { openHome } from './home.js';
 
 async function finishBuild(jobs: Jobs, name: string, result: Result): Promise<number> {
   const job = jobs.require(name);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,16 +14,54 @@ export async function tempDir(prefix = 'steward-test-'): Promise<{ dir: string; 
   return { dir, [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** A real `steward start` process on a home, on a free port; its log lines are kept for assertions. */
+/** The password of the home's first user, `admin`, which the controller wrote at its first start. */
+export async function adminPassword(home: string): Promise<string> {
+  return (await readFile(path.join(home, 'secrets', 'initialAdminPassword'), 'utf8')).trim();
+}
+
+/** An HTTP Basic header value. */
+export function basic(user: string, secret: string): string {
+  return `Basic ${Buffer.from(`${user}:${secret}`, 'utf8').toString('base64')}`;
+}
+
+/**
+ * Makes an API token for a user as a script would: HTTP Basic with the password, a crumb, then
+ * POST .../ApiTokenProperty/generateNewToken. Returns the token.
+ */
+export async function createApiToken(url: string, user: string, password: string, name = 'test'): Promise<string> {
+  const authorization = basic(user, password);
+  const crumbRes = await fetch(new URL('crumbIssuer/api/json', url), { headers: { authorization } });
+  if (crumbRes.status !== 200) throw new Error(`crumbIssuer as ${user}: ${crumbRes.status} ${await crumbRes.text()}`);
+  const crumb = (await crumbRes.json()) as { crumb: string; crumbRequestField: string };
+  const res = await fetch(new URL(`user/${encodeURIComponent(user)}/descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken`, url), {
+    method: 'POST',
+    headers: { authorization, [crumb.crumbRequestField]: crumb.crumb },
+    body: new URLSearchParams({ newTokenName: name }),
+  });
+  if (res.status !== 200) throw new Error(`generateNewToken for ${user}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { data: { tokenValue: string } }).data.tokenValue;
+}
+
+/**
+ * A real `steward start` process on a home, on a free port; its log lines are kept for
+ * assertions. Once ready, `fetch` and the helpers below send the home's `admin` with an API token
+ * (made at ready()); `fetchAnonymous` sends no credentials.
+ */
 export class StewardProcess {
   readonly child: ChildProcess;
+  readonly home: string;
+  /** The API token of `admin` the helpers use, made at ready(). */
+  adminToken: string | undefined;
+  /** The Authorization header the helpers send: `admin` with that token. */
+  authorization: string | undefined;
   readonly lines: Record<string, unknown>[] = [];
   readonly stderr: string[] = [];
   port = 0;
   readonly exited: Promise<number | null>;
 
-  private constructor(child: ChildProcess) {
+  private constructor(child: ChildProcess, home: string) {
     this.child = child;
+    this.home = home;
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
@@ -40,7 +78,7 @@ export class StewardProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, STEWARD_LOG_LEVEL: 'info' },
     });
-    return new StewardProcess(child);
+    return new StewardProcess(child, home);
   }
 
   /** Starts a controller and waits until it reports ready. */
@@ -56,6 +94,8 @@ export class StewardProcess {
       const line = this.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('Steward is ready'));
       if (line !== undefined) {
         this.port = Number(line.port);
+        this.adminToken ??= await createApiToken(this.url, 'admin', await adminPassword(this.home));
+        this.authorization = basic('admin', this.adminToken);
         return;
       }
       if (this.child.exitCode !== null) throw new Error(`steward exited with ${this.child.exitCode}: ${this.stderr.join('\n')}`);
@@ -68,7 +108,15 @@ export class StewardProcess {
     return `http://127.0.0.1:${this.port}/`;
   }
 
-  fetch(p: string, init?: RequestInit): Promise<Response> {
+  /** A request as `admin` (with an API token: no crumb needed), unless init sets its own Authorization. */
+  fetch(p: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (!headers.has('authorization') && this.authorization !== undefined) headers.set('authorization', this.authorization);
+    return fetch(new URL(p, this.url), { redirect: 'manual', ...init, headers });
+  }
+
+  /** A request without credentials. */
+  fetchAnonymous(p: string, init: RequestInit = {}): Promise<Response> {
     return fetch(new URL(p, this.url), { redirect: 'manual', ...init });
   }
 

@@ -3,9 +3,12 @@ import { parseParameterDefinitions, type ParameterDefinition } from './parameter
 import { readBoolean, readInteger } from './values.js';
 import { parseXml, serializeXml, type XmlDocument, type XmlElementHandle } from './xml.js';
 
-/** One entry of `<builders>`, `<buildWrappers>`, `<publishers>` or `<triggers>`, unparsed. */
+/** One entry of `<builders>`, `<buildWrappers>`, `<publishers>` or `<triggers>`, or the `<scm>`, unparsed. */
 export interface Step {
-  /** The element name, which is the Jenkins class (`hudson.tasks.Shell`) or its XStream alias. */
+  /**
+   * The element name, which is the Jenkins class (`hudson.tasks.Shell`) or its XStream alias; for
+   * the `<scm>`, its `class` attribute (`hudson.plugins.git.GitSCM`).
+   */
   readonly type: string;
   /** The `plugin` attribute as written, e.g. `build-timeout@1.32`; undefined for core classes. */
   readonly plugin: string | undefined;
@@ -41,6 +44,11 @@ export interface FreestyleConfig {
   readonly priority: number | undefined;
   readonly parameters: readonly ParameterDefinition[];
   readonly logRotator: LogRotator | undefined;
+  /**
+   * `<scm class="...">`. Undefined when the job checks nothing out: `hudson.scm.NullSCM` ("None",
+   * what Jenkins and JJB write then), no `<scm>`, or one without a class.
+   */
+  readonly scm: Step | undefined;
   readonly builders: readonly Step[];
   readonly buildWrappers: readonly Step[];
   readonly publishers: readonly Step[];
@@ -58,6 +66,7 @@ const PARAMETERS = 'hudson.model.ParametersDefinitionProperty';
 const PRIORITY = 'jenkins.advancedqueue.priority.strategy.PriorityJobProperty';
 const DISCARDER = 'jenkins.model.BuildDiscarderProperty';
 const LOG_ROTATOR = 'hudson.tasks.LogRotator';
+const NULL_SCM = 'hudson.scm.NullSCM';
 
 /**
  * The order in which Jenkins writes a freestyle project's fields; a field Steward adds goes
@@ -99,6 +108,7 @@ function readFreestyleConfig(document: XmlDocument): FreestyleConfig {
     priority: readPriority(properties?.child(PRIORITY)),
     parameters: parameterList === undefined ? [] : parseParameterDefinitions(parameterList),
     logRotator: readLogRotator(root),
+    scm: readScm(root),
     builders: readSteps(root, 'builders'),
     buildWrappers: readSteps(root, 'buildWrappers'),
     publishers: readSteps(root, 'publishers'),
@@ -128,6 +138,13 @@ function readLogRotator(root: XmlElementHandle): LogRotator | undefined {
     artifactDaysToKeep: field('artifactDaysToKeep'),
     artifactNumToKeep: field('artifactNumToKeep'),
   };
+}
+
+function readScm(root: XmlElementHandle): Step | undefined {
+  const element = root.child('scm');
+  const type = element?.attribute('class');
+  if (element === undefined || type === undefined || type === NULL_SCM) return undefined;
+  return { type, plugin: element.attribute('plugin'), element };
 }
 
 function readSteps(root: XmlElementHandle, listName: string): Step[] {

@@ -51,6 +51,14 @@ export {
 } from './steps.js';
 export type { ShellStep, BuildTimeout, EnvInjectStep, ArtifactArchiverStep, CronTriggerStep } from './steps.js';
 
+/**
+ * The credentials-binding plugin's SecretBuildWrapper: {@link parseSecretBuildWrapper} reads its
+ * bindings (username/password, secret text, secret file, SSH key); unknown binding classes are
+ * kept as `unsupported`.
+ */
+export { parseSecretBuildWrapper } from './credentials-binding.js';
+export type { CredentialsBinding, SecretBuildWrapperStep } from './credentials-binding.js';
+
 /** Why a build was started (hudson.model.CauseAction), shared by build records and the queue. */
 export type { Cause, CauseKind } from './actions.js';
 

@@ -1,5 +1,6 @@
 import { extensionPoint, type Descriptor } from '../../extensions/index.js';
 import type { Step } from '../config/index.js';
+import type { BuildCredential } from '../build-secrets.js';
 import type { Result } from '../result.js';
 import type { StepProcess } from '../launcher.js';
 
@@ -20,6 +21,12 @@ export interface BuildContext {
   archive(relativePath: string, source: string): Promise<void>;
   /** Ends the build as `result` (a timeout uses it); the running step is stopped. */
   interrupt(result: Result, reason: string): void;
+  /**
+   * The credential `id` as this build may use it (Jenkins' CredentialsProvider.findCredentialById):
+   * undefined when there is none. Fails with STW_SECRET_INVALID when a stored value does not
+   * decrypt, and STW_INTERNAL when the controller was started without a credentials store.
+   */
+  credential(id: string): Promise<BuildCredential | undefined>;
   /** The step process running now, if any (for tests and the abort path). */
   readonly current: StepProcess | undefined;
 }
@@ -30,8 +37,11 @@ export interface Builder {
 }
 
 export interface BuildWrapper {
-  /** Runs before the builders; may add environment; may return a tear-down run after them. */
-  setUp(ctx: BuildContext): Promise<{ env?: Record<string, string>; tearDown?: () => Promise<void> }>;
+  /**
+   * Runs before the builders; may add environment, values to mask in the log from now on
+   * (`secrets`, as the credentials binding does), and a tear-down run after them.
+   */
+  setUp(ctx: BuildContext): Promise<{ env?: Record<string, string>; secrets?: readonly string[]; tearDown?: () => Promise<void> }>;
 }
 
 export interface Publisher {

@@ -1,6 +1,7 @@
 import type { ExtensionRegistry } from '../../extensions/index.js';
 import { BUILDER, BUILD_WRAPPER, PUBLISHER } from './api.js';
 import { artifactArchiver } from './artifact-archiver.js';
+import { credentialsBindingWrapper } from './credentials-binding.js';
 import { envInjectWrapper } from './envinject.js';
 import { shellBuilder } from './shell.js';
 import { buildTimeoutWrapper } from './timeout.js';
@@ -11,6 +12,7 @@ export function registerBuiltInSteps(registry: ExtensionRegistry): void {
   registry.register(BUILDER, shellBuilder);
   registry.register(BUILD_WRAPPER, buildTimeoutWrapper);
   registry.register(BUILD_WRAPPER, envInjectWrapper);
+  registry.register(BUILD_WRAPPER, credentialsBindingWrapper);
   registry.register(PUBLISHER, artifactArchiver);
   registry.register(TRIGGER, timerTrigger);
 }

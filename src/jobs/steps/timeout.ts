@@ -1,21 +1,22 @@
-import { StewardError } from '../../errors/index.js';
 import { parseBuildTimeoutWrapper } from '../config/index.js';
 import type { BuildWrapperDescriptor } from './api.js';
+import { unsupportedBuildWrapper } from './unsupported.js';
 
 /**
  * The Build Timeout plugin's wrapper with an absolute timeout: after N minutes the build is
- * aborted (or failed, with the fail operation) and its processes are stopped.
+ * aborted (or failed, with the fail operation) and its processes are stopped. Other strategies
+ * (no activity, elastic, likely stuck, deadline) load, as Jenkins keeps what it cannot run, and
+ * builds run without a timeout, saying so in their log.
  */
 export const buildTimeoutWrapper: BuildWrapperDescriptor = {
   id: 'hudson.plugins.build__timeout.BuildTimeoutWrapper',
   displayName: 'Abort the build if it is stuck',
-  create(step, file) {
+  create(step) {
     const t = parseBuildTimeoutWrapper(step.element);
     if (t === undefined) {
-      throw new StewardError('STW_CONFIG_INVALID', `${file}: buildWrappers/${step.type}: only the absolute timeout strategy is supported`, {
-        file,
-        field: `buildWrappers/${step.type}/strategy`,
-      });
+      const strategy = step.element.child('strategy')?.attribute('class') ?? `timeoutType ${step.element.childText('timeoutType')?.trim() ?? ''}`;
+      const plugin = step.plugin === undefined ? '' : ` (plugin ${step.plugin})`;
+      return unsupportedBuildWrapper(`${step.type}${plugin} with ${strategy}`);
     }
     return {
       async setUp(ctx) {

@@ -23,15 +23,30 @@ export type { SecretLocation } from './errors.js';
 
 /**
  * The Secret values of a Jenkins home: `JenkinsSecrets.load(store)` reads `secrets/master.key`,
- * `secrets/hudson.util.Secret` (and the legacy `secret.key`), undefined when they are absent;
- * `decrypt(text)` reads `{AQAAABAAAAA...}` and historical values.
+ * `secrets/hudson.util.Secret` (and the legacy `secret.key`, and the credentials plugin's
+ * SecretBytes key), undefined when they are absent; `decrypt(text)` reads `{AQAAABAAAAA...}` and
+ * historical values, `decryptBytes(text)` the SecretBytes of secret files.
  */
-export { JenkinsSecrets, JENKINS_MASTER_KEY_PATH, JENKINS_SECRET_KEY_PATH, JENKINS_LEGACY_KEY_PATH } from './jenkins-secrets.js';
+export {
+  JenkinsSecrets,
+  JENKINS_MASTER_KEY_PATH,
+  JENKINS_SECRET_KEY_PATH,
+  JENKINS_LEGACY_KEY_PATH,
+  JENKINS_SECRET_BYTES_KEY_PATH,
+} from './jenkins-secrets.js';
 
 /** Decrypts a value in Steward's form or, given the home's Jenkins keys, in Jenkins' forms. */
 export { decryptAny } from './decrypt-any.js';
 /** The keys {@link decryptAny} uses: Steward's master key and, optionally, Jenkins'. */
 export type { SecretKeys } from './decrypt-any.js';
+
+/**
+ * Secret fields of imported files, read as Jenkins reads them: `secretFromString` decrypts either
+ * encrypted form and takes other text as the plain value; `secretBytesFromString` does the same for
+ * SecretBytes (secret files), whose plain form is base64; `encryptSecretBytes` is Steward's stored
+ * form of bytes; `isEncryptedForm` tells whether a stored value is encrypted at all.
+ */
+export { secretFromString, secretBytesFromString, encryptSecretBytes, isEncryptedForm } from './secret-from-string.js';
 
 /**
  * Masks secrets with `****` in text, Buffers and streams of chunks (build logs), also when a

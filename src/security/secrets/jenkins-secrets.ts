@@ -11,12 +11,18 @@ export const JENKINS_MASTER_KEY_PATH = 'secrets/master.key';
 export const JENKINS_SECRET_KEY_PATH = 'secrets/hudson.util.Secret';
 /** The pre-1.498 key of Jenkins.getSecretKey(), still tried for historical values. */
 export const JENKINS_LEGACY_KEY_PATH = 'secret.key';
+/** The credentials plugin's key of SecretBytes (secret files, keystores), encrypted under the master key. */
+export const JENKINS_SECRET_BYTES_KEY_PATH = 'secrets/com.cloudbees.plugins.credentials.SecretBytes.KEY';
 
 /** The trailer Jenkins appends before encrypting with AES/ECB, checked after decrypting. */
 const MAGIC = Buffer.from('::::MAGIC::::', 'utf8');
 const MAGIC_TEXT = '::::MAGIC::::';
 const PAYLOAD_V1 = 1;
 const AES128 = 16;
+/** SecretBytes: salt(8) || padLen(1) || AES/CBC of the data || padLen random bytes. */
+const SECRET_BYTES_SALT = 8;
+/** SecretBytes.ENCRYPTED_VALUE_PATTERN. */
+const SECRET_BYTES_FORM = /^\{([A-Za-z0-9+/]+={0,2})\}$/;
 
 /**
  * Reads the Secret values a Jenkins home holds (`{AQAAABAAAAA...}` and the historical bare base64
@@ -29,31 +35,40 @@ const AES128 = 16;
  *   BE][iv][AES/CBC/PKCS5 of UTF-8])}`.
  * - HistoricalSecrets: base64(AES/ECB/PKCS5 of UTF-8(value + MAGIC)), under the Secret key, then
  *   under the legacy key.
+ * - The credentials plugin's SecretBytes (secret files): `{base64(salt(8) || padLen || AES/CBC/PKCS5
+ *   || padding)}` under CredentialsConfidentialKey `secrets/com.cloudbees.plugins.credentials.
+ *   SecretBytes.KEY`, whose cipher key and IV are the halves of SHA-256(key || salt).
  */
 export class JenkinsSecrets {
   readonly #secretKey: Buffer | undefined;
   readonly #legacyKey: Buffer | undefined;
+  readonly #bytesKey: Buffer | undefined;
 
-  private constructor(secretKey: Buffer | undefined, legacyKey: Buffer | undefined) {
+  private constructor(secretKey: Buffer | undefined, legacyKey: Buffer | undefined, bytesKey: Buffer | undefined) {
     this.#secretKey = secretKey;
     this.#legacyKey = legacyKey;
+    this.#bytesKey = bytesKey;
   }
 
   /**
    * The Jenkins keys of the home behind `store`; undefined when it has neither the pair
-   * `secrets/master.key` + `secrets/hudson.util.Secret` nor `secret.key`. A hudson.util.Secret that
-   * does not decrypt under master.key throws STW_SECRET_KEY_INVALID.
+   * `secrets/master.key` + `secrets/hudson.util.Secret` nor `secret.key`. The SecretBytes key is
+   * read too when present. A key file that does not decrypt under master.key throws
+   * STW_SECRET_KEY_INVALID naming it.
    */
   static async load(store: HomeStore): Promise<JenkinsSecrets | undefined> {
-    const [master, stored, legacy] = await Promise.all([
+    const [master, stored, legacy, bytes] = await Promise.all([
       store.readBytes(JENKINS_MASTER_KEY_PATH),
       store.readBytes(JENKINS_SECRET_KEY_PATH),
       store.readBytes(JENKINS_LEGACY_KEY_PATH),
+      store.readBytes(JENKINS_SECRET_BYTES_KEY_PATH),
     ]);
-    const secretKey = master !== undefined && stored !== undefined ? unwrapSecretKey(toAes128Key(master), stored) : undefined;
+    const masterKey = master === undefined ? undefined : toAes128Key(master);
+    const secretKey = masterKey !== undefined && stored !== undefined ? unwrapConfidentialKey(masterKey, stored, JENKINS_SECRET_KEY_PATH) : undefined;
     const legacyKey = legacy === undefined ? undefined : toAes128Key(legacy);
     if (secretKey === undefined && legacyKey === undefined) return undefined;
-    return new JenkinsSecrets(secretKey, legacyKey);
+    const bytesKey = masterKey !== undefined && bytes !== undefined ? unwrapConfidentialKey(masterKey, bytes, JENKINS_SECRET_BYTES_KEY_PATH) : undefined;
+    return new JenkinsSecrets(secretKey, legacyKey, bytesKey);
   }
 
   /**
@@ -98,6 +113,34 @@ export class JenkinsSecrets {
     throw invalidSecret("the historical Jenkins secret does not decrypt with this home's Jenkins keys (damaged, or from another Jenkins)", at);
   }
 
+  /**
+   * The bytes of a SecretBytes value (`{base64}`, as FileCredentialsImpl's `<secretBytes>` holds
+   * them). One that does not decrypt, or a home without the SecretBytes key, throws
+   * STW_SECRET_INVALID without the value in the message.
+   */
+  decryptBytes(text: string, at: SecretLocation = {}): Buffer {
+    const body = SECRET_BYTES_FORM.exec(text)?.[1];
+    const data = body === undefined ? undefined : decodeBase64Strict(body);
+    if (data === undefined || data.length <= SECRET_BYTES_SALT + 1) {
+      throw invalidSecret('the value is not a Jenkins SecretBytes value ({base64})', at);
+    }
+    if (this.#bytesKey === undefined) {
+      throw invalidSecret(`the Jenkins secret file needs ${JENKINS_MASTER_KEY_PATH} and ${JENKINS_SECRET_BYTES_KEY_PATH}, and the home lacks one`, at);
+    }
+    const salt = data.subarray(0, SECRET_BYTES_SALT);
+    const padding = data[SECRET_BYTES_SALT] ?? 0;
+    const end = data.length - padding;
+    if (end <= SECRET_BYTES_SALT + 1) throw invalidSecret('the Jenkins SecretBytes value is truncated or damaged', at);
+    // CredentialsConfidentialKey.createCipher: one SHA-256 round gives the 16-byte key and 16-byte IV.
+    const keyAndIv = createHash('sha256').update(this.#bytesKey).update(salt).digest();
+    try {
+      const decipher = createDecipheriv('aes-128-cbc', keyAndIv.subarray(0, AES128), keyAndIv.subarray(AES128));
+      return Buffer.concat([decipher.update(data.subarray(SECRET_BYTES_SALT + 1, end)), decipher.final()]);
+    } catch {
+      throw invalidSecret(`the Jenkins secret file does not decrypt with this home's ${JENKINS_SECRET_BYTES_KEY_PATH} (damaged, or from another Jenkins)`, at);
+    }
+  }
+
   toJSON(): string {
     return 'JenkinsSecrets(redacted)';
   }
@@ -124,14 +167,14 @@ function javaTrim(text: string): string {
   return text.slice(start, end);
 }
 
-/** DefaultConfidentialStore.load + verifyMagic, then CryptoConfidentialKey's first 16 bytes. */
-function unwrapSecretKey(masterKey: Buffer, stored: Buffer): Buffer {
+/**
+ * DefaultConfidentialStore.load + verifyMagic, then the first 16 bytes, which both
+ * CryptoConfidentialKey and CredentialsConfidentialKey use as the AES key.
+ */
+function unwrapConfidentialKey(masterKey: Buffer, stored: Buffer, file: string): Buffer {
   const plain = tryEcb(masterKey, stored);
   if (plain === undefined || plain.length < MAGIC.length + AES128 || !plain.subarray(plain.length - MAGIC.length).equals(MAGIC)) {
-    throw invalidKeyFile(
-      JENKINS_SECRET_KEY_PATH,
-      `does not decrypt with ${JENKINS_MASTER_KEY_PATH}; copy both files from the same Jenkins home`,
-    );
+    throw invalidKeyFile(file, `does not decrypt with ${JENKINS_MASTER_KEY_PATH}; copy both files from the same Jenkins home`);
   }
   return Buffer.from(plain.subarray(0, AES128));
 }

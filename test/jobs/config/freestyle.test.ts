@@ -62,6 +62,36 @@ describe('freestyle config.xml', () => {
     assert.equal(config.builders[1]?.element.path, 'builders/hudson.tasks.Shell[2]');
   });
 
+  it('reads the SCM as its class and plugin, and NullSCM or no <scm> as none', () => {
+    const git = parseFreestyleConfig(fixture('freestyle-full.xml'), FILE).config.scm;
+    assert.deepEqual([git?.type, git?.plugin, git?.element.path], ['hudson.plugins.git.GitSCM', 'git@5.2.1', 'scm']);
+    assert.equal(parseFreestyleConfig(fixture('freestyle-minimal.xml'), FILE).config.scm, undefined);
+    assert.equal(parseFreestyleConfig(project(''), FILE).config.scm, undefined);
+  });
+
+  it('reads a job written by Jenkins Job Builder 3.11, in its field order, and writes it back byte for byte', () => {
+    // `jenkins-jobs test` output: <canRoam> before <properties>, <triggers class="vector">, no <disabled>.
+    const text = fixture('freestyle-jjb.xml');
+    const job = parseFreestyleConfig(text, FILE);
+    const { config } = job;
+    assert.equal(config.description, 'Every part the JJB test uses, in one job.<!-- Managed by Jenkins Job Builder -->');
+    assert.deepEqual([config.disabled, config.concurrentBuild, config.canRoam, config.assignedNode], [false, false, true, undefined]);
+    assert.deepEqual(config.logRotator, { daysToKeep: -1, numToKeep: 20, artifactDaysToKeep: -1, artifactNumToKeep: -1 });
+    assert.deepEqual(
+      config.parameters.map((p) => [p.kind, p.name]),
+      [['string', 'GREETING'], ['boolean', 'VERBOSE'], ['choice', 'TARGET'], ['password', 'TOKEN'], ['text', 'NOTES']],
+    );
+    assert.deepEqual(config.parameters[2], { kind: 'choice', name: 'TARGET', description: '', choices: ['debug', 'release'] });
+    assert.deepEqual(config.parameters[3], { kind: 'password', name: 'TOKEN', description: '', defaultValue: 'not-a-real-token' });
+    assert.equal(config.scm, undefined);
+    const steps = (list: readonly { type: string; plugin: string | undefined }[]) => list.map((s) => [s.type, s.plugin]);
+    assert.deepEqual(steps(config.triggers), [['hudson.triggers.TimerTrigger', undefined], ['hudson.triggers.SCMTrigger', undefined]]);
+    assert.deepEqual(steps(config.builders), [['hudson.tasks.Shell', undefined]]);
+    assert.deepEqual(steps(config.buildWrappers), [['hudson.plugins.build__timeout.BuildTimeoutWrapper', undefined]]);
+    assert.deepEqual(steps(config.publishers), [['hudson.tasks.ArtifactArchiver', undefined], ['hudson.tasks.junit.JUnitResultArchiver', 'junit']]);
+    assert.equal(serializeXml(job.document), text);
+  });
+
   it('takes defaults for what a minimal job leaves out', () => {
     const { config } = parseFreestyleConfig(fixture('freestyle-minimal.xml'), FILE);
     assert.equal(config.description, '');

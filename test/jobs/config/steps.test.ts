@@ -16,6 +16,7 @@ import { catchSteward, fixture } from './helpers.js';
 
 const full = parseFreestyleConfig(fixture('freestyle-full.xml'), 'jobs/shop-api/config.xml').config;
 const old = parseFreestyleConfig(fixture('freestyle-old-forms.xml'), 'jobs/old/config.xml').config;
+const jjb = parseFreestyleConfig(fixture('freestyle-jjb.xml'), 'jobs/jjb-everything/config.xml').config;
 
 function at(list: readonly Step[], i: number): Step {
   const step = list[i];
@@ -106,5 +107,18 @@ describe('step parsers', () => {
   it('reads timer and SCM trigger specs as written', () => {
     assert.deepEqual(parseTimerTrigger(at(full.triggers, 0).element), { spec: '# nightly, spread over the hour\nH 2 * * 1-5' });
     assert.deepEqual(parseScmTrigger(at(full.triggers, 1).element), { spec: 'H/15 * * * *' });
+  });
+
+  it('reads the steps as Jenkins Job Builder 3.11 writes them', () => {
+    assert.deepEqual(parseShellStep(at(jjb.builders, 0).element), { command: 'echo "$GREETING" > out.txt', unstableReturn: undefined });
+    assert.deepEqual(parseBuildTimeoutWrapper(at(jjb.buildWrappers, 0).element), { timeoutMinutes: 10, failBuild: true, abortBuild: false });
+    assert.deepEqual(parseArtifactArchiver(at(jjb.publishers, 0).element), {
+      artifacts: 'out.txt',
+      excludes: '',
+      allowEmptyArchive: false,
+      fingerprint: false,
+    });
+    assert.deepEqual(parseTimerTrigger(at(jjb.triggers, 0).element), { spec: 'H 2 * * *' });
+    assert.deepEqual(parseScmTrigger(at(jjb.triggers, 1).element), { spec: 'H/15 * * * *' });
   });
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, mock, test } from 'node:test';
-import { isStewardError } from '../../../src/errors/index.js';
 import { ExtensionRegistry } from '../../../src/extensions/index.js';
 import { BUILD_WRAPPER, parseFreestyleConfig, registerBuiltInSteps, type BuildContext, type Result } from '../../../src/jobs/index.js';
 
@@ -66,15 +65,19 @@ describe('build wrappers', () => {
     }
   });
 
-  test('a timeout strategy Steward does not run is refused when the job loads', () => {
-    assert.throws(
-      () =>
-        wrapperOf(`
-        <hudson.plugins.build__timeout.BuildTimeoutWrapper>
+  test('a timeout strategy Steward does not run loads, and the build runs without it, saying so', async () => {
+    const wrapper = wrapperOf(`
+        <hudson.plugins.build__timeout.BuildTimeoutWrapper plugin="build-timeout@1.32">
           <strategy class="hudson.plugins.build_timeout.impl.NoActivityTimeOutStrategy"><timeoutSecondsString>60</timeoutSecondsString></strategy>
-        </hudson.plugins.build__timeout.BuildTimeoutWrapper>`),
-      (e: unknown) => isStewardError(e, 'STW_CONFIG_INVALID') && /only the absolute timeout strategy/.test(e.message),
-    );
+        </hudson.plugins.build__timeout.BuildTimeoutWrapper>`);
+    const lines: string[] = [];
+    const { ctx, interrupts } = fakeContext();
+    const setUp = await wrapper.setUp({ ...ctx, log: (text: string) => lines.push(text) } as BuildContext);
+    assert.deepEqual(setUp, {});
+    assert.deepEqual(lines, [
+      'WARNING: build wrapper hudson.plugins.build__timeout.BuildTimeoutWrapper (plugin build-timeout@1.32) with hudson.plugins.build_timeout.impl.NoActivityTimeOutStrategy is not supported by this controller; the build runs without it',
+    ]);
+    assert.deepEqual(interrupts, []);
   });
 
   test('EnvInject adds its properties to the environment, expanding references', async () => {

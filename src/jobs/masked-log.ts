@@ -1,0 +1,53 @@
+import type { AppendLog } from '../home/index.js';
+import type { LogMasker } from './build-secrets.js';
+
+/**
+ * A build's console log as the build writes it: every chunk passes through one masker, so a
+ * secret is replaced by `****` even when a step writes it in two pieces. Secrets can be added while
+ * the build runs (a wrapper binds credentials); the masker is then replaced by one that knows them
+ * all, after what the old one held back is written.
+ *
+ * Writes are not awaited, as before masking: an AppendLog keeps them in call order and a failed
+ * write fails the log for good, which the build notices when it completes.
+ */
+export class MaskedLog {
+  readonly #log: AppendLog;
+  readonly #makeMasker: ((secrets: readonly string[]) => LogMasker) | undefined;
+  readonly #secrets = new Set<string>();
+  #masker: LogMasker | undefined;
+  #ended = false;
+
+  /** Without `makeMasker` (no security part wired in) the log is written as it comes. */
+  constructor(log: AppendLog, makeMasker: ((secrets: readonly string[]) => LogMasker) | undefined) {
+    this.#log = log;
+    this.#makeMasker = makeMasker;
+  }
+
+  write(chunk: Buffer | string): void {
+    if (this.#ended) return;
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    this.#append(this.#masker === undefined ? bytes : this.#masker.write(bytes));
+  }
+
+  /** Masks `secrets` from now on (empty ones are ignored). */
+  mask(secrets: Iterable<string>): void {
+    if (this.#makeMasker === undefined || this.#ended) return;
+    const before = this.#secrets.size;
+    for (const s of secrets) if (s !== '') this.#secrets.add(s);
+    if (this.#secrets.size === before) return;
+    if (this.#masker !== undefined) this.#append(this.#masker.end());
+    this.#masker = this.#makeMasker([...this.#secrets]);
+  }
+
+  /** Writes what the masker holds back; later writes are dropped. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (this.#masker !== undefined) this.#append(this.#masker.end());
+    this.#masker = undefined;
+  }
+
+  #append(bytes: Buffer): void {
+    if (bytes.length > 0) void this.#log.write(bytes).catch(() => undefined);
+  }
+}

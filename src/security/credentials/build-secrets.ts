@@ -1,0 +1,27 @@
+import type { BuildSecrets } from '../../jobs/index.js';
+import { SecretMasker, encryptSecret, isEncryptedForm, secretFromString, type SecretKeys } from '../secrets/index.js';
+import type { CredentialsStore } from './credentials-store.js';
+
+/**
+ * What builds need of security, for the jobs part (`new Jobs({ ..., secrets })`): credentials
+ * from `credentials`, password parameter values sealed with the master key (`{STW1:...}`) and
+ * opened from either Steward's or Jenkins' form, and log masking by {@link SecretMasker}.
+ */
+export function buildSecrets(keys: SecretKeys, credentials: CredentialsStore): BuildSecrets {
+  return {
+    credential: (id, job) => credentials.forBuild(id, job),
+    seal(value) {
+      let clear: string;
+      try {
+        clear = secretFromString(value, keys);
+      } catch (err) {
+        // An encrypted value that does not decrypt holds no clear text: kept, it fails the build.
+        if (isEncryptedForm(value)) return value;
+        throw err;
+      }
+      return encryptSecret(keys.master, clear);
+    },
+    open: (value, from) => secretFromString(value, keys, from),
+    masker: (secrets) => new SecretMasker(secrets).stream(),
+  };
+}

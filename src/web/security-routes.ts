@@ -1,0 +1,207 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import { StewardError } from '../errors/index.js';
+import { Permissions, idKey, type Security, type User, type UserStore } from '../security/index.js';
+import type { StewardApi } from './api.js';
+import { clearSessionCookie, nameOf, requirePermission, securityOf, setSessionCookie } from './auth.js';
+
+type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined> }>;
+
+export interface SecurityRouteHelpers {
+  rootOf(req: FastifyRequest): string;
+  sendJson(req: Req, reply: FastifyReply, value: unknown): Promise<void>;
+  page(reply: FastifyReply, title: string, bodyHtml?: string): Promise<void>;
+}
+
+const TOKEN_PROPERTY = 'descriptorByName/jenkins.security.ApiTokenProperty';
+
+function field(req: Req, name: string): string | undefined {
+  const body = req.body !== null && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+  const v = body[name] ?? req.query[name];
+  return typeof v === 'string' ? v : Array.isArray(v) && typeof v.at(-1) === 'string' ? (v.at(-1) as string) : undefined;
+}
+
+function requireField(req: Req, name: string): string {
+  const v = field(req, name);
+  if (v === undefined || v === '') throw new StewardError('STW_REQUEST_INVALID', `${name} is required`, { field: name });
+  return v;
+}
+
+function usersOf(security: Security): UserStore {
+  const users = security.users;
+  if (users === undefined) {
+    throw new StewardError('STW_REQUEST_INVALID', `users are managed by the security realm ${security.realm.id}, not by Steward`);
+  }
+  return users;
+}
+
+/** A redirect target after login: a path of this controller only, never another site. */
+function safeFrom(from: string | undefined): string {
+  if (from === undefined || !from.startsWith('/') || from.startsWith('//') || from.includes('\\')) return '/';
+  return from;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * Logging in and out, crumbs, who am I, users and their API tokens, at Jenkins' URLs:
+ * /j_spring_security_check, /crumbIssuer/api/json, /whoAmI/api/json, /me and /user/ID,
+ * .../descriptorByName/jenkins.security.ApiTokenProperty/generateNewToken and /revoke, and
+ * /securityRealm/createAccountByAdmin.
+ */
+export function registerSecurityRoutes(app: FastifyInstance, api: StewardApi, h: SecurityRouteHelpers): void {
+  const userJson = (req: FastifyRequest, user: User | undefined) => ({
+    _class: 'hudson.model.User',
+    absoluteUrl: `${h.rootOf(req)}user/${encodeURIComponent(user?.id ?? 'anonymous')}`,
+    description: null,
+    fullName: user?.fullName ?? 'anonymous',
+    id: user?.id ?? 'anonymous',
+    property: [],
+  });
+
+  app.get('/login', async (req: Req, reply) => {
+    const from = escapeHtml(safeFrom(req.query.from));
+    await h.page(
+      reply,
+      'Sign in to Steward',
+      `<form method="post" action="j_spring_security_check"><input type="hidden" name="from" value="${from}">` +
+        '<p><label>User <input name="j_username" autocomplete="username" autofocus></label></p>' +
+        '<p><label>Password <input name="j_password" type="password" autocomplete="current-password"></label></p>' +
+        '<p><button type="submit">Sign in</button></p></form>',
+    );
+  });
+
+  app.post('/j_spring_security_check', async (req: Req, reply) => {
+    const security = securityOf(api);
+    const user = requireField(req, 'j_username');
+    const password = field(req, 'j_password') ?? '';
+    const verdict = security.throttle.check(user, req.ip);
+    if (!verdict.allowed) {
+      await security.audit.record({ type: 'login.throttled', userId: user, address: req.ip, retryAfterMs: verdict.retryAfterMs });
+      throw new StewardError('STW_LOGIN_THROTTLED', `too many failed logins; try again in ${Math.ceil(verdict.retryAfterMs / 1000)} s`);
+    }
+    const auth = await security.realm.authenticate(user, password, { address: req.ip });
+    if (auth?.userId === undefined) {
+      security.throttle.recordFailure(user, req.ip);
+      throw new StewardError('STW_AUTH_INVALID', 'Invalid username or password');
+    }
+    security.throttle.recordSuccess(user);
+    const { cookie } = security.sessions.issue(auth.userId, security.users?.sessionSeed(auth.userId) ?? '');
+    setSessionCookie(reply, req, cookie);
+    await reply.redirect(safeFrom(field(req, 'from')), 302);
+  });
+
+  const logout = async (req: Req, reply: FastifyReply): Promise<void> => {
+    if (req.session !== undefined) securityOf(api).sessions.revoke(req.session);
+    clearSessionCookie(reply, req);
+    await reply.redirect('/', 302);
+  };
+  app.get('/logout', logout);
+  app.post('/logout', logout);
+
+  app.get('/crumbIssuer/api/json', async (req: Req, reply) => {
+    await h.sendJson(req, reply, securityOf(api).crumbs.json(req.auth.userId, req.session?.id ?? ''));
+  });
+
+  app.get('/whoAmI/api/json', async (req: Req, reply) => {
+    const anonymous = req.auth.userId === undefined;
+    await h.sendJson(req, reply, {
+      _class: 'hudson.security.WhoAmI',
+      anonymous,
+      authenticated: !anonymous,
+      authorities: anonymous ? ['anonymous'] : ['authenticated', ...req.auth.groups],
+      name: nameOf(req.auth),
+      toString: anonymous ? 'anonymous' : `user ${nameOf(req.auth)}`,
+    });
+  });
+
+  app.get('/me/api/json', async (req: Req, reply) => {
+    const user = req.auth.userId === undefined ? undefined : securityOf(api).users?.get(req.auth.userId);
+    const fallback: User | undefined = req.auth.userId === undefined ? undefined : { id: req.auth.userId, fullName: req.auth.userId, directory: '' };
+    await h.sendJson(req, reply, userJson(req, user ?? fallback));
+  });
+
+  const requireUser = (id: string | undefined): User => {
+    const user = usersOf(securityOf(api)).get(id ?? '');
+    if (user === undefined) throw new StewardError('STW_USER_NOT_FOUND', `no user "${id ?? ''}"`);
+    return user;
+  };
+
+  app.get('/user/:user/api/json', async (req: Req, reply) => {
+    await h.sendJson(req, reply, userJson(req, requireUser(req.params.user)));
+  });
+
+  /** The user a token request is about: `/me/...` is the caller; others are the caller themself or need Administer. */
+  const tokenOwner = (req: Req, selfOnly: boolean): User => {
+    const security = securityOf(api);
+    if (req.auth.userId === undefined) requirePermission(req, security, Permissions.ADMINISTER);
+    const id = req.params.user ?? req.auth.userId ?? '';
+    const user = requireUser(id);
+    const self = req.auth.userId !== undefined && idKey(req.auth.userId) === idKey(user.id);
+    if (!self) {
+      if (selfOnly) throw new StewardError('STW_FORBIDDEN', `${nameOf(req.auth)} may not make API tokens for ${user.id}; only ${user.id} can`);
+      requirePermission(req, security, Permissions.ADMINISTER);
+    }
+    return user;
+  };
+
+  const generate = async (req: Req, reply: FastifyReply): Promise<void> => {
+    const user = tokenOwner(req, true);
+    const name = (field(req, 'newTokenName') ?? '').trim() || `token created on ${new Date().toISOString()}`;
+    const created = await usersOf(securityOf(api)).createToken(user.id, name, nameOf(req.auth));
+    await reply.send({ status: 'ok', data: { tokenName: created.name, tokenUuid: created.uuid, tokenValue: created.token } });
+  };
+  app.post(`/me/${TOKEN_PROPERTY}/generateNewToken`, generate);
+  app.post(`/user/:user/${TOKEN_PROPERTY}/generateNewToken`, generate);
+
+  const revoke = async (req: Req, reply: FastifyReply): Promise<void> => {
+    const user = tokenOwner(req, false);
+    await usersOf(securityOf(api)).revokeToken(user.id, requireField(req, 'tokenUuid'), nameOf(req.auth));
+    await reply.send({ status: 'ok' });
+  };
+  app.post(`/me/${TOKEN_PROPERTY}/revoke`, revoke);
+  app.post(`/user/:user/${TOKEN_PROPERTY}/revoke`, revoke);
+
+  // Steward's own: the tokens of a user, without their values (which are never kept).
+  const listTokens = async (req: Req, reply: FastifyReply): Promise<void> => {
+    const user = tokenOwner(req, false);
+    const tokens = usersOf(securityOf(api)).listTokens(user.id).map((t) => ({ uuid: t.uuid, name: t.name, creationDate: t.creationDate.toISOString() }));
+    await h.sendJson(req, reply, { _class: 'steward.ApiTokens', user: user.id, tokens });
+  };
+  app.get('/me/apiTokens/api/json', listTokens);
+  app.get('/user/:user/apiTokens/api/json', listTokens);
+
+  app.post('/securityRealm/createAccountByAdmin', async (req: Req, reply) => {
+    const security = securityOf(api);
+    requirePermission(req, security, Permissions.ADMINISTER);
+    const id = requireField(req, 'username');
+    const password = requireField(req, 'password1');
+    if (field(req, 'password2') !== undefined && field(req, 'password2') !== password) {
+      throw new StewardError('STW_REQUEST_INVALID', 'password1 and password2 differ', { field: 'password2' });
+    }
+    const user = await usersOf(security).createUser(id, password, field(req, 'fullname') ?? id, nameOf(req.auth));
+    await reply.status(302).header('Location', `${h.rootOf(req)}user/${encodeURIComponent(user.id)}/`).send('');
+  });
+
+  app.post('/user/:user/doDelete', async (req: Req, reply) => {
+    const security = securityOf(api);
+    requirePermission(req, security, Permissions.ADMINISTER);
+    const user = requireUser(req.params.user);
+    if (req.auth.userId !== undefined && idKey(req.auth.userId) === idKey(user.id)) {
+      throw new StewardError('STW_REQUEST_INVALID', `${user.id} cannot delete their own account`);
+    }
+    await usersOf(security).delete(user.id, nameOf(req.auth));
+    await reply.status(302).header('Location', h.rootOf(req)).send('');
+  });
+
+  // Steward's own: set a password (the user themself, or an administrator).
+  app.post('/user/:user/password', async (req: Req, reply) => {
+    const security = securityOf(api);
+    const user = requireUser(req.params.user);
+    if (req.auth.userId === undefined || idKey(req.auth.userId) !== idKey(user.id)) requirePermission(req, security, Permissions.ADMINISTER);
+    await usersOf(security).setPassword(user.id, requireField(req, 'password'), nameOf(req.auth));
+    await reply.status(204).send();
+  });
+}

@@ -1,0 +1,304 @@
+import assert from 'node:assert/strict';
+import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { pino } from 'pino';
+import { ExtensionRegistry } from '../../src/extensions/index.js';
+import type { AppendLog } from '../../src/home/index.js';
+import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, runBuild, type ParameterValue, type Result } from '../../src/jobs/index.js';
+import { MaskedLog } from '../../src/jobs/masked-log.js';
+import { CREDENTIALS_FILE, buildSecrets } from '../../src/security/credentials/index.js';
+import { SecretMasker } from '../../src/security/secrets/index.js';
+import { credentialsHome, fixtureValues } from '../support/credentials-home.js';
+import { REPO } from '../support/steward-process.js';
+
+const values = await fixtureValues();
+/** A Jenkins Secret of `s3cr3t-password` under the fixture's keys (test/security/secrets/fixtures). */
+const JENKINS_PASSWORD = JSON.parse(await readFile(path.join(REPO, 'test/security/secrets/fixtures/jenkins-home/vectors.json'), 'utf8')) as { plaintext: string; current: string }[];
+
+const IMPL = 'org.jenkinsci.plugins.credentialsbinding.impl';
+
+/** A SecretBuildWrapper as Jenkins writes it, with bindings given as [class, fields]. */
+function secretWrapper(bindings: [string, Record<string, string>][]): string {
+  const body = bindings
+    .map(([kind, fields]) => {
+      const children = Object.entries(fields).map(([k, v]) => `\n          <${k}>${v}</${k}>`).join('');
+      return `\n        <${IMPL}.${kind}>${children}\n        </${IMPL}.${kind}>`;
+    })
+    .join('');
+  return `
+    <${IMPL}.SecretBuildWrapper plugin="credentials-binding@728.v902a_273b_8947">
+      <bindings>${body}
+      </bindings>
+    </${IMPL}.SecretBuildWrapper>
+  `;
+}
+
+function project(opts: { command: string; wrappers?: string; parameters?: string }): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <description/>
+  <keepDependencies>false</keepDependencies>
+  <properties>${
+    opts.parameters === undefined
+      ? ''
+      : `
+    <hudson.model.ParametersDefinitionProperty>
+      <parameterDefinitions>${opts.parameters}
+      </parameterDefinitions>
+    </hudson.model.ParametersDefinitionProperty>
+  `
+  }</properties>
+  <scm class="hudson.scm.NullSCM"/>
+  <canRoam>true</canRoam>
+  <disabled>false</disabled>
+  <triggers/>
+  <concurrentBuild>false</concurrentBuild>
+  <builders>
+    <hudson.tasks.Shell>
+      <command>${esc(opts.command)}</command>
+      <configuredLocalRules/>
+    </hudson.tasks.Shell>
+  </builders>
+  <publishers/>
+  <buildWrappers>${opts.wrappers ?? ''}</buildWrappers>
+</project>
+`;
+}
+
+/** A home from Jenkins (keys and credentials.xml of the fixtures) with Jobs wired to its credentials, as the controller wires them. */
+async function buildHome() {
+  const home = await credentialsHome({ jenkins: true });
+  const extensions = new ExtensionRegistry();
+  registerBuiltInSteps(extensions);
+  const jobsFor = (credentials = home.credentials) =>
+    new Jobs({ store: home.store, extensions, logger: pino({ level: 'silent' }), secrets: buildSecrets(home.keys, credentials) });
+  return Object.assign(home, { jobs: jobsFor(), jobsFor });
+}
+
+/**
+ * Runs one build on the built-in node with real step processes, as the scheduler does: the
+ * parameters go to the record, the password values also as the second argument.
+ */
+async function build(jobs: Jobs, home: string, name: string, parameters: ParameterValue[] = []): Promise<{ result: Result; log: string; number: number; workspace: string }> {
+  const job = jobs.require(name);
+  const workspace = path.join(home, 'workspace', name);
+  const b = await jobs.allocate(job, { queueId: 1, parameters, causes: [], builtOn: '', workspace, scheduledAt: 0 });
+  const launcher = new Launcher();
+  let result: Result;
+  try {
+    result = await runBuild(
+      {
+        jobs,
+        job,
+        build: b,
+        logger: pino({ level: 'silent' }),
+        workspace,
+        prepareWorkspace: async () => void (await mkdir(workspace, { recursive: true })),
+        nodeName: 'built-in',
+        nodeLabels: 'built-in',
+        executorNumber: 0,
+        rootUrl: 'http://localhost/',
+        home,
+        baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        launcher,
+        killGraceMs: 1_000,
+      },
+      new Map(parameters.filter((p) => p.sensitive).map((p) => [p.name, p.value])),
+    );
+  } finally {
+    await launcher.close();
+  }
+  await jobs.complete(job, b, result);
+  const log = (await jobs.readLog(job, b.number, 0))?.toString('utf8') ?? '';
+  return { result, log, number: b.number, workspace };
+}
+
+/** Every file under `dir`, with its content. */
+async function filesUnder(dir: string): Promise<{ file: string; content: Buffer }[]> {
+  const out: { file: string; content: Buffer }[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) {
+      const file = path.join(entry.parentPath, entry.name);
+      out.push({ file, content: await readFile(file) });
+    }
+  }
+  return out;
+}
+
+const exists = (file: string) => access(file).then(() => true, () => false);
+
+describe('secrets in builds', () => {
+  test("a build's bindings put each credential in its environment, and its log shows **** in their place", async () => {
+    await using home = await buildHome();
+    const wrappers = secretWrapper([
+      ['UsernamePasswordMultiBinding', { credentialsId: 'deploy', usernameVariable: 'DEPLOY_USER', passwordVariable: 'DEPLOY_PASS' }],
+      ['UsernamePasswordBinding', { credentialsId: 'nexus', variable: 'NEXUS_AUTH' }],
+      ['StringBinding', { credentialsId: 'api-token', variable: 'API_TOKEN' }],
+      ['FileBinding', { credentialsId: 'kubeconfig', variable: 'KUBECONFIG' }],
+      ['SSHUserPrivateKeyBinding', { credentialsId: 'git-ssh', keyFileVariable: 'SSH_KEY', usernameVariable: 'SSH_USER', passphraseVariable: 'SSH_PASS' }],
+    ]);
+    const command = [
+      'echo "user=$DEPLOY_USER pass=$DEPLOY_PASS"',
+      'echo "nexus=$NEXUS_AUTH token=$API_TOKEN ssh=$SSH_USER/$SSH_PASS"',
+      'cat "$KUBECONFIG" "$SSH_KEY"',
+      'mkdir -p seen',
+      'printf %s "$DEPLOY_PASS" > seen/deploy-pass',
+      'printf %s "$NEXUS_AUTH" > seen/nexus',
+      'printf %s "$API_TOKEN" > seen/token',
+      'printf %s "$SSH_PASS" > seen/ssh-pass',
+      'cp "$KUBECONFIG" seen/kubeconfig',
+      'cp "$SSH_KEY" seen/ssh-key',
+      'basename "$KUBECONFIG" > seen/file-name',
+      'printf "%s\\n" "$KUBECONFIG" "$SSH_KEY" > seen/paths',
+      'stat -c %a "$KUBECONFIG" "$SSH_KEY" "$(dirname "$KUBECONFIG")" > seen/modes',
+    ].join('\n');
+    await home.jobs.create('app', project({ command, wrappers }));
+    const { result, log, workspace } = await build(home.jobs, home.dir, 'app');
+    assert.equal(result, 'SUCCESS', log);
+
+    const seen = async (name: string) => readFile(path.join(workspace, 'seen', name), 'utf8');
+    assert.equal(await seen('deploy-pass'), values.deploy.password);
+    assert.equal(await seen('nexus'), `${values.nexus.username}:${values.nexus.password}`);
+    assert.equal(await seen('token'), values['api-token'].secret);
+    assert.equal(await seen('ssh-pass'), values['git-ssh'].passphrase);
+    assert.equal(await seen('kubeconfig'), values.kubeconfig.content);
+    assert.equal(await seen('ssh-key'), values['git-ssh'].privateKey);
+    assert.equal((await seen('file-name')).trim(), 'config', "a secret file has the credential's file name");
+    assert.deepEqual((await seen('modes')).trim().split('\n'), ['400', '400', '700']);
+    for (const file of (await seen('paths')).trim().split('\n')) {
+      assert.ok(!file.startsWith(home.dir), 'secret files are written outside the home');
+      assert.equal(await exists(file), false, `${file} is removed when the build ends`);
+    }
+
+    assert.match(log, /^user=deployer pass=\*\*\*\*$/m);
+    assert.match(log, /^nexus=\*\*\*\* token=\*\*\*\* ssh=git\/\*\*\*\*$/m);
+    assert.match(log, /^\+ echo user=deployer pass=\*\*\*\*$/m, 'the shell trace is masked too');
+    for (const secret of [values.deploy.password, values.nexus.password, values['api-token'].secret, values['git-ssh'].passphrase, 'kube-t0ken-91', values['git-ssh'].privateKey.split('\n')[1] as string]) {
+      assert.ok(!log.includes(secret), `the log does not show ${secret.slice(0, 10)}...`);
+    }
+  });
+
+  test('a secret the step writes in two pieces, some time apart, is still masked', async () => {
+    await using home = await buildHome();
+    const wrappers = secretWrapper([['StringBinding', { credentialsId: 'api-token', variable: 'API_TOKEN' }]]);
+    // A #! script runs without the shell's -x trace, whose lines on stderr could land between the pieces.
+    const command = ['#!/bin/sh', 'printf %s "$API_TOKEN" | head -c 8', 'sleep 0.4', 'printf %s "$API_TOKEN" | tail -c +9', "echo ' <- the token'"].join('\n');
+    await home.jobs.create('split', project({ command, wrappers }));
+    const { result, log } = await build(home.jobs, home.dir, 'split');
+    assert.equal(result, 'SUCCESS', log);
+    assert.match(log, /^\*\*\*\* <- the token$/m);
+    assert.ok(!log.includes(values['api-token'].secret.slice(0, 8)), log);
+  });
+
+  test('a build log masks a secret split across two writes, and releases what only looked like one', async () => {
+    const written: Buffer[] = [];
+    const sink = {
+      write(chunk: Buffer | string) {
+        written.push(Buffer.from(chunk));
+        return Promise.resolve();
+      },
+    } as unknown as AppendLog;
+    const log = new MaskedLog(sink, (secrets) => new SecretMasker(secrets).stream());
+    log.mask(['hunter2-password']);
+    log.write('login: hunter2-');
+    log.write('password ok\nhunter2-');
+    log.mask(['tok_9']);
+    log.write(' then tok_');
+    log.write('9 and hunter');
+    log.end();
+    assert.equal(Buffer.concat(written).toString('utf8'), 'login: **** ok\nhunter2- then **** and hunter');
+  });
+
+  test('a password parameter reaches the step in clear, is **** in the log, and is stored encrypted in build.xml only', async () => {
+    await using home = await buildHome();
+    const parameters = `
+        <hudson.model.PasswordParameterDefinition>
+          <name>PASS</name>
+          <description></description>
+          <defaultValueAsSecret>${JENKINS_PASSWORD[0]?.current ?? ''}</defaultValueAsSecret>
+        </hudson.model.PasswordParameterDefinition>`;
+    const command = 'echo "pass=$PASS"\nprintf %s "$PASS" | od -An -tx1 | tr -d " \\n"; echo';
+    await home.jobs.create('pw', project({ command, parameters }));
+    const job = home.jobs.require('pw');
+    const given = 'p4ss-typed-by-a-user';
+
+    const first = await build(home.jobs, home.dir, 'pw', [{ name: 'PASS', value: given, sensitive: true }]);
+    assert.equal(first.result, 'SUCCESS', first.log);
+    assert.match(first.log, /^pass=\*\*\*\*$/m);
+    assert.ok(first.log.includes(Buffer.from(given).toString('hex')), 'the step saw the value');
+    const recordFile = path.join(home.dir, `jobs/pw/builds/${first.number}/build.xml`);
+    const xml = await readFile(recordFile, 'utf8');
+    assert.match(xml, /<hudson\.model\.PasswordParameterValue>\s*<name>PASS<\/name>\s*<value>\{STW1:[A-Za-z0-9+/=]+\}<\/value>/);
+    for (const { file, content } of await filesUnder(home.dir)) {
+      assert.ok(!content.includes(given), `${path.relative(home.dir, file)} does not hold the password`);
+    }
+    job.records.clear();
+    const record = await home.jobs.record(job, first.number);
+    assert.deepEqual(
+      record?.parameters.map((p) => ({ name: p.name, sensitive: p.sensitive, encrypted: p.value.startsWith('{STW1:') })),
+      [{ name: 'PASS', sensitive: true, encrypted: true }],
+      'read back, it is a PasswordParameterValue, whose value the JSON API leaves out',
+    );
+
+    // The default, a Secret Jenkins encrypted, sealed for the queue as the controller does.
+    const def = job.definition;
+    assert.ok(def.kind === 'freestyle');
+    const defaults = home.jobs.sealParameters(resolveParameters(def.parsed.config.parameters, {}).values);
+    assert.match(defaults[0]?.value ?? '', /^\{STW1:/);
+    const second = await build(home.jobs, home.dir, 'pw', defaults);
+    assert.equal(second.result, 'SUCCESS', second.log);
+    assert.ok(second.log.includes(Buffer.from('s3cr3t-password').toString('hex')), 'the step saw the decrypted default');
+    assert.match(second.log, /^pass=\*\*\*\*$/m);
+  });
+
+  test('a missing or unusable credential fails the build before its steps, naming the id and the job', async () => {
+    await using home = await buildHome();
+    const command = 'echo the builder ran';
+    await home.jobs.create('app', project({ command, wrappers: secretWrapper([['StringBinding', { credentialsId: 'nope', variable: 'X' }]]) }));
+    await home.jobs.create('system', project({ command, wrappers: secretWrapper([['StringBinding', { credentialsId: 'agent-login', variable: 'X' }]]) }));
+    await home.jobs.create('kind', project({ command, wrappers: secretWrapper([['StringBinding', { credentialsId: 'deploy', variable: 'X' }]]) }));
+    await home.jobs.create('zip', project({ command, wrappers: secretWrapper([['ZipFileBinding', { credentialsId: 'kubeconfig', variable: 'X' }]]) }));
+    const cases = [
+      ['app', "ERROR: Could not find credentials entry with ID 'nope' for job app"],
+      ['system', "ERROR: Could not find credentials entry with ID 'agent-login' for job system"],
+      ['kind', "ERROR: Credentials 'deploy' is of type 'Username with password' where 'Secret text' was expected (job kind)"],
+      ['zip', `ERROR: the credentials binding ${IMPL}.ZipFileBinding (credentials 'kubeconfig') is not supported by this controller`],
+    ] as const;
+    for (const [name, line] of cases) {
+      const { result, log } = await build(home.jobs, home.dir, name);
+      assert.equal(result, 'FAILURE');
+      assert.ok(log.split('\n').includes(line), log);
+      assert.ok(!log.includes('the builder ran'), 'no builder ran');
+      assert.match(log, /Finished: FAILURE\n$/);
+    }
+  });
+
+  test('a binding without its credentialsId or a variable loads, and its builds fail naming the field', async () => {
+    await using home = await buildHome();
+    const wrappers = secretWrapper([['UsernamePasswordMultiBinding', { credentialsId: 'deploy', usernameVariable: 'U', passwordVariable: ' ' }]]);
+    await home.jobs.create('bad', project({ command: 'echo the builder ran', wrappers }));
+    const { result, log } = await build(home.jobs, home.dir, 'bad');
+    assert.equal(result, 'FAILURE');
+    const field = `buildWrappers/${IMPL}.SecretBuildWrapper[1]/bindings/${IMPL}.UsernamePasswordMultiBinding[1]/passwordVariable`;
+    assert.match(log, new RegExp(`^ERROR: jobs/bad/config\\.xml:\\d+:\\d+: ${field.replace(/[.[\]]/g, '\\$&')}: is missing or empty$`, 'm'));
+    assert.ok(!log.includes('the builder ran'));
+  });
+
+  test('a tampered credential fails the build naming credentials.xml and the id, not the value', async () => {
+    await using home = await buildHome();
+    const file = path.join(home.dir, CREDENTIALS_FILE);
+    const text = await readFile(file, 'utf8');
+    const value = /<id>api-token<\/id>[\s\S]*?<secret>\{(AQAAAB[A-Za-z0-9+/=]+)\}<\/secret>/.exec(text)?.[1];
+    assert.ok(value !== undefined);
+    await writeFile(file, text.replace(value, `${value.slice(0, 10)}${value[10] === 'A' ? 'B' : 'A'}${value.slice(11)}`));
+    const jobs = home.jobsFor(await home.reload());
+    await jobs.create('app', project({ command: 'echo the builder ran', wrappers: secretWrapper([['StringBinding', { credentialsId: 'api-token', variable: 'T' }]]) }));
+    const { result, log } = await build(jobs, home.dir, 'app');
+    assert.equal(result, 'FAILURE');
+    assert.match(log, /^ERROR: credentials 'api-token' cannot be used by job app: .*\(credentials\.xml, line \d+, api-token\/secret\)$/m);
+    assert.ok(!log.includes('the builder ran'));
+    assert.ok(!log.includes(value.slice(12, 30)) && !log.includes(values['api-token'].secret));
+  });
+});

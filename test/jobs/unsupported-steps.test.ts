@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { pino } from 'pino';
+import { Launcher, runBuild, type Jobs, type Result } from '../../src/jobs/index.js';
+import { tempDir } from '../support/steward-process.js';
+import { openHome } from './home.js';
+
+/** A freestyle project with the given parts, as Jenkins writes them. */
+function project(parts: { scm?: string; builders?: string; wrappers?: string; publishers?: string; triggers?: string }): string {
+  return `<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <description/>
+  <keepDependencies>false</keepDependencies>
+  <properties/>
+  ${parts.scm ?? '<scm class="hudson.scm.NullSCM"/>'}
+  <canRoam>true</canRoam>
+  <disabled>false</disabled>
+  <triggers>${parts.triggers ?? ''}</triggers>
+  <concurrentBuild>false</concurrentBuild>
+  <builders>${parts.builders ?? ''}</builders>
+  <publishers>${parts.publishers ?? ''}</publishers>
+  <buildWrappers>${parts.wrappers ?? ''}</buildWrappers>
+</project>
+`;
+}
+
+const SHELL = '<hudson.tasks.Shell><command>echo built</command><configuredLocalRules/></hudson.tasks.Shell>';
+const JUNIT = '<hudson.tasks.junit.JUnitResultArchiver plugin="junit@1256.v002534a_5f33e"><testResults>reports/*.xml</testResults></hudson.tasks.junit.JUnitResultArchiver>';
+const TIMESTAMPER = '<hudson.plugins.timestamper.TimestamperBuildWrapper plugin="timestamper@1.26"/>';
+const GIT = '<scm class="hudson.plugins.git.GitSCM" plugin="git@5.2.1"><configVersion>2</configVersion></scm>';
+const POLL = '<hudson.triggers.SCMTrigger><spec>H/15 * * * *</spec><ignorePostCommitHooks>false</ignorePostCommitHooks></hudson.triggers.SCMTrigger>';
+
+/** Runs one build of the job on the built-in node, with real step processes; its result and log. */
+async function build(jobs: Jobs, home: string, name: string): Promise<{ result: Result; log: string }> {
+  const job = jobs.require(name);
+  const workspace = path.join(home, 'workspace', name);
+  const b = await jobs.allocate(job, { queueId: 1, parameters: [], causes: [], builtOn: '', workspace, scheduledAt: 0 });
+  const launcher = new Launcher();
+  let result: Result;
+  try {
+    result = await runBuild(
+      {
+        jobs,
+        job,
+        build: b,
+        logger: pino({ level: 'silent' }),
+        workspace,
+        prepareWorkspace: async () => void (await mkdir(workspace, { recursive: true })),
+        nodeName: 'built-in',
+        nodeLabels: 'built-in',
+        executorNumber: 0,
+        rootUrl: 'http://localhost/',
+        home,
+        baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        launcher,
+        killGraceMs: 1_000,
+      },
+      new Map(),
+    );
+  } finally {
+    await launcher.close();
+  }
+  await jobs.complete(job, b, result);
+  const log = (await jobs.readLog(job, b.number, 0))?.toString('utf8') ?? '';
+  return { result, log };
+}
+
+describe('steps this controller does not support', () => {
+  test('a build runs without an unsupported wrapper and publisher, and its log says so where each would have run', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    await h.jobs.create('report', project({ builders: SHELL, wrappers: TIMESTAMPER, publishers: JUNIT }));
+    const { result, log } = await build(h.jobs, home.dir, 'report');
+    assert.equal(result, 'SUCCESS', log);
+    // The shell's `+ echo built` trace goes to stderr, so it may come before or after `built`.
+    const lines = log.slice(log.indexOf('WARNING: build wrapper')).split('\n').filter((l) => !l.startsWith('+ '));
+    assert.deepEqual(
+      lines,
+      [
+        'WARNING: build wrapper hudson.plugins.timestamper.TimestamperBuildWrapper (plugin timestamper@1.26) is not supported by this controller; the build runs without it',
+        'built',
+        'WARNING: publisher hudson.tasks.junit.JUnitResultArchiver (plugin junit@1256.v002534a_5f33e) is not supported by this controller; it was not run, so the result does not include it',
+        'Finished: SUCCESS',
+        '',
+      ],
+    );
+  });
+
+  test('a job that checks out with an SCM fails its builds before any step runs, naming the SCM', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    await h.jobs.create('checkout', project({ scm: GIT, builders: SHELL }));
+    const { result, log } = await build(h.jobs, home.dir, 'checkout');
+    assert.equal(result, 'FAILURE');
+    assert.match(log, /^ERROR: this job uses steps that this controller does not support: SCM hudson\.plugins\.git\.GitSCM \(plugin git@5\.2\.1\)$/m);
+    assert.doesNotMatch(log, /echo built/);
+  });
+
+  test('a job with NullSCM, as Jenkins and Jenkins Job Builder write "no SCM", builds', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    await h.jobs.create('plain', project({ builders: SHELL }));
+    const { result, log } = await build(h.jobs, home.dir, 'plain');
+    assert.equal(result, 'SUCCESS', log);
+  });
+
+  test('creating or reconfiguring a job warns in the controller log about what it will run without', async () => {
+    await using home = await tempDir();
+    const lines: { level: number; msg: string; job?: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string; job?: string }) });
+    await using h = await openHome(home.dir, logger);
+    const xml = project({ builders: SHELL, triggers: POLL, publishers: JUNIT });
+    await h.jobs.create('nightly', xml);
+    // The job keeps what it does not run, as written.
+    assert.equal(await readFile(path.join(home.dir, 'jobs/nightly/config.xml'), 'utf8'), xml);
+    await h.jobs.updateConfig('nightly', project({ scm: GIT, builders: SHELL }));
+    await h.jobs.updateConfig('nightly', project({ builders: SHELL }));
+    const warnings = lines.filter((l) => l.level === 40).map((l) => [l.job, l.msg]);
+    assert.deepEqual(warnings, [
+      ['nightly', 'job nightly runs without what this controller does not support: publisher hudson.tasks.junit.JUnitResultArchiver (plugin junit@1256.v002534a_5f33e), trigger hudson.triggers.SCMTrigger'],
+      ['nightly', 'builds of job nightly will fail: this controller does not support SCM hudson.plugins.git.GitSCM (plugin git@5.2.1)'],
+    ]);
+  });
+});
