@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
-import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { ExtensionRegistry } from '../../src/extensions/index.js';
 import type { AppendLog } from '../../src/home/index.js';
-import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, runBuild, type ParameterValue, type Result } from '../../src/jobs/index.js';
+import { Jobs, registerBuiltInSteps, resolveParameters } from '../../src/jobs/index.js';
 import { MaskedLog } from '../../src/jobs/masked-log.js';
 import { CREDENTIALS_FILE, buildSecrets } from '../../src/security/credentials/index.js';
 import { SecretMasker } from '../../src/security/secrets/index.js';
 import { credentialsHome, fixtureValues } from '../support/credentials-home.js';
-import { REPO } from '../support/steward-process.js';
+import { REPO, freestyleXml } from '../support/steward-process.js';
+import { runOneBuild } from './home.js';
 
 const values = await fixtureValues();
 /** A Jenkins Secret of `s3cr3t-password` under the fixture's keys (test/security/secrets/fixtures). */
@@ -34,38 +35,6 @@ function secretWrapper(bindings: [string, Record<string, string>][]): string {
   `;
 }
 
-function project(opts: { command: string; wrappers?: string; parameters?: string }): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return `<?xml version='1.1' encoding='UTF-8'?>
-<project>
-  <description/>
-  <keepDependencies>false</keepDependencies>
-  <properties>${
-    opts.parameters === undefined
-      ? ''
-      : `
-    <hudson.model.ParametersDefinitionProperty>
-      <parameterDefinitions>${opts.parameters}
-      </parameterDefinitions>
-    </hudson.model.ParametersDefinitionProperty>
-  `
-  }</properties>
-  <scm class="hudson.scm.NullSCM"/>
-  <canRoam>true</canRoam>
-  <disabled>false</disabled>
-  <triggers/>
-  <concurrentBuild>false</concurrentBuild>
-  <builders>
-    <hudson.tasks.Shell>
-      <command>${esc(opts.command)}</command>
-      <configuredLocalRules/>
-    </hudson.tasks.Shell>
-  </builders>
-  <publishers/>
-  <buildWrappers>${opts.wrappers ?? ''}</buildWrappers>
-</project>
-`;
-}
 
 /** A home from Jenkins (keys and credentials.xml of the fixtures) with Jobs wired to its credentials, as the controller wires them. */
 async function buildHome() {
@@ -77,43 +46,6 @@ async function buildHome() {
   return Object.assign(home, { jobs: jobsFor(), jobsFor });
 }
 
-/**
- * Runs one build on the built-in node with real step processes, as the scheduler does: the
- * parameters go to the record, the password values also as the second argument.
- */
-async function build(jobs: Jobs, home: string, name: string, parameters: ParameterValue[] = []): Promise<{ result: Result; log: string; number: number; workspace: string }> {
-  const job = jobs.require(name);
-  const workspace = path.join(home, 'workspace', name);
-  const b = await jobs.allocate(job, { queueId: 1, parameters, causes: [], builtOn: '', workspace, scheduledAt: 0 });
-  const launcher = new Launcher();
-  let result: Result;
-  try {
-    result = await runBuild(
-      {
-        jobs,
-        job,
-        build: b,
-        logger: pino({ level: 'silent' }),
-        workspace,
-        prepareWorkspace: async () => void (await mkdir(workspace, { recursive: true })),
-        nodeName: 'built-in',
-        nodeLabels: 'built-in',
-        executorNumber: 0,
-        rootUrl: 'http://localhost/',
-        home,
-        baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        launcher,
-        killGraceMs: 1_000,
-      },
-      new Map(parameters.filter((p) => p.sensitive).map((p) => [p.name, p.value])),
-    );
-  } finally {
-    await launcher.close();
-  }
-  await jobs.complete(job, b, result);
-  const log = (await jobs.readLog(job, b.number, 0))?.toString('utf8') ?? '';
-  return { result, log, number: b.number, workspace };
-}
 
 /** Every file under `dir`, with its content. */
 async function filesUnder(dir: string): Promise<{ file: string; content: Buffer }[]> {
@@ -154,8 +86,8 @@ describe('secrets in builds', () => {
       'printf "%s\\n" "$KUBECONFIG" "$SSH_KEY" > seen/paths',
       'stat -c %a "$KUBECONFIG" "$SSH_KEY" "$(dirname "$KUBECONFIG")" > seen/modes',
     ].join('\n');
-    await home.jobs.create('app', project({ command, wrappers }));
-    const { result, log, workspace } = await build(home.jobs, home.dir, 'app');
+    await home.jobs.create('app', freestyleXml({ command, wrappers }));
+    const { result, log, workspace } = await runOneBuild(home.jobs, home.dir, 'app');
     assert.equal(result, 'SUCCESS', log);
 
     const seen = async (name: string) => readFile(path.join(workspace, 'seen', name), 'utf8');
@@ -185,8 +117,8 @@ describe('secrets in builds', () => {
     const wrappers = secretWrapper([['StringBinding', { credentialsId: 'api-token', variable: 'API_TOKEN' }]]);
     // A #! script runs without the shell's -x trace, whose lines on stderr could land between the pieces.
     const command = ['#!/bin/sh', 'printf %s "$API_TOKEN" | head -c 8', 'sleep 0.4', 'printf %s "$API_TOKEN" | tail -c +9', "echo ' <- the token'"].join('\n');
-    await home.jobs.create('split', project({ command, wrappers }));
-    const { result, log } = await build(home.jobs, home.dir, 'split');
+    await home.jobs.create('split', freestyleXml({ command, wrappers }));
+    const { result, log } = await runOneBuild(home.jobs, home.dir, 'split');
     assert.equal(result, 'SUCCESS', log);
     assert.match(log, /^\*\*\*\* <- the token$/m);
     assert.ok(!log.includes(values['api-token'].secret.slice(0, 8)), log);
@@ -220,11 +152,11 @@ describe('secrets in builds', () => {
           <defaultValueAsSecret>${JENKINS_PASSWORD[0]?.current ?? ''}</defaultValueAsSecret>
         </hudson.model.PasswordParameterDefinition>`;
     const command = 'echo "pass=$PASS"\nprintf %s "$PASS" | od -An -tx1 | tr -d " \\n"; echo';
-    await home.jobs.create('pw', project({ command, parameters }));
+    await home.jobs.create('pw', freestyleXml({ command, parameters }));
     const job = home.jobs.require('pw');
     const given = 'p4ss-typed-by-a-user';
 
-    const first = await build(home.jobs, home.dir, 'pw', [{ name: 'PASS', value: given, sensitive: true }]);
+    const first = await runOneBuild(home.jobs, home.dir, 'pw', [{ name: 'PASS', value: given, sensitive: true }]);
     assert.equal(first.result, 'SUCCESS', first.log);
     assert.match(first.log, /^pass=\*\*\*\*$/m);
     assert.ok(first.log.includes(Buffer.from(given).toString('hex')), 'the step saw the value');
@@ -247,7 +179,7 @@ describe('secrets in builds', () => {
     assert.ok(def.kind === 'freestyle');
     const defaults = home.jobs.sealParameters(resolveParameters(def.parsed.config.parameters, {}).values);
     assert.match(defaults[0]?.value ?? '', /^\{STW1:/);
-    const second = await build(home.jobs, home.dir, 'pw', defaults);
+    const second = await runOneBuild(home.jobs, home.dir, 'pw', defaults);
     assert.equal(second.result, 'SUCCESS', second.log);
     assert.ok(second.log.includes(Buffer.from('s3cr3t-password').toString('hex')), 'the step saw the decrypted default');
     assert.match(second.log, /^pass=\*\*\*\*$/m);
@@ -256,10 +188,10 @@ describe('secrets in builds', () => {
   test('a missing or unusable credential fails the build before its steps, naming the id and the job', async () => {
     await using home = await buildHome();
     const command = 'echo the builder ran';
-    await home.jobs.create('app', project({ command, wrappers: secretWrapper([['StringBinding', { credentialsId: 'nope', variable: 'X' }]]) }));
-    await home.jobs.create('system', project({ command, wrappers: secretWrapper([['StringBinding', { credentialsId: 'agent-login', variable: 'X' }]]) }));
-    await home.jobs.create('kind', project({ command, wrappers: secretWrapper([['StringBinding', { credentialsId: 'deploy', variable: 'X' }]]) }));
-    await home.jobs.create('zip', project({ command, wrappers: secretWrapper([['ZipFileBinding', { credentialsId: 'kubeconfig', variable: 'X' }]]) }));
+    await home.jobs.create('app', freestyleXml({ command, wrappers: secretWrapper([['StringBinding', { credentialsId: 'nope', variable: 'X' }]]) }));
+    await home.jobs.create('system', freestyleXml({ command, wrappers: secretWrapper([['StringBinding', { credentialsId: 'agent-login', variable: 'X' }]]) }));
+    await home.jobs.create('kind', freestyleXml({ command, wrappers: secretWrapper([['StringBinding', { credentialsId: 'deploy', variable: 'X' }]]) }));
+    await home.jobs.create('zip', freestyleXml({ command, wrappers: secretWrapper([['ZipFileBinding', { credentialsId: 'kubeconfig', variable: 'X' }]]) }));
     const cases = [
       ['app', "ERROR: Could not find credentials entry with ID 'nope' for job app"],
       ['system', "ERROR: Could not find credentials entry with ID 'agent-login' for job system"],
@@ -267,7 +199,7 @@ describe('secrets in builds', () => {
       ['zip', `ERROR: the credentials binding ${IMPL}.ZipFileBinding (credentials 'kubeconfig') is not supported by this controller`],
     ] as const;
     for (const [name, line] of cases) {
-      const { result, log } = await build(home.jobs, home.dir, name);
+      const { result, log } = await runOneBuild(home.jobs, home.dir, name);
       assert.equal(result, 'FAILURE');
       assert.ok(log.split('\n').includes(line), log);
       assert.ok(!log.includes('the builder ran'), 'no builder ran');
@@ -278,8 +210,8 @@ describe('secrets in builds', () => {
   test('a binding without its credentialsId or a variable loads, and its builds fail naming the field', async () => {
     await using home = await buildHome();
     const wrappers = secretWrapper([['UsernamePasswordMultiBinding', { credentialsId: 'deploy', usernameVariable: 'U', passwordVariable: ' ' }]]);
-    await home.jobs.create('bad', project({ command: 'echo the builder ran', wrappers }));
-    const { result, log } = await build(home.jobs, home.dir, 'bad');
+    await home.jobs.create('bad', freestyleXml({ command: 'echo the builder ran', wrappers }));
+    const { result, log } = await runOneBuild(home.jobs, home.dir, 'bad');
     assert.equal(result, 'FAILURE');
     const field = `buildWrappers/${IMPL}.SecretBuildWrapper[1]/bindings/${IMPL}.UsernamePasswordMultiBinding[1]/passwordVariable`;
     assert.match(log, new RegExp(`^ERROR: jobs/bad/config\\.xml:\\d+:\\d+: ${field.replace(/[.[\]]/g, '\\$&')}: is missing or empty$`, 'm'));
@@ -294,8 +226,8 @@ describe('secrets in builds', () => {
     assert.ok(value !== undefined);
     await writeFile(file, text.replace(value, `${value.slice(0, 10)}${value[10] === 'A' ? 'B' : 'A'}${value.slice(11)}`));
     const jobs = home.jobsFor(await home.reload());
-    await jobs.create('app', project({ command: 'echo the builder ran', wrappers: secretWrapper([['StringBinding', { credentialsId: 'api-token', variable: 'T' }]]) }));
-    const { result, log } = await build(jobs, home.dir, 'app');
+    await jobs.create('app', freestyleXml({ command: 'echo the builder ran', wrappers: secretWrapper([['StringBinding', { credentialsId: 'api-token', variable: 'T' }]]) }));
+    const { result, log } = await runOneBuild(jobs, home.dir, 'app');
     assert.equal(result, 'FAILURE');
     assert.match(log, /^ERROR: credentials 'api-token' cannot be used by job app: .*\(credentials\.xml, line \d+, api-token\/secret\)$/m);
     assert.ok(!log.includes('the builder ran'));

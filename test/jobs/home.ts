@@ -1,9 +1,10 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ExtensionRegistry } from '../../src/extensions/index.js';
 import { acquireFileLease } from '../../src/ha/index.js';
 import { HomeStore, leaseFence } from '../../src/home/index.js';
-import { Jobs, registerBuiltInSteps } from '../../src/jobs/index.js';
+import { Jobs, Launcher, registerBuiltInSteps, runBuild, type ParameterValue, type Result } from '../../src/jobs/index.js';
 
 /**
  * The jobs of a home in `dir`, behind a real file lease and its fence, with the built-in steps and
@@ -21,4 +22,47 @@ export async function openHome(dir: string, logger: Logger = pino({ level: 'sile
   let now = Date.parse('2026-01-01T00:00:00Z');
   const jobs = new Jobs({ store, extensions, logger, now: () => now });
   return { lease, store, jobs, advance: (ms: number) => (now += ms), [Symbol.asyncDispose]: () => lease.release() };
+}
+
+/**
+ * Runs one build of the job on the built-in node with real step processes, as the scheduler does:
+ * the parameters go to the record, the sensitive values also to the build. Its result and log.
+ */
+export async function runOneBuild(
+  jobs: Jobs,
+  home: string,
+  name: string,
+  parameters: ParameterValue[] = [],
+): Promise<{ result: Result; log: string; number: number; workspace: string }> {
+  const job = jobs.require(name);
+  const workspace = path.join(home, 'workspace', name);
+  const b = await jobs.allocate(job, { queueId: 1, parameters, causes: [], builtOn: '', workspace, scheduledAt: 0 });
+  const launcher = new Launcher();
+  let result: Result;
+  try {
+    result = await runBuild(
+      {
+        jobs,
+        job,
+        build: b,
+        logger: pino({ level: 'silent' }),
+        workspace,
+        prepareWorkspace: async () => void (await mkdir(workspace, { recursive: true })),
+        nodeName: 'built-in',
+        nodeLabels: 'built-in',
+        executorNumber: 0,
+        rootUrl: 'http://localhost/',
+        home,
+        baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        launcher,
+        killGraceMs: 1_000,
+      },
+      new Map(parameters.filter((p) => p.sensitive).map((p) => [p.name, p.value])),
+    );
+  } finally {
+    await launcher.close();
+  }
+  await jobs.complete(job, b, result);
+  const log = (await jobs.readLog(job, b.number, 0))?.toString('utf8') ?? '';
+  return { result, log, number: b.number, workspace };
 }

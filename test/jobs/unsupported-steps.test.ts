@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
-import { Launcher, runBuild, type Jobs, type Result } from '../../src/jobs/index.js';
 import { tempDir } from '../support/steward-process.js';
-import { openHome } from './home.js';
+import { openHome, runOneBuild } from './home.js';
 
 /** A freestyle project with the given parts, as Jenkins writes them. */
 function project(parts: { scm?: string; builders?: string; wrappers?: string; publishers?: string; triggers?: string }): string {
@@ -32,47 +31,13 @@ const TIMESTAMPER = '<hudson.plugins.timestamper.TimestamperBuildWrapper plugin=
 const GIT = '<scm class="hudson.plugins.git.GitSCM" plugin="git@5.2.1"><configVersion>2</configVersion></scm>';
 const POLL = '<hudson.triggers.SCMTrigger><spec>H/15 * * * *</spec><ignorePostCommitHooks>false</ignorePostCommitHooks></hudson.triggers.SCMTrigger>';
 
-/** Runs one build of the job on the built-in node, with real step processes; its result and log. */
-async function build(jobs: Jobs, home: string, name: string): Promise<{ result: Result; log: string }> {
-  const job = jobs.require(name);
-  const workspace = path.join(home, 'workspace', name);
-  const b = await jobs.allocate(job, { queueId: 1, parameters: [], causes: [], builtOn: '', workspace, scheduledAt: 0 });
-  const launcher = new Launcher();
-  let result: Result;
-  try {
-    result = await runBuild(
-      {
-        jobs,
-        job,
-        build: b,
-        logger: pino({ level: 'silent' }),
-        workspace,
-        prepareWorkspace: async () => void (await mkdir(workspace, { recursive: true })),
-        nodeName: 'built-in',
-        nodeLabels: 'built-in',
-        executorNumber: 0,
-        rootUrl: 'http://localhost/',
-        home,
-        baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        launcher,
-        killGraceMs: 1_000,
-      },
-      new Map(),
-    );
-  } finally {
-    await launcher.close();
-  }
-  await jobs.complete(job, b, result);
-  const log = (await jobs.readLog(job, b.number, 0))?.toString('utf8') ?? '';
-  return { result, log };
-}
 
 describe('steps this controller does not support', () => {
   test('a build runs without an unsupported wrapper and publisher, and its log says so where each would have run', async () => {
     await using home = await tempDir();
     await using h = await openHome(home.dir);
     await h.jobs.create('report', project({ builders: SHELL, wrappers: TIMESTAMPER, publishers: JUNIT }));
-    const { result, log } = await build(h.jobs, home.dir, 'report');
+    const { result, log } = await runOneBuild(h.jobs, home.dir, 'report');
     assert.equal(result, 'SUCCESS', log);
     // The shell's `+ echo built` trace goes to stderr, so it may come before or after `built`.
     const lines = log.slice(log.indexOf('WARNING: build wrapper')).split('\n').filter((l) => !l.startsWith('+ '));
@@ -92,7 +57,7 @@ describe('steps this controller does not support', () => {
     await using home = await tempDir();
     await using h = await openHome(home.dir);
     await h.jobs.create('checkout', project({ scm: GIT, builders: SHELL }));
-    const { result, log } = await build(h.jobs, home.dir, 'checkout');
+    const { result, log } = await runOneBuild(h.jobs, home.dir, 'checkout');
     assert.equal(result, 'FAILURE');
     assert.match(log, /^ERROR: this job uses steps that this controller does not support: SCM hudson\.plugins\.git\.GitSCM \(plugin git@5\.2\.1\)$/m);
     assert.doesNotMatch(log, /echo built/);
@@ -102,7 +67,7 @@ describe('steps this controller does not support', () => {
     await using home = await tempDir();
     await using h = await openHome(home.dir);
     await h.jobs.create('plain', project({ builders: SHELL }));
-    const { result, log } = await build(h.jobs, home.dir, 'plain');
+    const { result, log } = await runOneBuild(h.jobs, home.dir, 'plain');
     assert.equal(result, 'SUCCESS', log);
   });
 
