@@ -16,6 +16,9 @@ import { Permissions } from '../security/index.js';
 /** The Jenkins version Steward answers to in X-Jenkins; clients pick features by it. */
 export const JENKINS_COMPAT_VERSION = '2.479.3';
 
+/** Names of the built-in node in /computer/NAME/ URLs. */
+const BUILT_IN_ALIASES = new Set(['(built-in)', '(master)', 'Built-In Node']);
+
 /** The largest request body accepted (a config.xml, a form). */
 const BODY_LIMIT = 16 * 1024 * 1024;
 
@@ -406,7 +409,11 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     }
     requirePermission(req, securityOf(api), Permissions.ITEM_CANCEL, job);
     api.queue.cancel(id);
-    await reply.status(204).send();
+    // Back to the page the request came from, as Jenkins did before 2.210 (it answers 204 now,
+    // which python-jenkins 1.4.0's cancel_queue reads as an error); only to this controller.
+    const root = rootOf(req);
+    const referer = req.headers.referer;
+    await reply.status(302).header('Location', referer !== undefined && referer.startsWith(root) ? referer : root).send('');
   });
 
   // --- nodes ---
@@ -425,8 +432,9 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
 
   app.get('/computer/:name/api/json', async (req: Req, reply) => {
     const given = req.params.name ?? '';
-    // Jenkins calls the built-in node "(built-in)" (before 2.307, "(master)").
-    const name = given === '(built-in)' || given === '(master)' ? 'built-in' : given;
+    // Jenkins calls the built-in node "(built-in)" (before 2.307, "(master)"). Its display name,
+    // "Built-In Node", is what python-jenkins' get_running_builds asks for; Jenkins answers 404.
+    const name = BUILT_IN_ALIASES.has(given) ? 'built-in' : given;
     const node = api.nodes().find((n) => n.name === name);
     if (node === undefined) throw new StewardError('STW_NODE_NOT_FOUND', `no node named "${given}"; the built-in node is "(built-in)"`);
     await sendJson(req, reply, computerJson(rootOf(req), node));

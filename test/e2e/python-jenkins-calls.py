@@ -144,8 +144,9 @@ call('create_job_long', server.create_job, 'pj-long', config('sleep 60', param=F
 q3 = call('build_job_long', server.build_job, 'pj-long')
 n3 = build_number_of('get_queue_item_long', q3) if q3 is not None else None
 # get_running_builds asks for computer/<displayName>/api/json, i.e. "Built-In Node", which Jenkins
-# (since 2.307) and Steward answer 404: it fails. The same walk over the built-in node's executors:
-call('get_running_builds', server.get_running_builds)
+# (since 2.307) answers 404; Steward serves the built-in node under that name too.
+poll('get_running_builds', server.get_running_builds,
+     lambda rs: any(r['name'] == 'pj-long' and r['number'] == n3 for r in rs))
 
 
 def running_on_built_in():

@@ -112,8 +112,9 @@ describe('python-jenkins 1.4.0 against a real controller', { skip: hasPythonJenk
     ok('build_job_long');
     const n3 = ((ok('get_queue_item_long') as Obj).executable as Obj).number as number;
     // python-jenkins 1.4.0 looks the node up by its display name, "Built-In Node", which Jenkins
-    // (since 2.307) and Steward answer 404; the same walk through "(built-in)" finds the build.
-    assert.match(failed('get_running_builds'), /node\[Built-In Node\] does not exist/);
+    // (since 2.307) answers 404; Steward answers it as "(built-in)".
+    const runningBuilds = ok('get_running_builds') as Obj[];
+    assert.deepEqual(runningBuilds, [{ name: 'pj-long', number: n3, url: `${ctl.s.url}job/pj-long/${n3}/`, node: 'Built-In Node', executor: runningBuilds[0]?.executor }]);
     const running = ok('running_builds_on_built_in') as Obj[];
     assert.ok(running.some((r) => r.number === n3 && r.url === `${ctl.s.url}job/pj-long/${n3}/`), JSON.stringify(running));
     assert.equal(ok('stop_build'), null);
@@ -130,7 +131,7 @@ describe('python-jenkins 1.4.0 against a real controller', { skip: hasPythonJenk
 
     // Nodes and plugins.
     assert.deepEqual(ok('get_nodes'), [{ name: 'Built-In Node', offline: false }]);
-    assert.match(failed('get_node_info_by_display_name'), /node\[Built-In Node\] does not exist/);
+    assert.equal((ok('get_node_info_by_display_name') as Obj).displayName, 'Built-In Node');
     for (const name of ['get_node_info', 'get_node_info_master']) {
       const node = ok(name) as Obj;
       assert.equal(node._class, 'hudson.model.Hudson$MasterComputer');
@@ -151,10 +152,9 @@ describe('python-jenkins 1.4.0 against a real controller', { skip: hasPythonJenk
     const waiting = ok('get_queue_item_quiet') as Obj;
     assert.equal(waiting.id, q4);
     assert.equal(waiting._class, 'hudson.model.Queue$WaitingItem');
-    // Jenkins (since 2.210) and Steward answer 204 without a body; python-jenkins 1.4.0 takes an
-    // answer without Content-Length, Transfer-Encoding or Location for an error, but the item is cancelled.
-    const cancel = one('cancel_queue');
-    if (!cancel.ok) assert.match(cancel.error ?? '', /EmptyResponseException/);
+    // Steward answers with a redirect to the Referer, as Jenkins did before 2.210; the 204 without
+    // a body that Jenkins gives since is an EmptyResponseException to python-jenkins 1.4.0.
+    assert.equal(ok('cancel_queue'), null);
     const cancelled = ok('get_queue_item_cancelled') as Obj;
     assert.equal(cancelled._class, 'hudson.model.Queue$LeftItem');
     assert.equal(cancelled.cancelled, true);
@@ -169,7 +169,7 @@ describe('python-jenkins 1.4.0 against a real controller', { skip: hasPythonJenk
     assert.deepEqual(ok('get_jobs_after_delete'), []);
 
     // Every line was asserted on: nothing else failed.
-    const expectedFailures = new Set(['get_running_builds', 'delete_build', 'get_build_info_deleted', 'get_node_info_by_display_name', 'cancel_queue']);
+    const expectedFailures = new Set(['delete_build', 'get_build_info_deleted']);
     assert.deepEqual(calls.filter((c) => !c.ok && !expectedFailures.has(c.call)), []);
   });
 });
