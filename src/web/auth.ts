@@ -114,7 +114,7 @@ export function nameOf(auth: Authentication): string {
 /**
  * The security of the HTTP layer: who a request is (HTTP Basic with an API token or a password,
  * else a session cookie, else anonymous), Overall/Read for everything but the public paths,
- * and CSRF crumbs on state-changing requests that did not come with an API token.
+ * and CSRF crumbs on POSTs that did not come with an API token.
  */
 export async function installAuthentication(app: FastifyInstance, api: StewardApi): Promise<void> {
   await app.register(cookie);
@@ -142,8 +142,10 @@ export async function installAuthentication(app: FastifyInstance, api: StewardAp
     requirePermission(req, security, Permissions.READ);
   });
 
+  // As Jenkins' CrumbFilter: POST only. A page of another site can send a browser's cookies with a
+  // GET or a form POST, never with a DELETE or PUT (those need a CORS preflight, never granted).
   app.addHook('preHandler', async (req) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    if (req.method !== 'POST') return;
     if (req.authVia === 'token') return;
     const path = pathOf(req);
     if (isUnguarded(path) || CRUMB_EXEMPT.has(path)) return;

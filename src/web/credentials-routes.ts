@@ -96,5 +96,12 @@ export function registerCredentialsRoutes(app: FastifyInstance, api: StewardApi,
       await security.credentials.delete(existing(security, req.params.id).id, nameOf(req.auth));
       await reply.status(302).header('Location', `${base}/`).send('');
     });
+
+    // DELETE of config.xml deletes, as on every Jenkins item.
+    app.delete(`${base}/credential/:id/config.xml`, async (req: Req, reply) => {
+      const security = admin(req);
+      await security.credentials.delete(existing(security, req.params.id).id, nameOf(req.auth));
+      await reply.status(200).send('');
+    });
   }
 }

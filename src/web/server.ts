@@ -326,11 +326,14 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await reply.header('content-type', 'text/plain;charset=utf-8').send(text ?? Buffer.alloc(0));
   });
 
-  app.get('/job/:job/:number/logText/progressiveText', async (req: Req, reply) => {
+  // GET, or POST with a form (the jenkins npm client's build.log), as Stapler serves it.
+  const progressiveText = async (req: Req, reply: FastifyReply): Promise<void> => {
     const { job, record } = await recordOf(req);
-    const start = Number(req.query.start ?? '0');
+    const body = req.body !== null && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+    const startText = req.query.start ?? (typeof body.start === 'string' ? body.start : undefined);
+    const start = Number(startText ?? '0');
     if (!Number.isSafeInteger(start) || start < 0) {
-      throw new StewardError('STW_REQUEST_INVALID', `start must be a byte offset of 0 or more, not "${req.query.start ?? ''}"`, { field: 'start' });
+      throw new StewardError('STW_REQUEST_INVALID', `start must be a byte offset of 0 or more, not "${startText ?? ''}"`, { field: 'start' });
     }
     // Decide "more data" before reading, so that a build ending between the two is read again.
     const building = job.running.get(record.number)?.building === true;
@@ -338,7 +341,9 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     reply.header('X-Text-Size', String(start + bytes.length));
     if (building) reply.header('X-More-Data', 'true');
     await reply.header('content-type', 'text/plain;charset=utf-8').send(bytes);
-  });
+  };
+  app.get('/job/:job/:number/logText/progressiveText', progressiveText);
+  app.post('/job/:job/:number/logText/progressiveText', progressiveText);
 
   app.get('/job/:job/:number/artifact/*', async (req: Req, reply) => {
     const { job, record } = await recordOf(req);
@@ -400,12 +405,13 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await sendJson(req, reply, queueItemJson(rootOf(req), item, api.jobs));
   });
 
-  app.post('/queue/cancelItem', async (req: Req, reply) => {
-    const id = Number(req.query.id);
+  // Jenkins' Queue.Item#doCancelQueue (the jenkins npm client's queue.cancel) is the same.
+  const cancelItem = async (req: Req, reply: FastifyReply, idText: string | undefined): Promise<void> => {
+    const id = Number(idText);
     const item = Number.isSafeInteger(id) ? api.queue.get(id) : undefined;
     const job = item === undefined ? undefined : api.jobs.get(item.task);
     if (job === undefined || !canRead(req, securityOf(api), job)) {
-      throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${req.query.id ?? ''}`);
+      throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${idText ?? ''}`);
     }
     requirePermission(req, securityOf(api), Permissions.ITEM_CANCEL, job);
     api.queue.cancel(id);
@@ -414,7 +420,9 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const root = rootOf(req);
     const referer = req.headers.referer;
     await reply.status(302).header('Location', referer !== undefined && referer.startsWith(root) ? referer : root).send('');
-  });
+  };
+  app.post('/queue/cancelItem', (req: Req, reply) => cancelItem(req, reply, req.query.id));
+  app.post('/queue/item/:id/cancelQueue', (req: Req, reply) => cancelItem(req, reply, req.params.id));
 
   // --- nodes ---
   app.get('/computer/api/json', async (req: Req, reply) => {
