@@ -60,7 +60,9 @@ describe('steward guard', () => {
     const runs = path.join(dir.dir, 'runs');
     writeFileSync(runs, '');
     const lock = `file:${path.join(dir.dir, 'lock')}`;
-    const a = guard(['--lock', lock, '--', ...recorder(runs, 'a', 3)]);
+    // The first command runs until it is stopped, so that the second guard finds the lease held
+    // however slowly it starts.
+    const a = guard(['--lock', lock, '--', ...recorder(runs, 'a', 60)]);
     await eventually(() => (readFileSync(runs, 'utf8').includes('start a') ? true : undefined), 'the first command to start');
     const b = guard(['--lock', lock, '--', ...recorder(runs, 'b', 0)]);
     assert.equal(await b.code, 3);
