@@ -10,7 +10,11 @@ export type Cause = {
   userName?: string;
 };
 
-export type ParameterValue = { name: string; value: string; sensitive: boolean };
+/**
+ * A build parameter's value. `type` is the Jenkins class of the value
+ * (`hudson.model.BooleanParameterValue`...); a string value when not given.
+ */
+export type ParameterValue = { name: string; value: string; sensitive: boolean; type?: string };
 
 /** What the queue needs to know of a job. Asked through the host each time it matters. */
 export interface QueueTask {

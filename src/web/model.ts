@@ -1,5 +1,4 @@
-import type { BuildRecord, Cause, ParameterDefinition, ParameterValue } from '../jobs/index.js';
-import { colorOf, type Job, type Jobs } from '../jobs/index.js';
+import { VALUE_TYPES, colorOf, type BuildRecord, type Cause, type Job, type Jobs, type ParameterDefinition, type ParameterValue } from '../jobs/index.js';
 import type { Node } from '../nodes/index.js';
 import type { QueueItem } from '../queue/index.js';
 import { lazy } from './tree.js';
@@ -57,17 +56,11 @@ export function causeJson(c: Cause): Record<string, unknown> {
   return out;
 }
 
-const VALUE_CLASS: Record<string, string> = {
-  string: 'hudson.model.StringParameterValue',
-  boolean: 'hudson.model.BooleanParameterValue',
-  choice: 'hudson.model.StringParameterValue',
-  text: 'hudson.model.TextParameterValue',
-  password: 'hudson.model.PasswordParameterValue',
-};
-
+/** A value as Jenkins shows it: a boolean as a JSON boolean, a password without its value. */
 export function parameterValueJson(p: ParameterValue): Record<string, unknown> {
-  if (p.sensitive) return { _class: VALUE_CLASS.password, name: p.name };
-  return { _class: 'hudson.model.StringParameterValue', name: p.name, value: p.value };
+  if (p.sensitive) return { _class: 'hudson.model.PasswordParameterValue', name: p.name };
+  const type = p.type ?? 'hudson.model.StringParameterValue';
+  return { _class: type, name: p.name, value: type === 'hudson.model.BooleanParameterValue' ? p.value === 'true' : p.value };
 }
 
 export function actionsJson(parameters: readonly ParameterValue[], causes: readonly Cause[]): unknown[] {
@@ -98,14 +91,32 @@ export function parameterDefinitionJson(d: ParameterDefinition): Record<string, 
     _class: cls,
     defaultParameterValue:
       d.kind === 'password'
-        ? { _class: VALUE_CLASS.password, name: d.name }
-        : { _class: VALUE_CLASS[d.kind] ?? 'hudson.model.StringParameterValue', name: d.name, value: defaultValue },
+        ? { _class: VALUE_TYPES.password, name: d.name }
+        : { _class: d.kind === 'unknown' ? VALUE_TYPES.string : VALUE_TYPES[d.kind], name: d.name, value: defaultValue },
     description: 'description' in d ? d.description : '',
     name: d.name,
     type,
   };
   if (d.kind === 'choice') out.choices = d.choices;
   return out;
+}
+
+/** Jenkins' permalinks of a job (`job/NAME/lastSuccessfulBuild/`): which newest build each names. */
+export const PERMALINKS: Readonly<Record<string, (r: BuildRecord) => boolean>> = {
+  lastBuild: () => true,
+  lastCompletedBuild: (r) => r.result !== undefined,
+  lastFailedBuild: (r) => r.result === 'FAILURE',
+  lastStableBuild: (r) => r.result === 'SUCCESS',
+  lastSuccessfulBuild: (r) => r.result === 'SUCCESS' || r.result === 'UNSTABLE',
+  lastUnstableBuild: (r) => r.result === 'UNSTABLE',
+  lastUnsuccessfulBuild: (r) => r.result !== undefined && r.result !== 'SUCCESS',
+};
+
+/** The build a permalink names (also `firstBuild`); undefined when there is none, or no such permalink. */
+export async function permalinkTarget(jobs: Jobs, job: Job, name: string): Promise<number | undefined> {
+  if (name === 'firstBuild') return (await jobs.buildNumbers(job))[0];
+  const pred = Object.hasOwn(PERMALINKS, name) ? PERMALINKS[name] : undefined;
+  return pred === undefined ? undefined : (await jobs.lastBuild(job, pred))?.number;
 }
 
 export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => QueueItem | undefined): Record<string, unknown> {
@@ -140,13 +151,7 @@ export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => Que
     healthReport: [],
     inQueue: lazy(() => queueItem() !== undefined),
     keepDependencies: false,
-    lastBuild: last(() => true),
-    lastCompletedBuild: last((r) => r.result !== undefined),
-    lastFailedBuild: last((r) => r.result === 'FAILURE'),
-    lastStableBuild: last((r) => r.result === 'SUCCESS'),
-    lastSuccessfulBuild: last((r) => r.result === 'SUCCESS' || r.result === 'UNSTABLE'),
-    lastUnstableBuild: last((r) => r.result === 'UNSTABLE'),
-    lastUnsuccessfulBuild: last((r) => r.result !== undefined && r.result !== 'SUCCESS'),
+    ...Object.fromEntries(Object.entries(PERMALINKS).map(([name, pred]) => [name, last(pred)])),
     nextBuildNumber: lazy(() => jobs.nextBuildNumber(job)),
     property,
     queueItem: lazy(() => {

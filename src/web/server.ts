@@ -6,7 +6,7 @@ import type { Cause } from '../jobs/index.js';
 import type { Permission } from '../security/index.js';
 import type { StewardApi } from './api.js';
 import { STATUS_OF } from './errors.js';
-import { buildJson, computerJson, jobJson, jobSummary, jobUrl, queueItemJson } from './model.js';
+import { PERMALINKS, buildJson, computerJson, jobJson, jobSummary, jobUrl, permalinkTarget, queueItemJson } from './model.js';
 import { parseTree, render } from './tree.js';
 import { canRead, installAuthentication, nameOf, readableJob, requirePermission, securityOf } from './auth.js';
 import { registerSecurityRoutes } from './security-routes.js';
@@ -305,7 +305,12 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
 
   const recordOf = async (req: Req, permission?: Permission) => {
     const job = permission === undefined ? requireJob(req, req.params.job) : jobWith(req, req.params.job, permission);
-    const n = buildNumberParam(req.params.number);
+    const given = req.params.number ?? '';
+    // A permalink (lastBuild, lastSuccessfulBuild...) stands for the build it names now.
+    const n = /^[0-9]+$/.test(given) ? buildNumberParam(given) : await permalinkTarget(api.jobs, job, given);
+    if (n === undefined) {
+      throw new StewardError('STW_BUILD_NOT_FOUND', `job ${job.name} has no ${given === 'firstBuild' || Object.hasOwn(PERMALINKS, given) ? given : `build "${given}"`}`);
+    }
     const record = await api.jobs.record(job, n);
     if (record === undefined) throw new StewardError('STW_BUILD_NOT_FOUND', `job ${job.name} has no build #${n}`);
     return { job, record };

@@ -149,4 +149,44 @@ describe('job management through the Jenkins remote API', () => {
     assert.equal(missing.status, 404);
     assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'STW_NODE_NOT_FOUND');
   });
+  test('permalinks (lastBuild, lastSuccessfulBuild, ...) stand for the build they name', async () => {
+    const parameters = `
+        <hudson.model.BooleanParameterDefinition>
+          <name>FAIL</name>
+          <description></description>
+          <defaultValue>false</defaultValue>
+        </hudson.model.BooleanParameterDefinition>
+        <hudson.model.TextParameterDefinition>
+          <name>NOTES</name>
+          <description></description>
+          <defaultValue>two
+lines</defaultValue>
+          <trim>false</trim>
+        </hudson.model.TextParameterDefinition>`;
+    await ctl.s.createJob('links', freestyleXml({ command: 'echo "run $FAIL"; test "$FAIL" = false', parameters }));
+    const none = await ctl.s.fetch('job/links/lastBuild/api/json');
+    assert.equal(none.status, 404);
+    assert.equal(((await none.json()) as { error: { message: string } }).error.message, 'job links has no lastBuild');
+    const ok = await ctl.s.buildNumberOf(await ctl.s.queueBuild('links', { FAIL: 'false' }));
+    await ctl.s.waitForResult('links', ok);
+    const bad = await ctl.s.buildNumberOf(await ctl.s.queueBuild('links', { FAIL: 'true' }));
+    assert.equal(await ctl.s.waitForResult('links', bad), 'FAILURE');
+    const numberAt = async (link: string) => (await ctl.s.json<{ number: number }>(`job/links/${link}/api/json?tree=number`)).number;
+    assert.equal(await numberAt('lastBuild'), bad);
+    assert.equal(await numberAt('lastFailedBuild'), bad);
+    assert.equal(await numberAt('lastUnsuccessfulBuild'), bad);
+    assert.equal(await numberAt('lastSuccessfulBuild'), ok);
+    assert.equal(await numberAt('lastStableBuild'), ok);
+    assert.equal(await numberAt('firstBuild'), ok);
+    assert.match(await (await ctl.s.fetch('job/links/lastSuccessfulBuild/consoleText')).text(), /run false/);
+    assert.equal((await ctl.s.fetch('job/links/lastUnstableBuild/api/json')).status, 404);
+    assert.equal((await ctl.s.fetch('job/links/nonsense/api/json')).status, 404);
+    // Parameter values carry their Jenkins classes; a boolean is a JSON boolean.
+    const build = await ctl.s.json<{ actions: { parameters?: { _class: string; name: string; value: unknown }[] }[] }>('job/links/lastBuild/api/json');
+    const values = build.actions.flatMap((a) => a.parameters ?? []);
+    assert.deepEqual(values, [
+      { _class: 'hudson.model.BooleanParameterValue', name: 'FAIL', value: true },
+      { _class: 'hudson.model.TextParameterValue', name: 'NOTES', value: 'two\nlines' },
+    ]);
+  });
 });

@@ -120,7 +120,8 @@ export function readParametersAction(action: XmlElementHandle): ParameterValue[]
   for (const el of action.child('parameters')?.children() ?? []) {
     const name = el.childText('name');
     if (name === undefined) continue;
-    out.push({ name, value: el.childText('value') ?? '', sensitive: /Password/.test(el.name) });
+    const value: ParameterValue = { name, value: el.childText('value') ?? '', sensitive: /Password/.test(el.name) };
+    out.push(value.sensitive || el.name === 'hudson.model.StringParameterValue' ? value : { ...value, type: el.name });
   }
   return out;
 }
@@ -137,7 +138,7 @@ export function parametersActionSpec(values: readonly ParameterValue[]): XmlSpec
       {
         name: 'parameters',
         children: values.map((v) => ({
-          name: v.sensitive ? 'hudson.model.PasswordParameterValue' : 'hudson.model.StringParameterValue',
+          name: v.sensitive ? 'hudson.model.PasswordParameterValue' : (v.type ?? 'hudson.model.StringParameterValue'),
           children: [
             { name: 'name', text: v.name },
             { name: 'value', text: v.value },

@@ -121,21 +121,33 @@ export function resolveParameters(
   return { values: defs.map((def) => resolveOne(def, Object.hasOwn(given, def.name) ? given[def.name] : undefined)) };
 }
 
+/**
+ * The Jenkins class of each kind's value (a choice gives a StringParameterValue in Jenkins too).
+ * A value without a `type` is a StringParameterValue, or a PasswordParameterValue when sensitive.
+ */
+export const VALUE_TYPES = {
+  string: 'hudson.model.StringParameterValue',
+  text: 'hudson.model.TextParameterValue',
+  boolean: 'hudson.model.BooleanParameterValue',
+  choice: 'hudson.model.StringParameterValue',
+  password: 'hudson.model.PasswordParameterValue',
+} as const;
+
 function resolveOne(def: ParameterDefinition, value: string | undefined): ParameterValue {
   const { name } = def;
   switch (def.kind) {
     case 'string':
     case 'text': {
       const raw = value ?? def.defaultValue;
-      return { name, value: def.trim ? raw.trim() : raw, sensitive: false };
+      return { name, value: def.trim ? raw.trim() : raw, sensitive: false, ...(def.kind === 'text' ? { type: VALUE_TYPES.text } : {}) };
     }
     case 'boolean': {
-      if (value === undefined) return { name, value: String(def.defaultValue), sensitive: false };
+      if (value === undefined) return { name, value: String(def.defaultValue), sensitive: false, type: VALUE_TYPES.boolean };
       const lower = value.toLowerCase();
       if (lower !== 'true' && lower !== 'false') {
         throw new StewardError('STW_PARAMETER_INVALID', `parameter ${name} must be true or false`, { field: name });
       }
-      return { name, value: lower, sensitive: false };
+      return { name, value: lower, sensitive: false, type: VALUE_TYPES.boolean };
     }
     case 'choice': {
       const chosen = value ?? def.choices[0] ?? '';

@@ -41,6 +41,22 @@ describe('build records (build.xml)', () => {
     assert.deepEqual(parseBuildRecord(text, FILE, 57), finished);
   });
 
+  it('writes each parameter value with its Jenkins class and reads the class back', () => {
+    const typed: BuildRecord = {
+      ...finished,
+      parameters: [
+        { name: 'NOTES', value: 'a\nb', sensitive: false, type: 'hudson.model.TextParameterValue' },
+        { name: 'DRY_RUN', value: 'false', sensitive: false, type: 'hudson.model.BooleanParameterValue' },
+        { name: 'BRANCH', value: 'main', sensitive: false },
+      ],
+    };
+    const text = serializeBuildRecord(typed);
+    assert.match(text, /<hudson\.model\.BooleanParameterValue>\s*<name>DRY_RUN<\/name>\s*<value>false<\/value>/);
+    assert.match(text, /<hudson\.model\.TextParameterValue>\s*<name>NOTES<\/name>/);
+    assert.match(text, /<hudson\.model\.StringParameterValue>\s*<name>BRANCH<\/name>/);
+    assert.deepEqual(parseBuildRecord(text, FILE, 57), typed);
+  });
+
   it('round-trips a running build on the built-in node with no optional fields', () => {
     const running: BuildRecord = {
       number: 1,
@@ -131,7 +147,7 @@ describe('build records (build.xml)', () => {
       ],
       parameters: [
         { name: 'BRANCH', value: 'release/2.4', sensitive: false },
-        { name: 'DEPLOY', value: 'true', sensitive: false },
+        { name: 'DEPLOY', value: 'true', sensitive: false, type: 'hudson.model.BooleanParameterValue' },
         { name: 'DEPLOY_TOKEN', value: '{AQAAABAAAAAQ1/JHKggxIlBcuVqegoa2AdyVaNvjWIFk430/vI4jEBM=}', sensitive: true },
       ],
       abortedBy: 'bob',

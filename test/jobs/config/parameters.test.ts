@@ -20,9 +20,9 @@ describe('resolving build parameters', () => {
     assert.deepEqual(resolveParameters(defs, {}).values, [
       { name: 'BRANCH', value: 'main', sensitive: false },
       { name: 'RAW', value: ' keep ', sensitive: false },
-      { name: 'DEPLOY', value: 'false', sensitive: false },
+      { name: 'DEPLOY', value: 'false', sensitive: false, type: 'hudson.model.BooleanParameterValue' },
       { name: 'ENV', value: 'staging', sensitive: false },
-      { name: 'NOTES', value: 'a\nb', sensitive: false },
+      { name: 'NOTES', value: 'a\nb', sensitive: false, type: 'hudson.model.TextParameterValue' },
       { name: 'TOKEN', value: '{AQAAABAAAAAQ}', sensitive: true },
       { name: 'TAG', value: 'v1', sensitive: false },
       { name: 'EXTRA', value: '', sensitive: false },
