@@ -17,10 +17,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
  *   cannot express (a variable name that is not a shell name) is spawned directly.
  *
  * Each process runs in its own process group, so that a stop reaches its whole tree with one
- * signal. The launcher process relays each process's output and exit in order. It exits when the
- * controller does (its IPC channel closes); steps keep running, as they would if the controller
- * had started them itself.
+ * signal. The launcher process relays each process's output and exit in order. When the
+ * controller is gone (its IPC channel closes: a crash, a kill -9), the launcher ends the steps it
+ * started, TERM to each process group and KILL to what is left after {@link ORPHAN_GRACE_MS},
+ * then exits: a build on the built-in node never outlives its controller, so a controller that
+ * takes over cannot start the job's next build beside a leftover one. (A process that left its
+ * group with setsid escapes this; a stop ends those too, by the build's cookie.)
  */
+
+/** How long the steps of a controller that is gone get between TERM and KILL. */
+export const ORPHAN_GRACE_MS = 5_000;
+
 export interface StepProcess {
   /** Resolves with the pid once the process runs (undefined if it could not start). */
   readonly pid: Promise<number | undefined>;
@@ -56,10 +63,20 @@ type FromServer =
 // Plain JavaScript, run with `node -e`: the launcher process loads nothing else.
 const SERVER_SOURCE = `
 const { spawn } = require('node:child_process');
-const parentPort = { postMessage: (m) => process.send(m) };
-process.on('disconnect', () => process.exit(0));
+const parentPort = { postMessage: (m) => { if (process.connected) process.send(m); } };
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 const waiting = new Map();
+const live = new Set();
+function signalAll(signal) {
+  for (const child of live) {
+    try { process.kill(-child.pid, signal); } catch {}
+  }
+}
+process.on('disconnect', () => {
+  if (live.size === 0) process.exit(0);
+  signalAll('SIGTERM');
+  setTimeout(() => { signalAll('SIGKILL'); process.exit(0); }, ${ORPHAN_GRACE_MS});
+});
 function start(id, command, args, options) {
   let child;
   try {
@@ -78,12 +95,15 @@ function start(id, command, args, options) {
     parentPort.postMessage({ type: 'exit', id, code: 127 });
   });
   parentPort.postMessage({ type: 'spawned', id, pid: child.pid });
+  if (child.pid !== undefined) live.add(child);
   const relay = (chunk) => parentPort.postMessage({ type: 'output', id, chunk });
   child.stdout.on('data', relay);
   child.stderr.on('data', relay);
   // 'close' (not 'exit'): every byte of output has been relayed first.
   child.once('close', (code, signal) => {
     waiting.delete(id);
+    live.delete(child);
+    if (!process.connected && live.size === 0) process.exit(0);
     if (failed) return;
     parentPort.postMessage({ type: 'exit', id, code: code !== null ? code : 128 + (SIGNALS[signal] || 1) });
   });

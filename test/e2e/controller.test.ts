@@ -231,15 +231,25 @@ describe('restarts', () => {
     }
   });
 
-  test('after kill -9 during a build the home still loads and build numbers are not reused', async () => {
+  test('after kill -9 during a build its processes end, the home still loads and build numbers are not reused', async () => {
     await using home = await tempDir();
     let s = await StewardProcess.start(home.dir);
     const marker = `steward-kill9-${process.pid}-${Date.now()}`;
-    await s.createJob('victim', freestyleXml({ command: `echo started; exec sleep 120 # ${marker}` }));
+    await s.createJob('victim', freestyleXml({ command: `sleep 120 & echo "started child=$!"; wait # ${marker}` }));
     const n = await s.buildNumberOf(await s.queueBuild('victim'));
-    await eventually(async () => ((await (await s.fetch(`job/victim/${n}/consoleText`)).text()).includes('started') ? true : undefined), 'the build to start');
+    const log = await eventually(async () => {
+      const text = await (await s.fetch(`job/victim/${n}/consoleText`)).text();
+      return /started child=\d+/.test(text) ? text : undefined;
+    }, 'the build to start');
+    const child = Number(/started child=(\d+)/.exec(log)?.[1]);
+    assert.ok(alive(child));
     assert.equal(await s.stop('SIGKILL'), null);
-    spawnSync('pkill', ['-f', marker]);
+    try {
+      // The build does not outlive its controller: its launcher ends the step's process group.
+      await eventually(() => (alive(child) ? undefined : true), `the build's process ${child} to end after its controller was killed`, 15_000);
+    } finally {
+      spawnSync('pkill', ['-f', marker]);
+    }
 
     s = await StewardProcess.start(home.dir);
     try {
