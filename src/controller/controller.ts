@@ -14,6 +14,7 @@ import { Security } from '../security/index.js';
 import { buildSecrets } from '../security/credentials/index.js';
 import { createWebServer, type StewardApi, type WebServer } from '../web/index.js';
 import { GlobalConfigFile } from './global-config.js';
+import { readConfiguredRootUrl } from './location-config.js';
 import { QueueFileWriter } from './queue-file.js';
 import { Scheduler } from './scheduler.js';
 import { ControllerMetrics } from './metrics.js';
@@ -64,6 +65,8 @@ export class Controller implements StewardApi {
   builtIn!: Node;
   globalConfig!: GlobalConfigFile;
   #security: Security | undefined;
+  /** The "Jenkins URL" of the home's location configuration, if it has one. */
+  #configuredRootUrl: string | undefined;
   #queueFile!: QueueFileWriter;
   #triggers: TriggerRunner | undefined;
   #web: WebServer | undefined;
@@ -137,6 +140,7 @@ export class Controller implements StewardApi {
     await this.store.writeAtomic('.steward/epoch', `${this.lease.epoch}\n`);
 
     this.globalConfig = await GlobalConfigFile.load(this.store, { numExecutors: this.#opts.executors ?? 2 });
+    this.#configuredRootUrl = await readConfiguredRootUrl(this.store);
     const g = this.globalConfig.config;
     registerBuiltInSteps(this.extensions);
     registerDefaultQueueSorter(this.extensions);
@@ -217,8 +221,13 @@ export class Controller implements StewardApi {
     return VERSION;
   }
 
+  /** The URL builds are given (JENKINS_URL, BUILD_URL): the configured one, else this machine's port. */
   rootUrl(): string {
-    return `http://localhost:${this.port}/`;
+    return this.#configuredRootUrl ?? `http://localhost:${this.port}/`;
+  }
+
+  configuredRootUrl(): string | undefined {
+    return this.#configuredRootUrl;
   }
 
   nodes(): readonly Node[] {

@@ -10,6 +10,11 @@ export interface StewardApi {
   readonly queue: Queue;
   readonly metrics: { text(): Promise<string> };
   nodes(): readonly Node[];
+  /**
+   * The controller's public URL when the home configures one (Jenkins' "Jenkins URL"); answers then
+   * use it instead of the URL of the request, as Jenkins does, and cookies are Secure over https.
+   */
+  configuredRootUrl(): string | undefined;
   /** The security of the active controller; undefined until it is active. */
   security(): Security | undefined;
   role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'fenced' | 'stopping'; epoch: number | undefined };

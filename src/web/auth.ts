@@ -205,11 +205,16 @@ export function readableJob(req: FastifyRequest, api: StewardApi, name: string |
   throw new StewardError('STW_JOB_NOT_FOUND', `no job named "${name ?? ''}"`);
 }
 
-/** Sets the session cookie: HttpOnly, SameSite=Lax, Secure when the request came over HTTPS. */
-export function setSessionCookie(reply: FastifyReply, req: FastifyRequest, value: string): void {
-  reply.setCookie(SESSION_COOKIE, value, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.protocol === 'https' });
+/** Whether the browser reaches the controller over https: the request, or the configured URL (a TLS proxy in front). */
+function overHttps(req: FastifyRequest, api: StewardApi): boolean {
+  return req.protocol === 'https' || api.configuredRootUrl()?.startsWith('https:') === true;
 }
 
-export function clearSessionCookie(reply: FastifyReply, req: FastifyRequest): void {
-  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.protocol === 'https' });
+/** Sets the session cookie: HttpOnly, SameSite=Lax, Secure over https. */
+export function setSessionCookie(reply: FastifyReply, req: FastifyRequest, api: StewardApi, value: string): void {
+  reply.setCookie(SESSION_COOKIE, value, { path: '/', httpOnly: true, sameSite: 'lax', secure: overHttps(req, api) });
+}
+
+export function clearSessionCookie(reply: FastifyReply, req: FastifyRequest, api: StewardApi): void {
+  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: overHttps(req, api) });
 }

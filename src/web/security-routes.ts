@@ -89,13 +89,13 @@ export function registerSecurityRoutes(app: FastifyInstance, api: StewardApi, h:
     }
     security.throttle.recordSuccess(user);
     const { cookie } = security.sessions.issue(auth.userId, security.users?.sessionSeed(auth.userId) ?? '');
-    setSessionCookie(reply, req, cookie);
+    setSessionCookie(reply, req, api, cookie);
     await reply.redirect(safeFrom(field(req, 'from')), 302);
   });
 
   const logout = async (req: Req, reply: FastifyReply): Promise<void> => {
     if (req.session !== undefined) securityOf(api).sessions.revoke(req.session);
-    clearSessionCookie(reply, req);
+    clearSessionCookie(reply, req, api);
     await reply.redirect('/', 302);
   };
   app.get('/logout', logout);

@@ -37,8 +37,8 @@ export interface WebServerOptions {
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined> }>;
 
-/** The root URL as the client sees it (Jenkins uses the configured URL, else the request's). */
-function rootOf(req: FastifyRequest): string {
+/** The root URL as the client sees it, when the home configures none. */
+function requestRoot(req: FastifyRequest): string {
   return `${req.protocol}://${req.host}/`;
 }
 
@@ -72,6 +72,8 @@ function parseDelay(text: string | undefined): number | undefined {
 
 export async function createWebServer(opts: WebServerOptions): Promise<WebServer> {
   const { api } = opts;
+  /** The root URL of answers: the configured one (Jenkins' "Jenkins URL"), else the request's. */
+  const rootOf = (req: FastifyRequest): string => api.configuredRootUrl() ?? requestRoot(req);
   const app: FastifyInstance = Fastify({ loggerInstance: opts.logger.child({ part: 'web' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT });
   await app.register(formbody);
   for (const type of ['application/xml', 'text/xml', 'text/plain']) {

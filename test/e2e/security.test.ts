@@ -359,3 +359,39 @@ describe('login throttling', () => {
     assert.ok(!audit.includes(password));
   });
 });
+
+describe("a home with Jenkins' location configuration (the Jenkins URL)", () => {
+  const LOCATION = 'jenkins.model.JenkinsLocationConfiguration.xml';
+  const location = (url: string) => `<?xml version='1.1' encoding='UTF-8'?>
+<jenkins.model.JenkinsLocationConfiguration>
+  <adminAddress>address not configured yet &lt;nobody@nowhere&gt;</adminAddress>
+  <jenkinsUrl>${url}</jenkinsUrl>
+</jenkins.model.JenkinsLocationConfiguration>
+`;
+
+  test('answers, builds and cookies use the configured URL, as behind a TLS proxy', async () => {
+    await using home = await tempDir();
+    writeFileSync(path.join(home.dir, LOCATION), location('https://ci.example.com/steward'));
+    const s = await StewardProcess.start(home.dir);
+    try {
+      assert.equal((await s.json<{ url: string }>('api/json?tree=url')).url, 'https://ci.example.com/steward/');
+      await s.createJob('where', freestyleXml({ command: 'echo "build=$BUILD_URL jenkins=$JENKINS_URL"' }));
+      const n = await s.buildNumberOf(await s.queueBuild('where'));
+      assert.equal(await s.waitForResult('where', n), 'SUCCESS');
+      const log = await (await s.fetch(`job/where/${n}/consoleText`)).text();
+      assert.match(log, /^build=https:\/\/ci\.example\.com\/steward\/job\/where\/1\/ jenkins=https:\/\/ci\.example\.com\/steward\/$/m);
+      const res = await login(s, 'admin', await adminPassword(home.dir));
+      assert.match(res.headers.getSetCookie().join('\n'), /steward-session=[^;]+;.*Secure/);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('a Jenkins URL that is not an http or https URL stops the start, naming the file and field', async () => {
+    await using home = await tempDir();
+    writeFileSync(path.join(home.dir, LOCATION), location('ci.example.com:8080'));
+    const s = StewardProcess.spawn(home.dir);
+    assert.equal(await s.exited, 1);
+    assert.match(s.stderr.join('\n'), /jenkins\.model\.JenkinsLocationConfiguration\.xml: <jenkinsUrl> must be an http or https URL such as https:\/\/ci\.example\.com\/, not "ci\.example\.com:8080"/);
+  });
+});
