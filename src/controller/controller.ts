@@ -144,7 +144,13 @@ export class Controller implements StewardApi {
     const g = this.globalConfig.config;
     registerBuiltInSteps(this.extensions);
     registerDefaultQueueSorter(this.extensions);
-    this.#security = await Security.load({ store: this.store, extensions: this.extensions, logger: log, config: this.globalConfig.root });
+    this.#security = await Security.load({
+      store: this.store,
+      extensions: this.extensions,
+      logger: log,
+      config: this.globalConfig.root,
+      onAuditEvent: (type) => this.metrics.securityEvent(type),
+    });
 
     this.jobs = new Jobs({
       store: this.store,

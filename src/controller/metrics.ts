@@ -7,9 +7,16 @@ import type { Controller } from './controller.js';
  */
 export class ControllerMetrics {
   readonly registry = new Registry();
+  readonly #securityEvents: Counter<'event'>;
 
   constructor(c: Controller) {
     const r = this.registry;
+    this.#securityEvents = new Counter({
+      name: 'steward_security_events_total',
+      help: 'Security events since this controller started, as in logs/audit.log (login.failed, login.throttled, permission.denied, crumb.rejected, user.created, token.created...)',
+      labelNames: ['event'],
+      registers: [r],
+    });
     collectDefaultMetrics({ register: r, prefix: 'steward_' });
     new Gauge({
       name: 'steward_queue_items',
@@ -98,6 +105,11 @@ export class ControllerMetrics {
         for (const [result, n] of Object.entries(c.scheduler.counters.completed)) this.inc({ result }, n);
       },
     });
+  }
+
+  /** Counts one audit event. */
+  securityEvent(type: string): void {
+    this.#securityEvents.inc({ event: type });
   }
 
   async text(): Promise<string> {

@@ -32,19 +32,25 @@ export const AUDIT_LOG = 'logs/audit.log';
 export class AuditLog implements AuditSink {
   readonly #log: AppendLog;
   readonly #now: () => number;
+  readonly #observe: ((type: AuditEvent['type']) => void) | undefined;
 
-  private constructor(log: AppendLog, now: () => number) {
+  private constructor(log: AppendLog, now: () => number, observe: ((type: AuditEvent['type']) => void) | undefined) {
     this.#log = log;
     this.#now = now;
+    this.#observe = observe;
   }
 
-  /** Opens logs/audit.log for appending (fenced like every write to the home). */
-  static async open(store: HomeStore, opts: { now?: () => number } = {}): Promise<AuditLog> {
-    return new AuditLog(await store.openAppend(AUDIT_LOG), opts.now ?? Date.now);
+  /**
+   * Opens logs/audit.log for appending (fenced like every write to the home). `observe` hears the
+   * type of every event recorded (for metrics).
+   */
+  static async open(store: HomeStore, opts: { now?: () => number; observe?: (type: AuditEvent['type']) => void } = {}): Promise<AuditLog> {
+    return new AuditLog(await store.openAppend(AUDIT_LOG), opts.now ?? Date.now, opts.observe);
   }
 
   /** Appends `{"time":"...","event":"user.created",...}` and a newline. */
   record(event: AuditEvent): Promise<void> {
+    this.#observe?.(event.type);
     const { type, ...fields } = event;
     const line = JSON.stringify({ time: new Date(this.#now()).toISOString(), event: type, ...fields });
     return this.#log.write(`${line}\n`);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ExtensionRegistry } from '../extensions/index.js';
 import type { HomeStore } from '../home/index.js';
 import { parseXml, type JobDefinition, type XmlElementHandle } from '../jobs/index.js';
-import { AuditLog } from './audit-log.js';
+import { AuditLog, type AuditEvent } from './audit-log.js';
 import { parseAuthorizationStrategy, type AuthorizationStrategy, type PermissionContext } from './authorization-strategy.js';
 import { CrumbIssuer } from './crumb-issuer.js';
 import { ensureInitialAdmin } from './initial-admin.js';
@@ -39,6 +39,8 @@ export interface SecurityOptions {
   readonly logger: Logger;
   /** The global config.xml's root (`<hudson>`); its securityRealm and authorizationStrategy are used. */
   readonly config: XmlElementHandle;
+  /** Hears the type of every audit event (for metrics). */
+  readonly onAuditEvent?: (type: AuditEvent['type']) => void;
 }
 
 /**
@@ -87,7 +89,7 @@ export class Security {
     const realmElement = config.child('securityRealm') ?? DEFAULTS.child('securityRealm');
     if (strategyElement === undefined || realmElement === undefined) throw new Error('the default security settings are missing');
     const strategy = parseAuthorizationStrategy(extensions, strategyElement, (message) => log.warn(`config.xml: ${message}`));
-    const audit = await AuditLog.open(store);
+    const audit = await AuditLog.open(store, opts.onAuditEvent === undefined ? {} : { observe: opts.onAuditEvent });
     try {
       const realm = await createSecurityRealm(extensions, realmElement, { store, logger: log, audit });
       if (realm instanceof HudsonPrivateSecurityRealm) await ensureInitialAdmin(realm.users, store, log);

@@ -357,6 +357,10 @@ describe('login throttling', () => {
     const audit = await readFile(path.join(ctl.home, 'logs', 'audit.log'), 'utf8');
     assert.match(audit, /"event":"login.throttled","userId":"admin"/);
     assert.ok(!audit.includes(password));
+    // The same events are counted for monitoring.
+    const metrics = await (await ctl.s.fetchAnonymous('metrics')).text();
+    assert.match(metrics, /^steward_security_events_total\{event="login\.failed"\} 5$/m);
+    assert.match(metrics, /^steward_security_events_total\{event="login\.throttled"\} 2$/m);
   });
 });
 
