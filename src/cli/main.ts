@@ -238,6 +238,40 @@ urlOption(token.command('revoke <uuid>').description('revoke one of the --auth u
   },
 );
 
+/** A password from a file (first line), so that it stays out of the process list and shell history. */
+async function passwordFrom(file: string): Promise<string> {
+  const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  const password = text.split(/\r?\n/)[0] ?? '';
+  if (password === '') throw new InvalidArgumentError(`--password-file ${file}: the first line is empty`);
+  return password;
+}
+
+const user = program.command('user').description('manage the users of the built-in user database (an administrator)');
+urlOption(user.command('list').description('list users: id and full name')).action(async (opts: { url?: string; auth?: string }) => {
+  const data = await clientOf(opts).json<{ users: { user: { id: string; fullName: string } }[] }>('people/api/json');
+  for (const u of data.users) process.stdout.write(`${u.user.id}\t${u.user.fullName}\n`);
+});
+urlOption(user.command('create <id>').description('create a user'))
+  .requiredOption('--password-file <file>', 'the password, on the first line of a file (- for standard input)')
+  .option('--full-name <name>', 'the name shown for the user')
+  .action(async (id: string, opts: { url?: string; auth?: string; passwordFile: string; fullName?: string }) => {
+    const password = await passwordFrom(opts.passwordFile);
+    const form = new URLSearchParams({ username: id, password1: password, password2: password, fullname: opts.fullName ?? id });
+    await clientOf(opts).request('POST', 'securityRealm/createAccountByAdmin', form, 'application/x-www-form-urlencoded');
+    process.stdout.write(`created user ${id}\n`);
+  });
+urlOption(user.command('password <id>').description("set a user's password (yourself, or any user as an administrator)"))
+  .requiredOption('--password-file <file>', 'the new password, on the first line of a file (- for standard input)')
+  .action(async (id: string, opts: { url?: string; auth?: string; passwordFile: string }) => {
+    const form = new URLSearchParams({ password: await passwordFrom(opts.passwordFile) });
+    await clientOf(opts).request('POST', `user/${encodeURIComponent(id)}/password`, form, 'application/x-www-form-urlencoded');
+    process.stdout.write(`set the password of ${id}; their browser sessions have ended\n`);
+  });
+urlOption(user.command('delete <id>').description('delete a user')).action(async (id: string, opts: { url?: string; auth?: string }) => {
+  await clientOf(opts).request('POST', `user/${encodeURIComponent(id)}/doDelete`);
+  process.stdout.write(`deleted user ${id}\n`);
+});
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -129,6 +129,21 @@ export function registerSecurityRoutes(app: FastifyInstance, api: StewardApi, h:
     return user;
   };
 
+  // Jenkins' People view: every user of the built-in realm (Overall/Read, as in Jenkins).
+  const people = async (req: Req, reply: FastifyReply): Promise<void> => {
+    const users = usersOf(securityOf(api)).list();
+    await h.sendJson(req, reply, {
+      _class: 'hudson.model.View$People',
+      users: users.map((u) => ({
+        lastChange: null,
+        project: null,
+        user: { absoluteUrl: `${h.rootOf(req)}user/${encodeURIComponent(u.id)}`, fullName: u.fullName, id: u.id },
+      })),
+    });
+  };
+  app.get('/people/api/json', people);
+  app.get('/asynchPeople/api/json', people);
+
   app.get('/user/:user/api/json', async (req: Req, reply) => {
     await h.sendJson(req, reply, userJson(req, requireUser(req.params.user)));
   });

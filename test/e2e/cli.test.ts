@@ -105,6 +105,32 @@ describe('the steward command against a running controller', () => {
     assert.match(after.stderr, /401 Invalid password\/token for user: admin/);
   });
 
+  test('users: create with a password file, list, log in as them, change the password, delete', async () => {
+    const file = path.join(ctl.home, 'bob-password');
+    await writeFile(file, 'bob-first-pass\n', { mode: 0o600 });
+    const created = await steward(['user', 'create', 'bob', '--password-file', file, '--full-name', 'Bob Builder'], ctl.s.url);
+    assert.equal(created.code, 0, created.stderr);
+    const listed = await steward(['user', 'list'], ctl.s.url);
+    assert.match(listed.stdout, /^admin\tadmin$/m);
+    assert.match(listed.stdout, /^bob\tBob Builder$/m);
+    const asBob = { STEWARD_USER: undefined, STEWARD_TOKEN: undefined };
+    const token = await steward(['token', 'create', 'bobs', '--auth', 'bob:bob-first-pass'], ctl.s.url, asBob);
+    assert.equal(token.code, 0, token.stderr);
+    await writeFile(file, 'bob-second-pass\n');
+    const changed = await steward(['user', 'password', 'bob', '--password-file', file, '--auth', 'bob:bob-first-pass'], ctl.s.url, asBob);
+    assert.equal(changed.code, 0, changed.stderr);
+    const old = await steward(['job', 'list', '--auth', 'bob:bob-first-pass'], ctl.s.url, asBob);
+    assert.match(old.stderr, /401 Invalid password\/token for user: bob/);
+    assert.equal((await steward(['job', 'list', '--auth', 'bob:bob-second-pass'], ctl.s.url, asBob)).code, 0);
+    const own = await steward(['user', 'delete', 'admin'], ctl.s.url);
+    assert.match(own.stderr, /admin cannot delete their own account/);
+    const deleted = await steward(['user', 'delete', 'bob'], ctl.s.url);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.doesNotMatch((await steward(['user', 'list'], ctl.s.url)).stdout, /bob/);
+    const gone = await steward(['job', 'list', '--auth', `bob:${token.stdout.trim()}`], ctl.s.url, asBob);
+    assert.match(gone.stderr, /401/, "a deleted user's token no longer works");
+  });
+
   test('a client that cannot reach the controller says so', async () => {
     const r = await steward(['job', 'list'], 'http://127.0.0.1:1/');
     assert.notEqual(r.code, 0);
