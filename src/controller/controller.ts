@@ -4,7 +4,7 @@ import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ExtensionRegistry } from '../extensions/index.js';
-import { openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
+import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, readEpochFile } from '../home/index.js';
 import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
 import { BUILT_IN_NODE, Node } from '../nodes/index.js';
@@ -162,7 +162,23 @@ export class Controller implements StewardApi {
 
     this.builtIn = new Node({ name: BUILT_IN_NODE, numExecutors: g.numExecutors, labelString: g.label, mode: g.mode });
     const baseEnv = baseEnvironment();
-    this.launcher = new Launcher({ poolSize: Math.min(Math.max(g.numExecutors, 1), 8), poolEnv: baseEnv });
+    const watchdogMs = parseLeaseUrl(lock).kind === 'file' ? undefined : launcherWatchdogMs(this.#opts.leaseTtlMs ?? 10_000);
+    this.launcher = new Launcher({
+      poolSize: Math.min(Math.max(g.numExecutors, 1), 8),
+      poolEnv: baseEnv,
+      logger: log,
+      ...(watchdogMs === undefined ? {} : { watchdogMs }),
+      // A controller that can run no build on its built-in node steps down: it stops as if it had
+      // lost its lease (status 4), which it most likely has, and a supervisor starts it again as
+      // a standby, with a new launcher.
+      onStopped: (reason) => {
+        if (this.#closing !== undefined) return;
+        log.error({ reason }, `stepping down: ${reason}`);
+        this.#phase = 'fenced';
+        this.#ready = false;
+        this.#opts.onLeaseLost?.(reason);
+      },
+    });
     this.scheduler = new Scheduler({
       store: this.store,
       jobs: this.jobs,
@@ -318,6 +334,23 @@ export class Controller implements StewardApi {
       log.info({ epoch: this.lease.epoch }, 'released the lease');
     }
   }
+}
+
+/**
+ * How long the launcher waits for a heartbeat before it ends the builds' processes, with a lease
+ * that passes to a standby when this controller is paused (SIGSTOP, a frozen VM) past its TTL.
+ * (A `file:` lease gets no watchdog: a paused holder keeps its flock and nobody takes over.)
+ *
+ * A standby can acquire the lease TTL after the service received the last renewal. Renewals go
+ * every TTL/3, so when this process is paused, its last renewal may be up to TTL/3 older than its
+ * last heartbeat: the launcher has to send TERM within 2/3 of the TTL after that heartbeat, not
+ * within the TTL. Half the TTL leaves a sixth of it (1.7 s with the default 10 s) for a slow
+ * renewal and a late timer. Heartbeats go every tenth of the TTL (a fifth of the watchdog), so an
+ * event loop blocked for 0.4 TTL may end the builds; the lease itself is lost after 0.47 to 0.8 TTL
+ * blocked, depending on when the block starts.
+ */
+function launcherWatchdogMs(ttlMs: number): number {
+  return Math.round(ttlMs * (1 - 1 / RENEW_FRACTION) * 0.75);
 }
 
 /** The environment builds inherit: the controller's own, less Steward's settings. */

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from 'pino';
 
 /**
  * Starts step processes.
@@ -23,10 +24,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * then exits: a build on the built-in node never outlives its controller, so a controller that
  * takes over cannot start the job's next build beside a leftover one. (A process that left its
  * group with setsid escapes this; a stop ends those too, by the build's cookie.)
+ *
+ * A controller can also be gone without its channel closing: paused (SIGSTOP, a frozen VM) while
+ * its steps run on, long enough for its lease to pass to a standby. With a watchdog, the controller
+ * sends a heartbeat from a timer of its own event loop, and a launcher that hears nothing for
+ * `watchdogMs` ends the steps the same way and exits. Later launches then fail at once with a line
+ * in the build's log; the controller, when it runs again, finds its lease lost and stops.
  */
 
 /** How long the steps of a controller that is gone get between TERM and KILL. */
 export const ORPHAN_GRACE_MS = 5_000;
+
+/** Heartbeats per watchdog period: a few may come late before the watchdog fires. */
+const HEARTBEATS_PER_WATCHDOG = 5;
+
+/** The launcher process's exit status when its watchdog ended it. */
+const WATCHDOG_EXIT_CODE = 75;
 
 export interface StepProcess {
   /** Resolves with the pid once the process runs (undefined if it could not start). */
@@ -48,35 +61,62 @@ export interface LauncherOptions {
   poolSize?: number;
   /** The environment the waiting shells start with (each step's own is set exactly on top). */
   poolEnv?: Record<string, string>;
+  /**
+   * With a value, this process sends the launcher a heartbeat every fifth of it (from an unref'd
+   * timer), and a launcher that hears nothing for this long ends every step (TERM, KILL after
+   * {@link ORPHAN_GRACE_MS}) and exits; later launches fail. Without, only a closed channel does.
+   */
+  watchdogMs?: number;
+  /** Where the end of the launcher by its watchdog is reported. */
+  logger?: Logger;
+  /** Called once when the watchdog has ended the launcher: this process can run no step any more. */
+  onStopped?: (reason: string) => void;
 }
 
 type ToServer =
   | { type: 'spawn'; id: number; command: string; args: readonly string[]; cwd: string; env: Record<string, string> }
   | { type: 'prefork'; id: number; env: Record<string, string> }
-  | { type: 'go'; id: number; script: string };
+  | { type: 'go'; id: number; script: string }
+  | { type: 'heartbeat' };
 
 type FromServer =
   | { type: 'spawned'; id: number; pid: number | undefined }
   | { type: 'output'; id: number; chunk: Uint8Array }
   | { type: 'exit'; id: number; code: number };
 
-// Plain JavaScript, run with `node -e`: the launcher process loads nothing else.
+// Plain JavaScript, run as `node -e SOURCE WATCHDOG_MS`: the launcher process loads nothing else.
 const SERVER_SOURCE = `
 const { spawn } = require('node:child_process');
 const parentPort = { postMessage: (m) => { if (process.connected) process.send(m); } };
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+const WATCHDOG_MS = Number(process.argv[1]) || 0;
 const waiting = new Map();
 const live = new Set();
+// Set once the controller is gone: the exit status this process ends with.
+let orphaned;
 function signalAll(signal) {
   for (const child of live) {
     try { process.kill(-child.pid, signal); } catch {}
   }
 }
-process.on('disconnect', () => {
-  if (live.size === 0) process.exit(0);
+function orphan(code) {
+  if (orphaned !== undefined) return;
+  orphaned = code;
+  if (live.size === 0) process.exit(code);
   signalAll('SIGTERM');
-  setTimeout(() => { signalAll('SIGKILL'); process.exit(0); }, ${ORPHAN_GRACE_MS});
-});
+  setTimeout(() => { signalAll('SIGKILL'); process.exit(code); }, ${ORPHAN_GRACE_MS});
+}
+process.on('disconnect', () => orphan(0));
+if (WATCHDOG_MS > 0) {
+  // Unref'd: while connected, the channel keeps this process alive. Any message is a sign of life.
+  const watchdog = setTimeout(() => orphan(${WATCHDOG_EXIT_CODE}), WATCHDOG_MS);
+  watchdog.unref();
+  process.on('message', () => { if (orphaned === undefined) watchdog.refresh(); });
+}
+function refuse(id) {
+  parentPort.postMessage({ type: 'output', id, chunk: Buffer.from('ERROR: the launcher is ending every step: it heard nothing from the controller for ' + WATCHDOG_MS + ' ms\\n') });
+  parentPort.postMessage({ type: 'exit', id, code: 127 });
+}
 function start(id, command, args, options) {
   let child;
   try {
@@ -103,14 +143,16 @@ function start(id, command, args, options) {
   child.once('close', (code, signal) => {
     waiting.delete(id);
     live.delete(child);
-    if (!process.connected && live.size === 0) process.exit(0);
+    if (orphaned !== undefined && live.size === 0) process.exit(orphaned);
     if (failed) return;
     parentPort.postMessage({ type: 'exit', id, code: code !== null ? code : 128 + (SIGNALS[signal] || 1) });
   });
   return child;
 }
 process.on('message', (m) => {
-  if (m.type === 'spawn') {
+  if (orphaned !== undefined) {
+    if (m.type === 'spawn' || m.type === 'go') refuse(m.id);
+  } else if (m.type === 'spawn') {
     start(m.id, m.command, m.args, { cwd: m.cwd, env: m.env, stdio: ['ignore', 'pipe', 'pipe'] });
   } else if (m.type === 'prefork') {
     const child = start(m.id, '/bin/sh', ['-s'], { cwd: '/', env: m.env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -167,30 +209,64 @@ export class Launcher {
   readonly #poolEnv: Record<string, string>;
   /** Waiting shells: id -> pid (undefined until the launcher says it runs). */
   readonly #waiting = new Map<number, number | undefined>();
+  readonly #watchdogMs: number | undefined;
+  readonly #log: Logger | undefined;
+  readonly #onStopped: ((reason: string) => void) | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
   #closed = false;
+  /**
+   * Why launches fail, once the watchdog has ended the launcher. It is not started again: this
+   * controller went silent long enough for its lease to pass to a standby, whose builds may now
+   * run in the same workspaces.
+   */
+  #stopped: string | undefined;
 
   constructor(opts: LauncherOptions = {}) {
     this.#poolSize = opts.poolSize ?? 0;
     // Waiting shells only ever hold names sh can unset.
     this.#poolEnv = Object.fromEntries(Object.entries(opts.poolEnv ?? {}).filter(([k]) => SHELL_NAME.test(k)));
+    this.#watchdogMs = opts.watchdogMs;
+    this.#log = opts.logger;
+    this.#onStopped = opts.onStopped;
   }
 
   #ensureServer(): ChildProcess {
     if (this.#server !== undefined) return this.#server;
-    const server = spawn(process.execPath, ['-e', SERVER_SOURCE], {
+    const watchdogMs = this.#watchdogMs;
+    const server = spawn(process.execPath, ['-e', SERVER_SOURCE, String(watchdogMs ?? 0)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
     server.on('message', (m: FromServer) => this.#onMessage(m));
     server.on('error', (err) => this.#failAll(`the launcher stopped: ${err.message}`));
-    server.on('exit', () => {
-      if (this.#server === server) this.#server = undefined;
+    server.on('exit', (code) => {
+      if (this.#server === server) {
+        this.#server = undefined;
+        this.#stopHeartbeat();
+      }
       this.#waiting.clear();
-      this.#failAll('the launcher stopped');
+      if (code === WATCHDOG_EXIT_CODE && watchdogMs !== undefined) {
+        this.#stopped = `the launcher ended every step and stopped: it heard nothing from the controller for ${watchdogMs} ms (the controller was paused or blocked; its lease may have passed to a standby)`;
+        this.#log?.error({ watchdogMs }, this.#stopped);
+      }
+      this.#failAll(this.#stopped ?? 'the launcher stopped');
+      if (this.#stopped !== undefined && !this.#closed) this.#onStopped?.(this.#stopped);
     });
     this.#server = server;
     this.#setRef(false);
+    if (watchdogMs !== undefined) {
+      // From a timer of this process's own event loop, so that they stop when it is paused or blocked.
+      this.#heartbeat = setInterval(() => {
+        if (server.connected) server.send({ type: 'heartbeat' } satisfies ToServer, () => undefined);
+      }, watchdogMs / HEARTBEATS_PER_WATCHDOG);
+      this.#heartbeat.unref();
+    }
     return server;
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
   }
 
   /** The launcher keeps the controller alive only while a step runs. */
@@ -208,7 +284,8 @@ export class Launcher {
   }
 
   #post(m: ToServer): void {
-    this.#ensureServer().send(m);
+    // A launcher whose channel is closed is exiting: its 'exit' fails what it had, with the reason.
+    this.#ensureServer().send(m, () => undefined);
   }
 
   #onMessage(m: FromServer): void {
@@ -247,7 +324,7 @@ export class Launcher {
 
   /** Starts waiting shells until the pool is full. */
   #refill(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#stopped !== undefined) return;
     while (this.#waiting.size < this.#poolSize) {
       const id = this.#nextId++;
       this.#waiting.set(id, undefined);
@@ -262,6 +339,16 @@ export class Launcher {
 
   spawn(opts: LaunchOptions): StepProcess {
     if (this.#closed) throw new Error('the launcher is closed');
+    const stopped = this.#stopped;
+    if (stopped !== undefined) {
+      const exited = new Promise<number>((resolve) =>
+        queueMicrotask(() => {
+          opts.onOutput(Buffer.from(`ERROR: cannot run ${opts.command}: ${stopped}; restart the controller to run builds on the built-in node again\n`));
+          resolve(127);
+        }),
+      );
+      return { pid: Promise.resolve(undefined), exited };
+    }
     let resolvePid!: (pid: number | undefined) => void;
     let resolveExit!: (code: number) => void;
     const pid = new Promise<number | undefined>((r) => (resolvePid = r));
@@ -287,6 +374,7 @@ export class Launcher {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#stopHeartbeat();
     const server = this.#server;
     // Waiting shells end when their standard input closes with the launcher; kill them to be sure.
     for (const pid of this.#waiting.values()) {
@@ -302,7 +390,8 @@ export class Launcher {
       const gone = new Promise((resolve) => server.once('exit', resolve));
       // Referenced again, so that the wait for its exit keeps this process alive.
       server.ref();
-      server.disconnect();
+      // Not connected: it is exiting by itself (its watchdog, or it died) and 'exit' is on its way.
+      if (server.connected) server.disconnect();
       await gone;
     }
     this.#server = undefined;

@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { alive } from '../support/process-alive.js';
 import { STEWARD_BIN, StewardProcess, eventually, freestyleXml, stringParam, tempDir, useController } from '../support/steward-process.js';
-
-
-/** True while the process runs (a zombie waiting to be reaped by init does not count). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('a controller process on a temporary home', () => {
   const ctl = useController();

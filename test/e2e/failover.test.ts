@@ -3,11 +3,36 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { alive } from '../support/process-alive.js';
 import { RedisServer } from '../support/redis-server.js';
 import { STEWARD_BIN, StewardProcess, eventually, freestyleXml, tempDir } from '../support/steward-process.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 const TTL = '2s';
+const TTL_MS = 2000;
+
+/**
+ * A build step that writes the time it got TERM to `termed` and runs a child until then; the job is
+ * built at once and the child's pid returned once the build's log shows it.
+ */
+async function startLongBuild(s: StewardProcess, termed: string): Promise<{ number: number; child: number }> {
+  await s.createJob('long', freestyleXml({ command: `trap 'date +%s%3N > ${termed}; exit 143' TERM\nsleep 600 &\necho "child=$!"\nwait` }));
+  const number = await s.buildNumberOf(await s.queueBuild('long'));
+  const log = await eventually(async () => {
+    const text = await (await s.fetch(`job/long/${number}/consoleText`)).text();
+    return /child=\d+/.test(text) ? text : undefined;
+  }, 'the build to start its child');
+  const child = Number(/child=(\d+)/.exec(log)?.[1]);
+  assert.ok(alive(child), `the build's child ${child} runs`);
+  return { number, child };
+}
+
+/** The time (ms since the epoch) of a controller's first log line starting with `prefix`. */
+function loggedAt(s: StewardProcess, prefix: string): number | undefined {
+  const line = s.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith(prefix));
+  return line === undefined ? undefined : Number(line.time);
+}
 
 describe('controllers sharing one home behind a Redis lease', () => {
   let redis: RedisServer;
@@ -76,10 +101,46 @@ describe('controllers sharing one home behind a Redis lease', () => {
       const queueBefore = readFileSync(path.join(home.dir, 'config.xml'), 'utf8');
       a.child.kill('SIGCONT');
       assert.equal(await a.exited, 4, 'the resumed controller stops with status 4');
-      assert.ok(a.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith('lost the lease')));
+      assert.ok(a.lines.some((l) => typeof l.msg === 'string' && /^(lost the lease|stepping down)/.test(l.msg)));
       assert.equal(readFileSync(path.join(home.dir, '.steward/epoch'), 'utf8').trim(), String(epochB));
       assert.equal(readFileSync(path.join(home.dir, 'config.xml'), 'utf8'), queueBefore);
       assert.equal((await b.json<{ role: string }>('health/ready')).role, 'active');
+    } finally {
+      a.child.kill('SIGCONT');
+      await Promise.all([a.stop('SIGKILL'), b.stop()]);
+    }
+  });
+
+  test('the build processes of an active controller paused past the TTL end before the standby takes over', { timeout: 90_000 }, async () => {
+    await using home = await tempDir();
+    await using marks = await tempDir();
+    const termed = path.join(marks.dir, 'termed');
+    const args = ['--lock', lock('paused-build'), '--lease-ttl', TTL];
+    const a = await StewardProcess.start(home.dir, args);
+    const b = StewardProcess.spawn(home.dir, args);
+    try {
+      await eventually(() => b.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('standing by')), 'the standby');
+      const { number, child } = await startLongBuild(a, termed);
+
+      const pausedAt = Date.now();
+      a.child.kill('SIGSTOP');
+      await b.ready(30_000);
+      await eventually(() => (alive(child) ? undefined : true), `the build's child ${child} to end`, 10_000);
+      const termedAt = Number(readFileSync(termed, 'utf8'));
+      const acquiredAt = loggedAt(b, 'acquired the');
+      assert.ok(acquiredAt !== undefined);
+      // The launcher's watchdog: TERM half a TTL after the last heartbeat; the standby acquires
+      // no sooner than a TTL after the last renewal, which came at most a third of it earlier.
+      assert.ok(termedAt - pausedAt < TTL_MS, `the step got TERM ${termedAt - pausedAt} ms after its controller was paused`);
+      assert.ok(termedAt < acquiredAt, `the step got TERM ${acquiredAt - termedAt} ms before the standby acquired the lease (${acquiredAt - pausedAt} ms after the pause)`);
+      const build = await b.json<{ building: boolean; result: string | null }>(`job/long/${number}/api/json`);
+      assert.deepEqual(build, { ...build, building: false, result: 'ABORTED' });
+
+      // Resumed, it finds its launcher gone and its lease lost, and stops without a crash.
+      a.child.kill('SIGCONT');
+      assert.equal(await a.exited, 4);
+      assert.ok(a.lines.some((l) => typeof l.msg === 'string' && /^(lost the lease|stepping down)/.test(l.msg)));
+      assert.deepEqual(a.stderr.filter((l) => /error/i.test(l)), []);
     } finally {
       a.child.kill('SIGCONT');
       await Promise.all([a.stop('SIGKILL'), b.stop()]);
@@ -112,6 +173,30 @@ describe('controllers sharing one home behind a Redis lease', () => {
       b.child.kill('SIGTERM');
       await b.code;
       await proxy.close();
+    }
+  });
+});
+
+describe('a controller on a file: lease', () => {
+  test('paused for longer than a TTL, it keeps its build running, and ends it when stopped', { timeout: 60_000 }, async () => {
+    await using home = await tempDir();
+    await using marks = await tempDir();
+    // A paused holder of a flock keeps it: nobody can take over, so its builds are not ended.
+    const s = await StewardProcess.start(home.dir, ['--lease-ttl', TTL]);
+    try {
+      const { number, child } = await startLongBuild(s, path.join(marks.dir, 'termed'));
+      s.child.kill('SIGSTOP');
+      await sleep(TTL_MS * 1.5);
+      assert.ok(alive(child), `the build's child ${child} runs while its controller is paused`);
+      s.child.kill('SIGCONT');
+      const build = await s.json<{ building: boolean }>(`job/long/${number}/api/json`);
+      assert.equal(build.building, true);
+      assert.ok(alive(child));
+      assert.equal(await s.stop(), 0);
+      await eventually(() => (alive(child) ? undefined : true), `the build's child ${child} to end with its controller`, 15_000);
+    } finally {
+      s.child.kill('SIGCONT');
+      await s.stop('SIGKILL');
     }
   });
 });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { Launcher, stepScript, type LaunchOptions } from '../../src/jobs/index.js';
-import { tempDir } from '../support/steward-process.js';
+import { alive } from '../support/process-alive.js';
+import { eventually, tempDir } from '../support/steward-process.js';
 
 async function run(l: Launcher, opts: Omit<LaunchOptions, 'onOutput'>): Promise<{ code: number; out: string; pid: number | undefined }> {
   const chunks: Buffer[] = [];
@@ -53,6 +56,63 @@ for (const poolSize of [0, 2]) {
     });
   });
 }
+
+/** Blocks this process's event loop, as a paused controller's is: no timer runs, no heartbeat goes. */
+function blockEventLoop(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+describe('the launcher watchdog', () => {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+
+  test('steps run to their end while this process sends heartbeats', async () => {
+    const l = new Launcher({ poolSize: 1, poolEnv: env, watchdogMs: 200 });
+    try {
+      const r = await run(l, { command: '/bin/sh', args: ['-c', 'sleep 1; echo done'], cwd: '/', env });
+      assert.equal(r.code, 0, r.out);
+      assert.equal(r.out, 'done\n');
+    } finally {
+      await l.close();
+    }
+  });
+
+  for (const poolSize of [0, 2]) {
+    test(`when heartbeats stop, every step's process group ends and later launches fail with a log line (${poolSize === 0 ? 'direct spawn' : 'waiting shells'})`, async () => {
+      await using dir = await tempDir();
+      const termed = path.join(dir.dir, 'termed');
+      const l = new Launcher({ poolSize, poolEnv: env, watchdogMs: 300 });
+      l.warm();
+      try {
+        const chunks: Buffer[] = [];
+        const step = l.spawn({
+          command: '/bin/sh',
+          args: ['-c', `trap 'date +%s%3N > ${termed}; exit 143' TERM; sleep 60 & echo "child $!"; wait`],
+          cwd: dir.dir,
+          env,
+          onOutput: (c) => chunks.push(c),
+        });
+        const child = await eventually(() => Number(/child (\d+)/.exec(Buffer.concat(chunks).toString())?.[1]) || undefined, 'the step to start its child');
+        assert.ok(alive(child));
+
+        const blockedAt = Date.now();
+        blockEventLoop(1500);
+        const resumedAt = Date.now();
+
+        assert.ok([127, 143].includes(await step.exited), 'the step was ended');
+        const termedAt = Number(readFileSync(termed, 'utf8'));
+        // The last heartbeat went at most a fifth of the watchdog period before the block.
+        assert.ok(termedAt >= blockedAt + 240 && termedAt < resumedAt, `TERM at +${termedAt - blockedAt} ms of ${resumedAt - blockedAt} ms without heartbeats`);
+        await eventually(() => (alive(child) ? undefined : true), `the step's child ${child} to end`, 5_000);
+
+        const later = await run(l, { command: '/bin/true', args: [], cwd: '/', env });
+        assert.equal(later.code, 127);
+        assert.match(later.out, /^ERROR: .*heard nothing from the controller for 300 ms/);
+      } finally {
+        await l.close();
+      }
+    });
+  }
+});
 
 describe('step scripts for waiting shells', () => {
   test('a variable name sh cannot write means a direct spawn', () => {
