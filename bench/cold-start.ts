@@ -1,12 +1,13 @@
 /**
  * Cold start on a large home: 1,000 jobs with 100 builds each (100,000 build.xml + log), written
- * directly with fs in Jenkins' layout (build.xml by serializeBuildRecord). The home is generated
- * once into a cache folder under the OS temp dir and reused by later runs.
+ * directly with fs in Jenkins' layout (build.xml by serializeBuildRecord, builds/permalinks by
+ * Permalinks as a build's end updates it). The home is generated once into a cache folder under
+ * the OS temp dir and reused by later runs.
  *
  * Each run spawns `steward start` on it and measures the wall time from spawn to GET /health/ready
  * answering 200, and the controller's RSS (/proc/PID/status VmRSS) at that moment; then one GET
- * /api/json (which computes every job's colour, reading each job's builds folder and last
- * build.xml), its time, and the RSS after it.
+ * /api/json (which computes every job's colour, reading each job's builds folder and
+ * builds/permalinks), its time, and the RSS after it.
  *
  *   node --import tsx bench/cold-start.ts                 # 1,000 jobs x 100 builds, 3 runs
  *   BENCH_QUICK=1 node --import tsx bench/cold-start.ts   # 100 jobs x 100 builds, 2 runs
@@ -19,13 +20,17 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { serializeBuildRecord, type BuildRecord } from '../src/jobs/config/index.js';
+import { Permalinks, colorOf, type Result } from '../src/jobs/index.js';
 import { Controller, QUICK, freePort, freestyleXml, machineLine, mib, ms, scratchDir, sleep, summary } from './lib.js';
 
 const JOBS = QUICK ? 100 : 1000;
 const BUILDS_PER_JOB = 100;
 const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 2 : 3));
-const cache = path.join(os.tmpdir(), `steward-bench-cold-start-home-${JOBS}x${BUILDS_PER_JOB}-v1`);
+const cache = path.join(os.tmpdir(), `steward-bench-cold-start-home-${JOBS}x${BUILDS_PER_JOB}-v2`);
 const MARKER = '.bench-generated';
+
+const resultOf = (j: number, n: number): Result =>
+  (j + n) % 17 === 0 ? 'FAILURE' : (j + n) % 29 === 0 ? 'UNSTABLE' : (j + n) % 97 === 0 ? 'ABORTED' : 'SUCCESS';
 
 function generate(target: string): void {
   const partial = `${target}.partial-${process.pid}`;
@@ -47,11 +52,12 @@ function generate(target: string): void {
       }),
     );
     writeFileSync(path.join(jobDir, 'nextBuildNumber'), `${BUILDS_PER_JOB + 1}\n`);
+    const permalinks = Permalinks.none();
     for (let n = 1; n <= BUILDS_PER_JOB; n++) {
       const bDir = path.join(jobDir, 'builds', String(n));
       mkdirSync(bDir);
       const ts = start + (j * BUILDS_PER_JOB + n) * 60_000;
-      const result = (j + n) % 17 === 0 ? 'FAILURE' : (j + n) % 29 === 0 ? 'UNSTABLE' : (j + n) % 97 === 0 ? 'ABORTED' : 'SUCCESS';
+      const result = resultOf(j, n);
       const record: BuildRecord = {
         number: n,
         queueId: j * BUILDS_PER_JOB + n,
@@ -70,12 +76,14 @@ function generate(target: string): void {
         keepLog: false,
       };
       writeFileSync(path.join(bDir, 'build.xml'), serializeBuildRecord(record));
+      permalinks.completed(n, result, true);
       writeFileSync(
         path.join(bDir, 'log'),
         `Started by user alice\nRunning as SYSTEM\nBuilding on the built-in node in workspace /var/lib/steward/workspace/${name}\n` +
           `+ echo building ${name}\nbuilding ${name}\n+ make -j4 test\nok 1 - everything\n+ ./scripts/package.sh ${n}\nFinished: ${result}\n`,
       );
     }
+    writeFileSync(path.join(jobDir, 'builds', 'permalinks'), permalinks.serialize());
   }
   writeFileSync(path.join(partial, MARKER), `${JOBS} jobs x ${BUILDS_PER_JOB} builds\n`);
   rmSync(target, { recursive: true, force: true });
@@ -133,7 +141,8 @@ try {
       await c.json('api/json');
       const apiWarmMs = performance.now() - a1;
       if (root.jobs.length !== JOBS) throw new Error(`api/json lists ${root.jobs.length} jobs, not ${JOBS}`);
-      if (root.jobs.some((j) => j.color === 'notbuilt')) throw new Error('a job has no colour from its last build');
+      const wrong = root.jobs.find((j) => j.color !== colorOf(resultOf(Number(j.name.slice('job-'.length)), BUILDS_PER_JOB)));
+      if (wrong !== undefined) throw new Error(`job ${wrong.name} is ${wrong.color}, not the colour of its last build`);
       runs.push({ readyMs, internalMs: Number(line.ms), rssReady, apiMs, apiWarmMs, rssAfterApi, jobs: root.jobs.length });
     } finally {
       await c.stop();

@@ -14,6 +14,11 @@ export type { BuildSecrets, BuildCredential, LogMasker, SecretOrigin } from './b
 export { runBuild, buildEnvironment, type RunOptions } from './run-build.js';
 export { Launcher, stepScript, shellQuote, type StepProcess, type LaunchOptions, type LauncherOptions } from './launcher.js';
 export { combine, colorOf, type Result } from './result.js';
+/**
+ * Jenkins' peephole permalinks (lastCompletedBuild, lastSuccessfulBuild...) and their cache file,
+ * `builds/permalinks`, in Jenkins' format; see {@link Jobs.permalink}.
+ */
+export { PEEPHOLE_PERMALINKS, PERMALINK_IDS, Permalinks, type PermalinkId } from './permalinks.js';
 export { checkJobName } from './names.js';
 export type { JobDefinition } from './definition.js';
 export {

@@ -1,6 +1,7 @@
 import type { BuildRecord } from './config/index.js';
 import type { Build } from './build.js';
 import type { JobDefinition } from './definition.js';
+import type { Permalinks } from './permalinks.js';
 
 /**
  * A job (Jenkins' Item/Job). Its builds load lazily: the list of build numbers is read from the
@@ -17,6 +18,8 @@ export class Job {
   nextBuildNumber: number | undefined;
   /** Completed records read so far. */
   readonly records = new Map<number, BuildRecord>();
+  /** builds/permalinks, kept current as builds complete and are deleted; undefined until first read. */
+  permalinks: Permalinks | undefined;
 
   constructor(name: string, definition: JobDefinition) {
     this.name = name;

@@ -19,6 +19,7 @@ import type { BuildSecrets } from './build-secrets.js';
 import { compileDefinition, type JobDefinition } from './definition.js';
 import { Job } from './job.js';
 import { checkJobName } from './names.js';
+import { PEEPHOLE_PERMALINKS, PERMALINK_IDS, Permalinks, type PermalinkId } from './permalinks.js';
 import type { Result } from './result.js';
 
 export interface JobsOptions {
@@ -49,8 +50,11 @@ export class Jobs {
   readonly #secrets: BuildSecrets | undefined;
   readonly #jobs = new Map<string, Job>();
   readonly #listeners = new Set<(job: Job, change: 'loaded' | 'created' | 'updated') => void>();
-  /** Per-job chain for build discarding, so two discards of one job never interleave. */
-  readonly #discarding = new Map<string, Promise<void>>();
+  /**
+   * Per-job chain of what follows a build's end (builds/permalinks, then the build discarder), so
+   * that two of one job never interleave.
+   */
+  readonly #housekeeping = new Map<string, Promise<void>>();
 
   constructor(opts: JobsOptions) {
     this.#store = opts.store;
@@ -146,6 +150,7 @@ export class Jobs {
     const job = new Job(name, definition);
     job.buildNumbers = [];
     job.nextBuildNumber = 1;
+    job.permalinks = Permalinks.none();
     this.#jobs.set(name, job);
     try {
       await this.#store.writeAtomic(file, xml);
@@ -230,6 +235,8 @@ export class Jobs {
     this.#refuseRunning(job, 'deleted');
     this.#jobs.delete(name);
     try {
+      // What follows the last build's end writes in the job's folder: it ends first.
+      await this.#housekeeping.get(name);
       await this.#store.remove(job.dir);
     } catch (err) {
       if (!this.#jobs.has(name)) this.#jobs.set(name, job);
@@ -257,6 +264,7 @@ export class Jobs {
     this.#jobs.delete(oldName);
     this.#jobs.set(newName, renamed);
     try {
+      await this.#housekeeping.get(oldName);
       await this.#store.rename(job.dir, renamed.dir);
     } catch (err) {
       this.#jobs.delete(newName);
@@ -269,26 +277,32 @@ export class Jobs {
     return renamed;
   }
 
-  async #ensureNumbers(job: Job): Promise<{ numbers: number[]; next: number }> {
+  /** The job's build numbers, listed from its builds folder the first time. */
+  async #listBuilds(job: Job): Promise<number[]> {
     if (job.buildNumbers === undefined) {
       const names = await this.#store.listDir(`${job.dir}/builds`);
       const numbers = names.filter((n) => /^[1-9][0-9]*$/.test(n)).map(Number).sort((a, b) => a - b);
       if (job.buildNumbers === undefined) job.buildNumbers = numbers;
     }
+    return job.buildNumbers;
+  }
+
+  async #ensureNumbers(job: Job): Promise<{ numbers: number[]; next: number }> {
+    const listed = await this.#listBuilds(job);
     if (job.nextBuildNumber === undefined) {
       const text = await this.#store.readText(`${job.dir}/nextBuildNumber`);
       const fromFile = text === undefined ? 1 : Number.parseInt(text.trim(), 10);
-      const last = job.buildNumbers.at(-1) ?? 0;
+      const last = (job.buildNumbers ?? listed).at(-1) ?? 0;
       // Never reuse a number: a crash after a build folder appeared but before nextBuildNumber was
       // written must not hand the number out again.
       const next = Math.max(Number.isFinite(fromFile) && fromFile > 0 ? fromFile : 1, last + 1);
       if (job.nextBuildNumber === undefined) job.nextBuildNumber = next;
     }
-    return { numbers: job.buildNumbers, next: job.nextBuildNumber };
+    return { numbers: job.buildNumbers ?? listed, next: job.nextBuildNumber };
   }
 
   async buildNumbers(job: Job): Promise<readonly number[]> {
-    return (await this.#ensureNumbers(job)).numbers;
+    return this.#listBuilds(job);
   }
 
   async nextBuildNumber(job: Job): Promise<number> {
@@ -386,10 +400,12 @@ export class Jobs {
     const duration = Math.max(0, this.#now() - build.record.startTime);
     try {
       // The log is complete on disk before the build stops counting as building, so a reader
-      // told "no more data" has every byte. The final record is written meanwhile.
+      // told "no more data" has every byte. The final record is written meanwhile, and the
+      // permalinks are read if they were not yet, so that the build's end can update them.
       const [closed, saved] = await Promise.allSettled([
         build.log.close(),
         this.saveRecord(job, { ...build.record, result, duration }),
+        this.#permalinks(job),
       ]);
       build.record.result = result;
       build.record.duration = duration;
@@ -398,9 +414,14 @@ export class Jobs {
     } finally {
       job.running.delete(build.number);
       job.records.set(build.number, build.record);
+      const links = job.permalinks;
+      const numbers = job.buildNumbers;
+      links?.completed(build.number, result, numbers !== undefined && links.agrees(newestCompleted(job, numbers, build.number)));
       build.finished(result);
     }
-    this.#scheduleDiscard(job);
+    // Only once the final record is durable: a permalinks file naming a build whose record still
+    // says it is running would be believed.
+    this.#afterCompletion(job);
   }
 
   /** The record of build N: live for a running build, else read (once) from build.xml. */
@@ -434,7 +455,7 @@ export class Jobs {
     return record;
   }
 
-  /** The newest build (running or complete) whose record satisfies `pred`. */
+  /** The newest build (running or complete) whose record satisfies `pred`, going through the records. */
   async lastBuild(job: Job, pred: (r: BuildRecord) => boolean = () => true): Promise<BuildRecord | undefined> {
     const numbers = await this.buildNumbers(job);
     for (let i = numbers.length - 1; i >= 0; i--) {
@@ -442,6 +463,92 @@ export class Jobs {
       if (r !== undefined && pred(r)) return r;
     }
     return undefined;
+  }
+
+  /**
+   * The build a peephole permalink names (Jenkins' PeepholePermalink.resolve): the number kept in
+   * builds/permalinks when the file agrees with the builds and the build is still there, else the
+   * newest completed build whose record passes, found going through the records (and kept).
+   */
+  async permalink(job: Job, id: PermalinkId): Promise<number | undefined> {
+    const links = await this.#currentPermalinks(job);
+    const cached = links.get(id);
+    if (cached === null) return undefined;
+    if (cached !== undefined && this.#stillNamed(job, cached, id)) return cached;
+    const generation = links.generation;
+    const passes = PEEPHOLE_PERMALINKS[id];
+    const found = (await this.lastBuild(job, (r) => r.result !== undefined && passes(r.result)))?.number;
+    // A build that completed or was deleted meanwhile may change the answer: only the next search keeps it.
+    if (links.generation === generation) links.set(id, found);
+    return found;
+  }
+
+  /**
+   * The result of the newest completed build (what a job's colour shows). The permalinks tell it
+   * when that build is also the last stable, unstable or failed one; its record is read otherwise.
+   */
+  async lastResult(job: Job): Promise<Result | undefined> {
+    const n = await this.permalink(job, 'lastCompletedBuild');
+    if (n === undefined) return undefined;
+    const told = job.records.get(n)?.result ?? job.permalinks?.resultOf(n);
+    if (told !== undefined) return told;
+    const record = await this.record(job, n);
+    return record?.result ?? (await this.lastBuild(job, (r) => r.result !== undefined))?.result;
+  }
+
+  /** The job's permalinks, read from builds/permalinks the first time they are needed. */
+  async #permalinks(job: Job): Promise<Permalinks> {
+    if (job.permalinks === undefined) {
+      const text = await this.#store.readText(`${job.dir}/builds/permalinks`);
+      job.permalinks ??= text === undefined ? new Permalinks() : Permalinks.parse(text);
+    }
+    return job.permalinks;
+  }
+
+  /**
+   * The job's permalinks, reset to what can be trusted: when `lastCompletedBuild` is not the newest
+   * build that is not running (no file, a build whose end the file missed), only that one is kept.
+   */
+  async #currentPermalinks(job: Job): Promise<Permalinks> {
+    const [, links] = await Promise.all([this.#listBuilds(job), this.#permalinks(job)]);
+    const newest = newestCompleted(job, job.buildNumbers ?? []);
+    if (!links.agrees(newest)) links.reset(newest);
+    return links;
+  }
+
+  /** Whether build `n` is there and, when its record is known, passes the permalink's test. */
+  #stillNamed(job: Job, n: number, id: PermalinkId): boolean {
+    if (job.running.has(n) || !hasBuild(job.buildNumbers ?? [], n)) return false;
+    const known = job.records.get(n);
+    return known === undefined || (known.result !== undefined && PEEPHOLE_PERMALINKS[id](known.result));
+  }
+
+  /**
+   * Writes builds/permalinks, through the home store, when what it should say changed. Not while a
+   * build older than the newest completed one still runs: should the controller stop before that
+   * build ends, its record would have no result, and a file that agrees with the builds around it
+   * would be believed; a file left behind is noticed instead, and the records are read.
+   */
+  async #savePermalinks(job: Job): Promise<void> {
+    let links: Permalinks;
+    let generation: number;
+    do {
+      links = await this.#currentPermalinks(job);
+      generation = links.generation;
+      for (const id of PERMALINK_IDS) await this.permalink(job, id);
+    } while (links.generation !== generation);
+    const newest = newestCompleted(job, job.buildNumbers ?? []);
+    if (newest !== undefined && [...job.running.keys()].some((n) => n < newest)) return;
+    const text = links.serialize();
+    // Nor into the folder of a job deleted or renamed meanwhile: the write would create it again.
+    if (text === links.saved || this.#jobs.get(job.name) !== job) return;
+    links.saved = text;
+    try {
+      await this.#store.writeAtomic(`${job.dir}/builds/permalinks`, text);
+    } catch (err) {
+      if (links.saved === text) links.saved = undefined;
+      throw err;
+    }
   }
 
   /** Copies a file into builds/N/archive/<relativePath>, atomically, through the home store. */
@@ -477,34 +584,48 @@ export class Jobs {
     return this.#store.readBytes(`${job.buildDir(number)}/log`, start);
   }
 
+  /**
+   * Deletes a completed build, and moves the permalinks that named it to the newest older build
+   * that passes them (Jenkins' PeepholePermalink `onDeleted`).
+   */
   async deleteBuild(job: Job, number: number): Promise<void> {
     if (job.running.has(number)) {
       throw new StewardError('STW_REQUEST_INVALID', `build #${number} of ${job.name} is running; stop it first`);
     }
     await this.#store.remove(job.buildDir(number));
+    const links = job.permalinks;
+    const numbers = job.buildNumbers;
+    const agreed = links !== undefined && numbers !== undefined && links.agrees(newestCompleted(job, numbers));
     job.records.delete(number);
-    if (job.buildNumbers !== undefined) job.buildNumbers = job.buildNumbers.filter((n) => n !== number);
+    if (numbers !== undefined) job.buildNumbers = numbers.filter((n) => n !== number);
+    links?.deleted(number, newestCompleted(job, job.buildNumbers ?? []), agreed);
+    // The build is gone either way; a file left naming it is noticed when read.
+    await this.#savePermalinks(job).catch((err: unknown) => this.#warn(job, err, `could not update the permalinks of ${job.name}`));
   }
 
-  #scheduleDiscard(job: Job): void {
-    if (job.definition.kind !== 'freestyle' || job.definition.parsed.config.logRotator === undefined) return;
-    const prev = this.#discarding.get(job.name) ?? Promise.resolve();
+  #afterCompletion(job: Job): void {
+    const prev = this.#housekeeping.get(job.name) ?? Promise.resolve();
     const next = prev
-      .then(() => this.#discard(job))
-      .catch((err: unknown) => {
-        if (!isStewardError(err, 'STW_HOME_FENCED') && !isStewardError(err, 'STW_LEASE_LOST')) {
-          this.#log.warn({ job: job.name, err: coerceError(err).toJSON() }, `discarding old builds of ${job.name} failed`);
-        }
+      .then(async () => {
+        await this.#savePermalinks(job).catch((err: unknown) => this.#warn(job, err, `could not update the permalinks of ${job.name}`));
+        await this.#discard(job).catch((err: unknown) => this.#warn(job, err, `discarding old builds of ${job.name} failed`));
       })
       .finally(() => {
-        if (this.#discarding.get(job.name) === next) this.#discarding.delete(job.name);
+        if (this.#housekeeping.get(job.name) === next) this.#housekeeping.delete(job.name);
       });
-    this.#discarding.set(job.name, next);
+    this.#housekeeping.set(job.name, next);
   }
 
-  /** Waits for pending discards (tests, shutdown). */
+  /** Logs a failure of housekeeping; not when this controller may no longer write the home. */
+  #warn(job: Job, err: unknown, message: string): void {
+    if (!isStewardError(err, 'STW_HOME_FENCED') && !isStewardError(err, 'STW_LEASE_LOST')) {
+      this.#log.warn({ job: job.name, err: coerceError(err).toJSON() }, message);
+    }
+  }
+
+  /** Waits for what follows the builds that ended (permalinks, discards): tests, shutdown. */
   async idle(): Promise<void> {
-    await Promise.all([...this.#discarding.values()]);
+    await Promise.all([...this.#housekeeping.values()]);
   }
 
   /**
@@ -516,9 +637,7 @@ export class Jobs {
     const rotator = job.definition.parsed.config.logRotator;
     if (rotator === undefined) return;
     const numbers = [...(await this.buildNumbers(job))].reverse();
-    const lastSuccessful = await this.lastBuild(job, (r) => r.result === 'SUCCESS' || r.result === 'UNSTABLE');
-    const lastStable = await this.lastBuild(job, (r) => r.result === 'SUCCESS');
-    const protect = new Set([lastSuccessful?.number, lastStable?.number]);
+    const protect = new Set([await this.permalink(job, 'lastSuccessfulBuild'), await this.permalink(job, 'lastStableBuild')]);
     const cutoff = rotator.daysToKeep >= 0 ? this.#now() - rotator.daysToKeep * 86_400_000 : undefined;
     let kept = 0;
     for (const n of numbers) {
@@ -534,6 +653,29 @@ export class Jobs {
       }
     }
   }
+}
+
+/** The newest build in `numbers` (ascending) that is not running, leaving out `except`. */
+function newestCompleted(job: Job, numbers: readonly number[], except?: number): number | undefined {
+  for (let i = numbers.length - 1; i >= 0; i--) {
+    const n = numbers[i] as number;
+    if (n !== except && !job.running.has(n)) return n;
+  }
+  return undefined;
+}
+
+/** Whether `n` is in `numbers` (ascending). */
+function hasBuild(numbers: readonly number[], n: number): boolean {
+  let lo = 0;
+  let hi = numbers.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const m = numbers[mid] as number;
+    if (m === n) return true;
+    if (m < n) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 function interruptedRecord(number: number): BuildRecord {

@@ -1,4 +1,14 @@
-import { VALUE_TYPES, colorOf, type BuildRecord, type Cause, type Job, type Jobs, type ParameterDefinition, type ParameterValue } from '../jobs/index.js';
+import {
+  PERMALINK_IDS,
+  VALUE_TYPES,
+  colorOf,
+  type BuildRecord,
+  type Cause,
+  type Job,
+  type Jobs,
+  type ParameterDefinition,
+  type ParameterValue,
+} from '../jobs/index.js';
 import type { Node } from '../nodes/index.js';
 import type { QueueItem } from '../queue/index.js';
 import { lazy } from './tree.js';
@@ -14,8 +24,7 @@ export function jobUrl(root: string, name: string): string {
 
 export async function jobColor(jobs: Jobs, job: Job): Promise<string> {
   if (job.definition.kind === 'broken' || job.disabled) return 'disabled';
-  const last = await jobs.lastBuild(job, (r) => r.result !== undefined);
-  const base = colorOf(last?.result);
+  const base = colorOf(await jobs.lastResult(job));
   return [...job.running.values()].some((b) => b.building) ? `${base}_anime` : base;
 }
 
@@ -34,9 +43,9 @@ export function jobSummary(root: string, jobs: Jobs, job: Job): Record<string, u
   return out;
 }
 
-function buildRef(root: string, job: string, r: BuildRecord | undefined): Record<string, unknown> | null {
-  if (r === undefined) return null;
-  return { _class: 'hudson.model.FreeStyleBuild', number: r.number, url: `${jobUrl(root, job)}${r.number}/` };
+function buildRef(root: string, job: string, n: number | undefined): Record<string, unknown> | null {
+  if (n === undefined) return null;
+  return { _class: 'hudson.model.FreeStyleBuild', number: n, url: `${jobUrl(root, job)}${n}/` };
 }
 
 export function causeJson(c: Cause): Record<string, unknown> {
@@ -101,29 +110,26 @@ export function parameterDefinitionJson(d: ParameterDefinition): Record<string, 
   return out;
 }
 
-/** Jenkins' permalinks of a job (`job/NAME/lastSuccessfulBuild/`): which newest build each names. */
-export const PERMALINKS: Readonly<Record<string, (r: BuildRecord) => boolean>> = {
-  lastBuild: () => true,
-  lastCompletedBuild: (r) => r.result !== undefined,
-  lastFailedBuild: (r) => r.result === 'FAILURE',
-  lastStableBuild: (r) => r.result === 'SUCCESS',
-  lastSuccessfulBuild: (r) => r.result === 'SUCCESS' || r.result === 'UNSTABLE',
-  lastUnstableBuild: (r) => r.result === 'UNSTABLE',
-  lastUnsuccessfulBuild: (r) => r.result !== undefined && r.result !== 'SUCCESS',
+/**
+ * Jenkins' permalinks of a job (`job/NAME/lastSuccessfulBuild/`), each with how to find the build it
+ * names now: lastBuild may be running; the others are peephole permalinks (Jobs.permalink).
+ */
+export const PERMALINKS: Readonly<Record<string, (jobs: Jobs, job: Job) => Promise<number | undefined>>> = {
+  lastBuild: async (jobs, job) => (await jobs.lastBuild(job))?.number,
+  ...Object.fromEntries(PERMALINK_IDS.map((id) => [id, (jobs: Jobs, job: Job) => jobs.permalink(job, id)])),
 };
 
 /** The build a permalink names (also `firstBuild`); undefined when there is none, or no such permalink. */
 export async function permalinkTarget(jobs: Jobs, job: Job, name: string): Promise<number | undefined> {
   if (name === 'firstBuild') return (await jobs.buildNumbers(job))[0];
-  const pred = Object.hasOwn(PERMALINKS, name) ? PERMALINKS[name] : undefined;
-  return pred === undefined ? undefined : (await jobs.lastBuild(job, pred))?.number;
+  const find = Object.hasOwn(PERMALINKS, name) ? PERMALINKS[name] : undefined;
+  return find === undefined ? undefined : find(jobs, job);
 }
 
 export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => QueueItem | undefined): Record<string, unknown> {
   const url = jobUrl(root, job.name);
   const def = job.definition;
   const config = def.kind === 'freestyle' ? def.parsed.config : undefined;
-  const last = (pred: (r: BuildRecord) => boolean) => lazy(async () => buildRef(root, job.name, await jobs.lastBuild(job, pred)));
   const property: unknown[] = [];
   if (config !== undefined && config.parameters.length > 0) {
     property.push({ _class: 'hudson.model.ParametersDefinitionProperty', parameterDefinitions: config.parameters.map(parameterDefinitionJson) });
@@ -146,12 +152,12 @@ export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => Que
     }),
     firstBuild: lazy(async () => {
       const n = (await jobs.buildNumbers(job))[0];
-      return n === undefined ? null : buildRef(root, job.name, await jobs.record(job, n));
+      return n === undefined ? null : buildRef(root, job.name, (await jobs.record(job, n))?.number);
     }),
     healthReport: [],
     inQueue: lazy(() => queueItem() !== undefined),
     keepDependencies: false,
-    ...Object.fromEntries(Object.entries(PERMALINKS).map(([name, pred]) => [name, last(pred)])),
+    ...Object.fromEntries(Object.entries(PERMALINKS).map(([name, find]) => [name, lazy(async () => buildRef(root, job.name, await find(jobs, job)))])),
     nextBuildNumber: lazy(() => jobs.nextBuildNumber(job)),
     property,
     queueItem: lazy(() => {

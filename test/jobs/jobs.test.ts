@@ -76,7 +76,7 @@ describe('jobs in the home', () => {
     for (const r of ['FAILURE', 'FAILURE', 'FAILURE', 'FAILURE'] as const) await finishBuild(h.jobs, 'r', r);
     await h.jobs.idle();
     assert.deepEqual(await h.jobs.buildNumbers(h.jobs.require('r')), [1, 4, 5]);
-    assert.deepEqual((await h.store.listDir('jobs/r/builds')).sort(), ['1', '4', '5']);
+    assert.deepEqual((await h.store.listDir('jobs/r/builds')).sort(), ['1', '4', '5', 'permalinks']);
   });
 
   test('the build discarder removes builds older than daysToKeep', async () => {
