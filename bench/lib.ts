@@ -8,7 +8,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { adminPassword, basic, createApiToken, freestyleXml as fixtureXml, stringParam } from '../test/support/steward-process.js';
+import { ControllerClient } from '../test/support/controller-client.js';
+import { freestyleXml as fixtureXml, stringParam } from '../test/support/steward-process.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const STEWARD_BIN = path.join(REPO, 'bin', 'steward.js');
@@ -49,11 +50,11 @@ export interface StartOptions {
   noWait?: boolean;
 }
 
-/** A `steward start` child process; once ready, its requests go as `admin` with an API token. */
-export class Controller {
-  port: number;
-  /** The Authorization header of requests: `admin` with an API token made once ready. */
-  authorization: string | undefined;
+/**
+ * A `steward start` child process logging to a file; once ready, its requests (ControllerClient's)
+ * go as `admin` with an API token.
+ */
+export class Controller extends ControllerClient {
   readonly exited: Promise<void>;
   readyLine: Record<string, unknown> | undefined;
 
@@ -61,9 +62,9 @@ export class Controller {
     readonly child: ChildProcess,
     readonly logFile: string,
     port: number,
-    readonly home: string,
+    home: string,
   ) {
-    this.port = port;
+    super(home, port);
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
@@ -85,7 +86,7 @@ export class Controller {
     return c;
   }
 
-  /** Waits for the "Steward is ready" log line and takes the port from it. */
+  /** Waits for the "Steward is ready" log line, takes the port from it and signs in. */
   async waitReadyLine(timeoutMs = 60_000): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -95,43 +96,13 @@ export class Controller {
         const j = JSON.parse(line) as Record<string, unknown>;
         this.readyLine = j;
         this.port = Number(j.port);
-        this.authorization ??= basic('admin', await createApiToken(this.url, 'admin', await adminPassword(this.home), 'bench'));
+        await this.signIn('bench');
         return j;
       }
       if (this.child.exitCode !== null) throw new Error(`steward exited with ${this.child.exitCode}:\n${text.slice(-4000)}`);
       if (Date.now() > deadline) throw new Error(`steward did not become ready:\n${text.slice(-4000)}`);
       await sleep(10);
     }
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/`;
-  }
-
-  fetch(p: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (!headers.has('authorization') && this.authorization !== undefined) headers.set('authorization', this.authorization);
-    return fetch(new URL(p, this.url), { redirect: 'manual', ...init, headers });
-  }
-
-  async json<T = Record<string, unknown>>(p: string): Promise<T> {
-    const res = await this.fetch(p);
-    if (res.status !== 200) throw new Error(`GET ${p}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  }
-
-  async createJob(name: string, xml: string): Promise<void> {
-    const res = await this.fetch(`createItem?name=${encodeURIComponent(name)}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/xml' },
-      body: xml,
-    });
-    if (res.status !== 200) throw new Error(`createItem ${name}: ${res.status} ${await res.text()}`);
-  }
-
-  async setExecutors(n: number): Promise<void> {
-    const res = await this.fetch(`computer/(built-in)/setNumExecutors?numExecutors=${n}`, { method: 'POST' });
-    if (res.status >= 300) throw new Error(`setNumExecutors: ${res.status} ${await res.text()}`);
   }
 
   /** Resident set size of the controller process, in bytes (Linux: /proc/PID/status VmRSS). */

@@ -7,11 +7,11 @@
  * `shutdown()` and `restart()` keep the data directory and the port, for tests of a lock service
  * that goes away and comes back; `stop()` also deletes the directory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { chown } from 'node:fs/promises';
 import path from 'node:path';
+import { ServerProcess, serverDir, type ServerCommand } from './server-process.js';
 import { freePort } from './tcp-proxy.js';
 
 const SUPERUSER = 'steward';
@@ -56,18 +56,15 @@ function exitCode(cmd: string, args: string[]): Promise<number | null> {
   });
 }
 
-export class PostgresServer {
+export class PostgresServer extends ServerProcess {
   readonly port: number;
-  readonly dir: string;
   readonly #bin: string;
   readonly #user: { uid: number; gid: number } | undefined;
-  #child: ChildProcess | undefined;
-  #exited: Promise<void> = Promise.resolve();
-  /** The server's last output lines, for error messages. */
-  readonly #log: string[] = [];
 
   private constructor(dir: string, port: number, bin: string, user: { uid: number; gid: number } | undefined) {
-    this.dir = dir;
+    // A fast shutdown (SIGINT: clients are disconnected, the data is kept) takes well under a
+    // second; should it hang, an immediate one (SIGQUIT).
+    super(dir, { name: 'postgres', readyTimeoutMs: 20_000, stop: { signal: 'SIGINT', force: 'SIGQUIT', forceAfterMs: 10_000 } });
     this.port = port;
     this.#bin = bin;
     this.#user = user;
@@ -77,22 +74,9 @@ export class PostgresServer {
   static async start(): Promise<PostgresServer> {
     const bin = findBinDir();
     const user = runAs();
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'steward-pg-'));
-    try {
-      if (user !== undefined) await chown(dir, user.uid, user.gid);
-      await run(
-        path.join(bin, 'initdb'),
-        ['-D', path.join(dir, 'data'), '-U', SUPERUSER, '--auth=trust', '--no-sync', '--no-instructions', '-E', 'UTF8', '--locale=C'],
-        user,
-        dir,
-      );
-      const server = new PostgresServer(dir, await freePort(), bin, user);
-      await server.restart();
-      return server;
-    } catch (err) {
-      await rm(dir, { recursive: true, force: true });
-      throw err;
-    }
+    const server = new PostgresServer(await serverDir('steward-pg-'), await freePort(), bin, user);
+    await server.open();
+    return server;
   }
 
   get target(): { host: string; port: number } {
@@ -104,66 +88,41 @@ export class PostgresServer {
     return `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
   }
 
-  get running(): boolean {
-    return this.#child !== undefined;
+  /**
+   * Starts the server (again) on the same port and data directory; resolves when it accepts
+   * queries, or rejects after `timeoutMs` (20 s unless given).
+   */
+  override async restart(timeoutMs?: number): Promise<void> {
+    await this.kill();
+    await this.launch(timeoutMs);
   }
 
-  /** Starts the server (again) on the same port and data directory; resolves when it accepts queries. */
-  async restart(timeoutMs = 20_000): Promise<void> {
-    if (this.#child !== undefined) await this.shutdown();
-    const child = spawn(
-      path.join(this.#bin, 'postgres'),
-      ['-D', path.join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-      { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'], ...(this.#user ?? {}) },
+  /** Fast shutdown; resolves once it exited. The data directory stays until stop(). */
+  shutdown(): Promise<void> {
+    return this.kill();
+  }
+
+  protected override async prepare(): Promise<void> {
+    if (this.#user !== undefined) await chown(this.dir, this.#user.uid, this.#user.gid);
+    await run(
+      path.join(this.#bin, 'initdb'),
+      ['-D', path.join(this.dir, 'data'), '-U', SUPERUSER, '--auth=trust', '--no-sync', '--no-instructions', '-E', 'UTF8', '--locale=C'],
+      this.#user,
+      this.dir,
     );
-    this.#child = child;
-    let failed = false;
-    this.#exited = new Promise((resolve) => {
-      child.once('exit', () => resolve());
-      child.once('error', (err) => {
-        failed = true;
-        this.#log.push(`cannot run postgres: ${err.message}`);
-        resolve();
-      });
-    });
-    child.stderr?.on('data', (d: Buffer) => {
-      this.#log.push(...d.toString().trimEnd().split('\n'));
-      this.#log.splice(0, Math.max(0, this.#log.length - 50));
-    });
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (failed || child.exitCode !== null || child.signalCode !== null) {
-        this.#child = undefined;
-        throw new Error(`postgres exited while starting: ${this.#log.join('\n')}`);
-      }
-      const code = await exitCode(path.join(this.#bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(this.port), '-U', SUPERUSER, '-d', 'postgres', '-t', '1']);
-      if (code === 0) return;
-      if (Date.now() > deadline) {
-        await this.shutdown();
-        throw new Error(`postgres is not ready after ${timeoutMs} ms: ${this.#log.join('\n')}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
   }
 
-  /** Fast shutdown (SIGINT: clients are disconnected, the data is kept); resolves once it exited. */
-  async shutdown(): Promise<void> {
-    const child = this.#child;
-    if (child === undefined) return;
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
-    // A fast shutdown takes well under a second; should it hang, an immediate one (SIGQUIT).
-    const slow = setTimeout(() => child.kill('SIGQUIT'), 10_000);
-    try {
-      await this.#exited;
-    } finally {
-      clearTimeout(slow);
-    }
-    this.#child = undefined;
+  protected override command(): ServerCommand {
+    return {
+      file: path.join(this.#bin, 'postgres'),
+      args: ['-D', path.join(this.dir, 'data'), '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      debianPackage: 'postgresql',
+      ...(this.#user === undefined ? {} : { user: this.#user }),
+    };
   }
 
-  /** Shuts the server down and deletes its directory. */
-  async stop(): Promise<void> {
-    await this.shutdown();
-    await rm(this.dir, { recursive: true, force: true });
+  protected override async isReady(): Promise<boolean> {
+    const code = await exitCode(path.join(this.#bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(this.port), '-U', SUPERUSER, '-d', 'postgres', '-t', '1']);
+    return code === 0;
   }
 }
