@@ -38,6 +38,13 @@ export const ORPHAN_GRACE_MS = 5_000;
 /** Heartbeats per watchdog period: a few may come late before the watchdog fires. */
 const HEARTBEATS_PER_WATCHDOG = 5;
 
+/**
+ * After the watchdog's TERM, KILL comes a fifth of the watchdog later (1 s with the default TTL of
+ * 10 s), not {@link ORPHAN_GRACE_MS}: with the watchdog at half the TTL, that is still before a
+ * standby can acquire the lease (two thirds of the TTL after the last heartbeat at the soonest).
+ */
+const WATCHDOG_GRACE_DIVISOR = 5;
+
 /** The launcher process's exit status when its watchdog ended it. */
 const WATCHDOG_EXIT_CODE = 75;
 
@@ -63,8 +70,8 @@ export interface LauncherOptions {
   poolEnv?: Record<string, string>;
   /**
    * With a value, this process sends the launcher a heartbeat every fifth of it (from an unref'd
-   * timer), and a launcher that hears nothing for this long ends every step (TERM, KILL after
-   * {@link ORPHAN_GRACE_MS}) and exits; later launches fail. Without, only a closed channel does.
+   * timer), and a launcher that hears nothing for this long ends every step (TERM, KILL a fifth
+   * of it later) and exits; later launches fail. Without, only a closed channel does.
    */
   watchdogMs?: number;
   /** Where the end of the launcher by its watchdog is reported. */
@@ -99,17 +106,18 @@ function signalAll(signal) {
     try { process.kill(-child.pid, signal); } catch {}
   }
 }
-function orphan(code) {
+function orphan(code, graceMs) {
   if (orphaned !== undefined) return;
   orphaned = code;
   if (live.size === 0) process.exit(code);
   signalAll('SIGTERM');
-  setTimeout(() => { signalAll('SIGKILL'); process.exit(code); }, ${ORPHAN_GRACE_MS});
+  setTimeout(() => { signalAll('SIGKILL'); process.exit(code); }, graceMs);
 }
-process.on('disconnect', () => orphan(0));
+process.on('disconnect', () => orphan(0, ${ORPHAN_GRACE_MS}));
 if (WATCHDOG_MS > 0) {
   // Unref'd: while connected, the channel keeps this process alive. Any message is a sign of life.
-  const watchdog = setTimeout(() => orphan(${WATCHDOG_EXIT_CODE}), WATCHDOG_MS);
+  // A short grace after the watchdog: KILL must come before a standby can take the lease too.
+  const watchdog = setTimeout(() => orphan(${WATCHDOG_EXIT_CODE}, Math.min(${ORPHAN_GRACE_MS}, WATCHDOG_MS / ${WATCHDOG_GRACE_DIVISOR})), WATCHDOG_MS);
   watchdog.unref();
   process.on('message', () => { if (orphaned === undefined) watchdog.refresh(); });
 }
