@@ -36,7 +36,9 @@ export type Blockage =
   | 'disabled'
   /** No node has the label, or all that have it are offline: released by `nodesChanged`. */
   | 'no-node-with-label'
-  | 'label-offline';
+  | 'label-offline'
+  /** The job is being renamed: released by `renamed`, under the new name. */
+  | 'renaming';
 
 export interface BlockedItem extends ItemBase {
   readonly state: 'blocked';

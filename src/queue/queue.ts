@@ -44,6 +44,10 @@ export interface ScheduleRequest {
 
 type Block = { blockage: Blockage; why: string };
 
+function renamingBlock(taskName: string): Block {
+  return { blockage: 'renaming', why: `${taskName} is being renamed` };
+}
+
 export class Queue {
   readonly #host: QueueHost;
   readonly #sorter: QueueSorter;
@@ -55,6 +59,8 @@ export class Queue {
   readonly #live = new Map<number, Entry>();
   /** Items not yet left, by job: merging, taskFinished and taskChanged look only here. */
   readonly #byTask = new Map<string, Set<Entry>>();
+  /** Jobs being renamed: their items are held (blocked 'renaming') until `renamed`. */
+  readonly #renaming = new Set<string>();
   readonly #quiet: QuietPeriods;
   readonly #buckets: Buckets;
   /** Blocked because no online node has their label: released by nodesChanged. */
@@ -114,7 +120,8 @@ export class Queue {
     );
     entry.sortKey = this.#sorter.sortKey({ task, inQueueSince: entry.inQueueSince });
     this.#add(entry);
-    if (req.quietPeriodMs > 0) this.#wait(entry);
+    if (this.#renaming.has(req.task)) this.#block(entry, renamingBlock(req.task));
+    else if (req.quietPeriodMs > 0) this.#wait(entry);
     else this.#classify(entry);
     this.#host.changed();
     this.#drain();
@@ -228,6 +235,7 @@ export class Queue {
     const task = this.#host.task(taskName);
     for (const e of [...entries]) {
       const state = e.at.state;
+      if (state === 'blocked' && e.at.blockage === 'renaming') continue;
       if (state === 'blocked' || state === 'buildable' || (state === 'waiting' && task === undefined)) {
         this.#detach(e);
         this.#classify(e);
@@ -236,6 +244,52 @@ export class Queue {
         e.sortKey = this.#sorter.sortKey({ task, inQueueSince: e.inQueueSince });
       }
     }
+    this.#drain();
+  }
+
+  /**
+   * Holds the job's items while it is renamed: waiting, blocked and buildable items (and any
+   * asked for meanwhile) become blocked ('renaming') and are not dispatched until `renamed`.
+   * STW_JOB_BUSY when one is pending: its build is starting under the old name.
+   */
+  holdForRename(taskName: string): void {
+    this.#assertOpen();
+    const entries = [...(this.#byTask.get(taskName) ?? [])];
+    if (entries.some((e) => e.at.state === 'pending')) {
+      throw new StewardError('STW_JOB_BUSY', `job ${taskName} cannot be renamed while a build of it is starting; try again in a moment`);
+    }
+    this.#renaming.add(taskName);
+    for (const e of entries) {
+      this.#detach(e);
+      this.#block(e, renamingBlock(taskName));
+    }
+    if (entries.length > 0) this.#host.changed();
+  }
+
+  /**
+   * The end of a rename from `from` to `to` (`to` equal to `from` when it failed): the held items
+   * go on as items of `to`, with their ids, parameters, causes and due times, as Jenkins keeps
+   * the queue items of a renamed job.
+   */
+  renamed(from: string, to: string): void {
+    this.#renaming.delete(from);
+    if (this.#closed) return;
+    const now = this.#host.now();
+    for (const held of [...(this.#byTask.get(from) ?? [])]) {
+      if (held.at.state !== 'blocked' || held.at.blockage !== 'renaming') continue;
+      this.#detach(held);
+      let moved = held;
+      if (to !== from) {
+        const set = this.#byTask.get(from);
+        set?.delete(held);
+        if (set?.size === 0) this.#byTask.delete(from);
+        moved = new Entry(held.id, to, held.parameters, held.causes, held.inQueueSince, held.dueAt);
+        this.#add(moved);
+      }
+      if (moved.dueAt > now) this.#wait(moved);
+      else this.#classify(moved);
+    }
+    this.#host.changed();
     this.#drain();
   }
 

@@ -260,11 +260,16 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const body = (req.body ?? {}) as Record<string, unknown>;
     const newName = req.query.newName ?? (typeof body.newName === 'string' ? body.newName : undefined);
     if (newName === undefined) throw new StewardError('STW_NAME_INVALID', 'doRename needs ?newName=', { field: 'newName' });
-    refuseStarting(job.name, 'renamed');
-    if (api.queue.items().some((i) => i.task === job.name)) {
-      throw new StewardError('STW_JOB_BUSY', `job ${job.name} cannot be renamed while builds of it are queued; cancel them first (POST /queue/cancelItem?id=ID)`);
+    // Queued builds stay queued, under the new name, as in Jenkins; held while the folder moves.
+    api.queue.holdForRename(job.name);
+    let renamed;
+    try {
+      renamed = await api.jobs.rename(job.name, newName);
+    } catch (err) {
+      api.queue.renamed(job.name, job.name);
+      throw err;
     }
-    const renamed = await api.jobs.rename(job.name, newName);
+    api.queue.renamed(job.name, renamed.name);
     await reply.status(302).header('Location', jobUrl(rootOf(req), renamed.name)).send('');
   });
 

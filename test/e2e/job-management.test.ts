@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { StewardProcess, eventually, freestyleXml, useController } from '../support/steward-process.js';
+import { StewardProcess, eventually, freestyleXml, stringParam, useController } from '../support/steward-process.js';
 
 
 async function post(s: StewardProcess, p: string, form?: Record<string, string>): Promise<Response> {
@@ -98,6 +98,28 @@ describe('job management through the Jenkins remote API', () => {
     assert.equal(job.nextBuildNumber, 2);
     assert.match(await (await ctl.s.fetch('job/after/1/consoleText')).text(), /renamed-log/);
     assert.equal(await runBuild(ctl.s, 'after'), 2);
+  });
+
+  test('queued builds of a renamed job stay queued under the new name, with their ids and parameters', async () => {
+    await ctl.s.createJob('queued-before', freestyleXml({ command: 'echo "who=$WHO"', parameters: stringParam('WHO', 'nobody'), quietPeriod: 3 }));
+    const first = await ctl.s.queueBuild('queued-before', { WHO: 'first' });
+    const second = await ctl.s.queueBuild('queued-before', { WHO: 'second' });
+    const failed = await post(ctl.s, 'job/queued-before/doRename?newName=other');
+    assert.equal(failed.status, 400, 'a taken name is refused');
+    assert.equal((await ctl.s.json<{ task: { name: string } }>(`queue/item/${first}/api/json`)).task.name, 'queued-before', 'and the items stay');
+    const res = await post(ctl.s, 'job/queued-before/doRename?newName=queued-after');
+    assert.equal(res.status, 302);
+    const item = await ctl.s.json<{ id: number; task: { name: string }; _class: string }>(`queue/item/${first}/api/json`);
+    assert.equal(item.task.name, 'queued-after');
+    assert.equal(item._class, 'hudson.model.Queue$WaitingItem', 'still in its quiet period');
+    const logs: string[] = [];
+    for (const id of [first, second]) {
+      const n = await ctl.s.buildNumberOf(id);
+      assert.equal(await ctl.s.waitForResult('queued-after', n), 'SUCCESS');
+      logs.push(await (await ctl.s.fetch(`job/queued-after/${n}/consoleText`)).text());
+    }
+    assert.match(logs[0] ?? '', /who=first/);
+    assert.match(logs[1] ?? '', /who=second/);
   });
 
   test('createItem mode=copy gives the new job the same config.xml and no builds', async () => {
