@@ -63,6 +63,8 @@ export async function runOneBuild(
     await launcher.close();
   }
   await jobs.complete(job, b, result);
+  // What follows a build's end (builds/permalinks, the log rotator) is done before the home is looked at.
+  await jobs.idle();
   const log = (await jobs.readLog(job, b.number, 0))?.toString('utf8') ?? '';
   return { result, log, number: b.number, workspace };
 }
