@@ -1,8 +1,8 @@
-import { StewardError } from '../errors/index.js';
 import { extensionPoint, type Descriptor, type ExtensionRegistry } from '../extensions/index.js';
 import type { XmlElementHandle } from '../jobs/index.js';
 import type { Authentication } from './authentication.js';
 import type { Permission } from './permissions.js';
+import { configuredClass } from './configured-class.js';
 
 /** What a permission is asked about, beyond the controller as a whole. */
 export interface PermissionContext {
@@ -41,15 +41,6 @@ export function parseAuthorizationStrategy(
   element: XmlElementHandle,
   log?: (message: string) => void,
 ): AuthorizationStrategy {
-  const id = element.attribute('class');
-  const descriptor = id === undefined ? undefined : registry.find(AUTHORIZATION_STRATEGY, id);
-  if (id === undefined || descriptor === undefined) {
-    const installed = registry.all(AUTHORIZATION_STRATEGY).map((d) => d.id).join(', ');
-    throw new StewardError(
-      'STW_CONFIG_INVALID',
-      `${element.file}: authorization strategy ${id === undefined ? '(no class attribute)' : JSON.stringify(id)} is not installed; Steward has ${installed}`,
-      { file: element.file, field: element.path === '' ? element.name : element.path, ...(element.line === undefined ? {} : { line: element.line }) },
-    );
-  }
+  const descriptor = configuredClass(registry, AUTHORIZATION_STRATEGY, element, 'authorization strategy');
   return descriptor.parse(element, log);
 }

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 
-import { StewardError } from '../errors/index.js';
 import { extensionPoint, type Descriptor, type ExtensionRegistry } from '../extensions/index.js';
 import type { HomeStore } from '../home/index.js';
 import type { XmlElementHandle } from '../jobs/index.js';
 import type { AuditSink } from './audit-log.js';
 import type { Authentication } from './authentication.js';
 import { UserStore, type UserStoreOptions } from './user-store.js';
+import { configuredClass } from './configured-class.js';
 
 /** Jenkins' SecurityRealm: who a user is. */
 export interface SecurityRealm {
@@ -91,15 +91,6 @@ export async function createSecurityRealm(
   element: XmlElementHandle,
   context: SecurityRealmContext,
 ): Promise<SecurityRealm> {
-  const id = element.attribute('class');
-  const descriptor = id === undefined ? undefined : registry.find(SECURITY_REALM, id);
-  if (id === undefined || descriptor === undefined) {
-    const installed = registry.all(SECURITY_REALM).map((d) => d.id).join(', ');
-    throw new StewardError(
-      'STW_CONFIG_INVALID',
-      `${element.file}: security realm ${id === undefined ? '(no class attribute)' : JSON.stringify(id)} is not installed; Steward has ${installed}`,
-      { file: element.file, field: element.path === '' ? element.name : element.path, ...(element.line === undefined ? {} : { line: element.line }) },
-    );
-  }
+  const descriptor = configuredClass(registry, SECURITY_REALM, element, 'security realm');
   return descriptor.create(element, context);
 }

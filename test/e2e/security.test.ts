@@ -399,3 +399,23 @@ describe("a home with Jenkins' location configuration (the Jenkins URL)", () => 
     assert.match(s.stderr.join('\n'), /jenkins\.model\.JenkinsLocationConfiguration\.xml: <jenkinsUrl> must be an http or https URL such as https:\/\/ci\.example\.com\/, not "ci\.example\.com:8080"/);
   });
 });
+
+describe('a home whose config.xml names a security realm Steward does not have', () => {
+  test('does not start (rather than start open), naming the file, the class and what is installed', async () => {
+    await using home = await tempDir();
+    writeFileSync(
+      path.join(home.dir, 'config.xml'),
+      `<?xml version='1.1' encoding='UTF-8'?>
+<hudson>
+  <useSecurity>true</useSecurity>
+  <securityRealm class="hudson.security.LDAPSecurityRealm" plugin="ldap@711.vb_d1a_491714dc">
+    <server>ldap://ldap.example.com</server>
+  </securityRealm>
+</hudson>
+`,
+    );
+    const s = StewardProcess.spawn(home.dir);
+    assert.equal(await s.exited, 1);
+    assert.match(s.stderr.join('\n'), /config\.xml: security realm "hudson\.security\.LDAPSecurityRealm" is not installed; Steward has hudson\.security\.HudsonPrivateSecurityRealm/);
+  });
+});
