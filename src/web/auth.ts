@@ -133,11 +133,13 @@ export async function installAuthentication(app: FastifyInstance, api: StewardAp
     req.session = who.session;
     if (PUBLIC_PATHS.has(path)) return;
     if (req.auth.userId === undefined && !security.strategy.hasPermission(req.auth, Permissions.READ)) {
-      // A browser goes to the login page; a client is told to authenticate.
+      // A browser goes to the login page; a client is told to authenticate. Not audited: it is
+      // every request before a login, and anyone could fill the audit log with them.
       if (req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
         await reply.redirect(`/login?from=${encodeURIComponent(req.url)}`, 302);
         return reply;
       }
+      checkPermission(security.strategy, req.auth, Permissions.READ);
     }
     requirePermission(req, security, Permissions.READ);
   });

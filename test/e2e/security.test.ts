@@ -97,6 +97,8 @@ describe('a new home is secured from its first start', () => {
     const page = await ctl.s.fetchAnonymous('job/secret-project/', { headers: { accept: 'text/html' } });
     assert.equal(page.status, 302);
     assert.equal(page.headers.get('location'), `/login?from=${encodeURIComponent('/job/secret-project/')}`);
+    // Requests before a login are not security events: they do not fill the audit log.
+    assert.doesNotMatch(await readFile(path.join(ctl.home, 'logs', 'audit.log'), 'utf8'), /permission\.denied/);
     // What a client asks before logging in stays open.
     assert.equal((await ctl.s.fetchAnonymous('whoAmI/api/json').then((r) => r.json()) as { anonymous: boolean }).anonymous, true);
     assert.equal((await ctl.s.fetchAnonymous('health/ready')).status, 200);
