@@ -90,7 +90,7 @@ export { ensureInitialAdmin, INITIAL_ADMIN_PASSWORD_FILE, INITIAL_ADMIN_ID } fro
 export { CrumbIssuer, CRUMB_SALT_FILE, type CrumbJson } from './crumb-issuer.js';
 
 /** Locks a user id or client address for a growing time after repeated failed logins. */
-export { LoginThrottle, type LoginThrottleOptions, type ThrottleVerdict } from './login-throttle.js';
+export { LoginThrottle, LoginThrottledError, type LoginThrottleOptions, type ThrottleVerdict } from './login-throttle.js';
 
 /** logs/audit.log: JSON lines of security events, never holding a password or token. */
 export { AuditLog, AUDIT_LOG, type AuditEvent, type AuditSink } from './audit-log.js';

@@ -15,6 +15,17 @@ export interface LoginThrottleOptions {
   now?: () => number;
 }
 
+/** STW_LOGIN_THROTTLED, saying when to try again (HTTP answers carry it as Retry-After). */
+export class LoginThrottledError extends StewardError {
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterMs: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super('STW_LOGIN_THROTTLED', `too many failed logins; try again in ${seconds} s`);
+    this.retryAfterSeconds = seconds;
+  }
+}
+
 export type ThrottleVerdict = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
 
 interface Entry {
@@ -68,15 +79,10 @@ export class LoginThrottle {
     return wait > 0 ? { allowed: false, retryAfterMs: wait } : { allowed: true };
   }
 
-  /** Throws STW_LOGIN_THROTTLED (429) when locked; the message says for how long. */
+  /** Throws {@link LoginThrottledError} (STW_LOGIN_THROTTLED, 429) when locked. */
   assertAllowed(userId: string, address?: string): void {
     const verdict = this.check(userId, address);
-    if (!verdict.allowed) {
-      throw new StewardError(
-        'STW_LOGIN_THROTTLED',
-        `too many failed logins; try again in ${Math.ceil(verdict.retryAfterMs / 1000)} s`,
-      );
-    }
+    if (!verdict.allowed) throw new LoginThrottledError(verdict.retryAfterMs);
   }
 
   recordFailure(userId: string, address?: string): void {

@@ -6,6 +6,7 @@ import type { Job } from '../jobs/index.js';
 import {
   ANONYMOUS,
   ANONYMOUS_NAME,
+  LoginThrottledError,
   Permissions,
   SESSION_COOKIE,
   checkPermission,
@@ -60,20 +61,30 @@ function invalidFor(user: string): StewardError {
   return new StewardError('STW_AUTH_INVALID', `Invalid password/token for user: ${user}`);
 }
 
-/** Checks a user id and password against the realm, throttled and audited. */
-async function passwordLogin(security: Security, user: string, password: string, address: string): Promise<Authentication> {
+/**
+ * Checks a user id and password against the realm, throttled and audited: LoginThrottledError
+ * while the id or address is locked, STW_AUTH_INVALID when wrong (with `invalidMessage`, else
+ * Jenkins' words for HTTP Basic).
+ */
+export async function passwordLogin(
+  security: Security,
+  user: string,
+  password: string,
+  address: string,
+  invalidMessage?: string,
+): Promise<Authentication & { userId: string }> {
   const verdict = security.throttle.check(user, address);
   if (!verdict.allowed) {
     await security.audit.record({ type: 'login.throttled', userId: user, address, retryAfterMs: verdict.retryAfterMs });
-    throw new StewardError('STW_LOGIN_THROTTLED', `too many failed logins; try again in ${Math.ceil(verdict.retryAfterMs / 1000)} s`);
+    throw new LoginThrottledError(verdict.retryAfterMs);
   }
   const auth = await security.realm.authenticate(user, password, { address });
-  if (auth === undefined) {
+  if (auth?.userId === undefined) {
     security.throttle.recordFailure(user, address);
-    throw invalidFor(user);
+    throw invalidMessage === undefined ? invalidFor(user) : new StewardError('STW_AUTH_INVALID', invalidMessage);
   }
   security.throttle.recordSuccess(user);
-  return auth;
+  return { ...auth, userId: auth.userId };
 }
 
 /** Who a request is, and how they said so. */

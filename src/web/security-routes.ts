@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StewardError } from '../errors/index.js';
 import { Permissions, idKey, type Security, type User, type UserStore } from '../security/index.js';
 import type { StewardApi } from './api.js';
-import { clearSessionCookie, nameOf, requirePermission, securityOf, setSessionCookie } from './auth.js';
+import { clearSessionCookie, nameOf, passwordLogin, requirePermission, securityOf, setSessionCookie } from './auth.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined> }>;
 
@@ -77,17 +77,7 @@ export function registerSecurityRoutes(app: FastifyInstance, api: StewardApi, h:
     const security = securityOf(api);
     const user = requireField(req, 'j_username');
     const password = field(req, 'j_password') ?? '';
-    const verdict = security.throttle.check(user, req.ip);
-    if (!verdict.allowed) {
-      await security.audit.record({ type: 'login.throttled', userId: user, address: req.ip, retryAfterMs: verdict.retryAfterMs });
-      throw new StewardError('STW_LOGIN_THROTTLED', `too many failed logins; try again in ${Math.ceil(verdict.retryAfterMs / 1000)} s`);
-    }
-    const auth = await security.realm.authenticate(user, password, { address: req.ip });
-    if (auth?.userId === undefined) {
-      security.throttle.recordFailure(user, req.ip);
-      throw new StewardError('STW_AUTH_INVALID', 'Invalid username or password');
-    }
-    security.throttle.recordSuccess(user);
+    const auth = await passwordLogin(security, user, password, req.ip, 'Invalid username or password');
     const { cookie } = security.sessions.issue(auth.userId, security.users?.sessionSeed(auth.userId) ?? '');
     setSessionCookie(reply, req, api, cookie);
     await reply.redirect(safeFrom(field(req, 'from')), 302);

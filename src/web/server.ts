@@ -11,7 +11,7 @@ import { parseTree, render } from './tree.js';
 import { canRead, installAuthentication, nameOf, readableJob, requirePermission, securityOf } from './auth.js';
 import { registerSecurityRoutes } from './security-routes.js';
 import { registerCredentialsRoutes } from './credentials-routes.js';
-import { Permissions } from '../security/index.js';
+import { LoginThrottledError, Permissions } from '../security/index.js';
 
 /** The Jenkins version Steward answers to in X-Jenkins; clients pick features by it. */
 export const JENKINS_COMPAT_VERSION = '2.479.3';
@@ -98,6 +98,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const status = STATUS_OF[e.code];
     if (status >= 500) req.log.error({ err: e.toJSON(), url: req.url }, `request failed: ${e.message}`);
     if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="Steward"');
+    if (e instanceof LoginThrottledError) reply.header('Retry-After', String(e.retryAfterSeconds));
     // Jenkins reports some errors in X-Error (createItem); clients read it.
     await reply.status(status).header('X-Error', headerSafe(e.message)).send({ error: e.toJSON() });
   });

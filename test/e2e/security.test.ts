@@ -349,9 +349,12 @@ describe('login throttling', () => {
       const e = await errorOf(await login(ctl.s, 'admin', `guess-${i}`));
       assert.equal(e.status, 401);
     }
-    const locked = await errorOf(await login(ctl.s, 'admin', password));
+    const lockedRes = await login(ctl.s, 'admin', password);
+    const retryAfter = Number(lockedRes.headers.get('retry-after'));
+    const locked = await errorOf(lockedRes);
     assert.deepEqual([locked.status, locked.code], [429, 'STW_LOGIN_THROTTLED']);
-    assert.match(locked.message, /try again in \d+ s/);
+    assert.equal(locked.message, `too many failed logins; try again in ${retryAfter} s`);
+    assert.ok(retryAfter > 0 && retryAfter <= 30, `Retry-After: ${retryAfter}`);
     const basicToo = await errorOf(await ctl.s.fetch('api/json', { headers: { authorization: basic('admin', password) } }));
     assert.equal(basicToo.status, 429);
     // An API token is not a guessable password: scripts keep working.
