@@ -42,7 +42,9 @@ function pathOf(req: FastifyRequest): string {
   return q < 0 ? req.url : req.url.slice(0, q);
 }
 
-function isUnguarded(path: string): boolean {
+/** Health and metrics: answered by every controller, active or not, to anyone. */
+export function isUnguarded(req: FastifyRequest): boolean {
+  const path = pathOf(req);
   return path.startsWith('/health/') || path === '/metrics';
 }
 
@@ -134,8 +136,8 @@ export async function installAuthentication(app: FastifyInstance, api: StewardAp
   app.decorateRequest('session', undefined);
 
   app.addHook('onRequest', async (req, reply) => {
+    if (isUnguarded(req)) return;
     const path = pathOf(req);
-    if (isUnguarded(path)) return;
     const security = api.security();
     if (security === undefined) throw new StewardError('STW_NOT_ACTIVE', 'this controller is not active; ask the active controller');
     const who = await authenticate(security, req.headers.authorization, req.cookies[SESSION_COOKIE], req.ip);
@@ -160,8 +162,7 @@ export async function installAuthentication(app: FastifyInstance, api: StewardAp
   app.addHook('preHandler', async (req) => {
     if (req.method !== 'POST') return;
     if (req.authVia === 'token') return;
-    const path = pathOf(req);
-    if (isUnguarded(path) || CRUMB_EXEMPT.has(path)) return;
+    if (isUnguarded(req) || CRUMB_EXEMPT.has(pathOf(req))) return;
     const security = api.security();
     if (security === undefined) return;
     const body = req.body !== null && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};

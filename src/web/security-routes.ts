@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StewardError } from '../errors/index.js';
 import { Permissions, idKey, type Security, type User, type UserStore } from '../security/index.js';
 import type { StewardApi } from './api.js';
+import { formField } from './form.js';
 import { clearSessionCookie, nameOf, passwordLogin, requirePermission, securityOf, setSessionCookie } from './auth.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined> }>;
@@ -15,14 +16,8 @@ export interface SecurityRouteHelpers {
 
 const TOKEN_PROPERTY = 'descriptorByName/jenkins.security.ApiTokenProperty';
 
-function field(req: Req, name: string): string | undefined {
-  const body = req.body !== null && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
-  const v = body[name] ?? req.query[name];
-  return typeof v === 'string' ? v : Array.isArray(v) && typeof v.at(-1) === 'string' ? (v.at(-1) as string) : undefined;
-}
-
 function requireField(req: Req, name: string): string {
-  const v = field(req, name);
+  const v = formField(req, name);
   if (v === undefined || v === '') throw new StewardError('STW_REQUEST_INVALID', `${name} is required`, { field: name });
   return v;
 }
@@ -76,11 +71,11 @@ export function registerSecurityRoutes(app: FastifyInstance, api: StewardApi, h:
   app.post('/j_spring_security_check', async (req: Req, reply) => {
     const security = securityOf(api);
     const user = requireField(req, 'j_username');
-    const password = field(req, 'j_password') ?? '';
+    const password = formField(req, 'j_password') ?? '';
     const auth = await passwordLogin(security, user, password, req.ip, 'Invalid username or password');
     const { cookie } = security.sessions.issue(auth.userId, security.users?.sessionSeed(auth.userId) ?? '');
     setSessionCookie(reply, req, api, cookie);
-    await reply.redirect(safeFrom(field(req, 'from')), 302);
+    await reply.redirect(safeFrom(formField(req, 'from')), 302);
   });
 
   const logout = async (req: Req, reply: FastifyReply): Promise<void> => {
@@ -154,7 +149,7 @@ export function registerSecurityRoutes(app: FastifyInstance, api: StewardApi, h:
 
   const generate = async (req: Req, reply: FastifyReply): Promise<void> => {
     const user = tokenOwner(req, true);
-    const name = (field(req, 'newTokenName') ?? '').trim() || `token created on ${new Date().toISOString()}`;
+    const name = (formField(req, 'newTokenName') ?? '').trim() || `token created on ${new Date().toISOString()}`;
     const created = await usersOf(securityOf(api)).createToken(user.id, name, nameOf(req.auth));
     await reply.send({ status: 'ok', data: { tokenName: created.name, tokenUuid: created.uuid, tokenValue: created.token } });
   };
@@ -183,10 +178,10 @@ export function registerSecurityRoutes(app: FastifyInstance, api: StewardApi, h:
     requirePermission(req, security, Permissions.ADMINISTER);
     const id = requireField(req, 'username');
     const password = requireField(req, 'password1');
-    if (field(req, 'password2') !== undefined && field(req, 'password2') !== password) {
+    if (formField(req, 'password2') !== undefined && formField(req, 'password2') !== password) {
       throw new StewardError('STW_REQUEST_INVALID', 'password1 and password2 differ', { field: 'password2' });
     }
-    const user = await usersOf(security).createUser(id, password, field(req, 'fullname') ?? id, nameOf(req.auth));
+    const user = await usersOf(security).createUser(id, password, formField(req, 'fullname') ?? id, nameOf(req.auth));
     await reply.status(302).header('Location', `${h.rootOf(req)}user/${encodeURIComponent(user.id)}/`).send('');
   });
 

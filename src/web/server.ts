@@ -8,7 +8,8 @@ import type { StewardApi } from './api.js';
 import { STATUS_OF } from './errors.js';
 import { PERMALINKS, buildJson, computerJson, jobJson, jobSummary, jobUrl, permalinkTarget, queueItemJson } from './model.js';
 import { parseTree, render } from './tree.js';
-import { canRead, installAuthentication, nameOf, readableJob, requirePermission, securityOf } from './auth.js';
+import { formField } from './form.js';
+import { canRead, installAuthentication, isUnguarded, nameOf, readableJob, requirePermission, securityOf } from './auth.js';
 import { registerSecurityRoutes } from './security-routes.js';
 import { registerCredentialsRoutes } from './credentials-routes.js';
 import { LoginThrottledError, Permissions } from '../security/index.js';
@@ -111,8 +112,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   // Only the active controller answers the API; a standby (or a controller that lost its lease)
   // answers health and metrics, and 503 elsewhere, so a load balancer can follow /health/ready.
   app.addHook('onRequest', async (req) => {
-    const url = req.url;
-    if (url.startsWith('/health/') || url === '/metrics' || url.startsWith('/metrics?')) return;
+    if (isUnguarded(req)) return;
     const r = api.role();
     if (!r.ready) throw new StewardError('STW_NOT_ACTIVE', `this controller is not active (it is ${r.role}); ask the active controller`);
   });
@@ -258,8 +258,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
 
   app.post('/job/:job/doRename', async (req: Req, reply) => {
     const job = jobWith(req, req.params.job, Permissions.ITEM_CONFIGURE);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const newName = req.query.newName ?? (typeof body.newName === 'string' ? body.newName : undefined);
+    const newName = formField(req, 'newName');
     if (newName === undefined) throw new StewardError('STW_NAME_INVALID', 'doRename needs ?newName=', { field: 'newName' });
     // Queued builds stay queued, under the new name, as in Jenkins; held while the folder moves.
     api.queue.holdForRename(job.name);
@@ -342,8 +341,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   // GET, or POST with a form (the jenkins npm client's build.log), as Stapler serves it.
   const progressiveText = async (req: Req, reply: FastifyReply): Promise<void> => {
     const { job, record } = await recordOf(req);
-    const body = req.body !== null && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
-    const startText = req.query.start ?? (typeof body.start === 'string' ? body.start : undefined);
+    const startText = formField(req, 'start');
     const start = Number(startText ?? '0');
     if (!Number.isSafeInteger(start) || start < 0) {
       throw new StewardError('STW_REQUEST_INVALID', `start must be a byte offset of 0 or more, not "${startText ?? ''}"`, { field: 'start' });
@@ -464,8 +462,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   // Steward's own: change the built-in node's executor count at run time.
   app.post('/computer/(built-in)/setNumExecutors', async (req: Req, reply) => {
     requirePermission(req, securityOf(api), Permissions.ADMINISTER);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const text = req.query.numExecutors ?? (typeof body.numExecutors === 'string' ? body.numExecutors : undefined);
+    const text = formField(req, 'numExecutors');
     if (text === undefined || !/^\d+$/.test(text)) {
       throw new StewardError('STW_REQUEST_INVALID', `numExecutors must be a whole number, not "${text ?? ''}"`, { field: 'numExecutors' });
     }
