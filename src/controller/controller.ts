@@ -107,7 +107,9 @@ export class Controller implements StewardApi {
       startedAt: this.startedAt.toISOString(),
     };
     const lock = this.#opts.lock ?? 'file:';
-    const standby = this.#opts.standby === true || parseLeaseUrl(lock).kind !== 'file';
+    // A lease with a TTL (not `file:`): several controllers share the home, and a paused one loses it.
+    const leaseHasTtl = parseLeaseUrl(lock).kind !== 'file';
+    const standby = this.#opts.standby === true || leaseHasTtl;
     const epochFile = path.join(this.home, '.steward', 'epoch');
     this.#opts.signal?.addEventListener('abort', () => this.#abort.abort(new StewardError('STW_NOT_ACTIVE', 'stopped while standing by')), { once: true });
     // A standby answers /health while it waits: 503 with its role, and 503 STW_NOT_ACTIVE elsewhere.
@@ -162,7 +164,7 @@ export class Controller implements StewardApi {
 
     this.builtIn = new Node({ name: BUILT_IN_NODE, numExecutors: g.numExecutors, labelString: g.label, mode: g.mode });
     const baseEnv = baseEnvironment();
-    const watchdogMs = parseLeaseUrl(lock).kind === 'file' ? undefined : launcherWatchdogMs(this.#opts.leaseTtlMs ?? 10_000);
+    const watchdogMs = leaseHasTtl ? launcherWatchdogMs(this.#opts.leaseTtlMs ?? 10_000) : undefined;
     this.launcher = new Launcher({
       poolSize: Math.min(Math.max(g.numExecutors, 1), 8),
       poolEnv: baseEnv,

@@ -1,6 +1,7 @@
 import {
   PERMALINK_IDS,
   VALUE_TYPES,
+  valueClassOf,
   colorOf,
   type BuildRecord,
   type Cause,
@@ -67,9 +68,9 @@ export function causeJson(c: Cause): Record<string, unknown> {
 
 /** A value as Jenkins shows it: a boolean as a JSON boolean, a password without its value. */
 export function parameterValueJson(p: ParameterValue): Record<string, unknown> {
-  if (p.sensitive) return { _class: 'hudson.model.PasswordParameterValue', name: p.name };
-  const type = p.type ?? 'hudson.model.StringParameterValue';
-  return { _class: type, name: p.name, value: type === 'hudson.model.BooleanParameterValue' ? p.value === 'true' : p.value };
+  const type = valueClassOf(p);
+  if (p.sensitive) return { _class: type, name: p.name };
+  return { _class: type, name: p.name, value: type === VALUE_TYPES.boolean ? p.value === 'true' : p.value };
 }
 
 export function actionsJson(parameters: readonly ParameterValue[], causes: readonly Cause[]): unknown[] {

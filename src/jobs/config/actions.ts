@@ -1,5 +1,5 @@
 import type { Cause as QueueCause } from '../../queue/index.js';
-import type { ParameterValue } from './parameters.js';
+import { valueClassOf, type ParameterValue } from './parameters.js';
 import type { XmlElementHandle, XmlSpec } from './xml.js';
 
 /*
@@ -138,7 +138,7 @@ export function parametersActionSpec(values: readonly ParameterValue[]): XmlSpec
       {
         name: 'parameters',
         children: values.map((v) => ({
-          name: v.sensitive ? 'hudson.model.PasswordParameterValue' : (v.type ?? 'hudson.model.StringParameterValue'),
+          name: valueClassOf(v),
           children: [
             { name: 'name', text: v.name },
             { name: 'value', text: v.value },

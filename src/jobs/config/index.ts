@@ -33,7 +33,7 @@ export type { FreestyleJob, FreestyleConfig, Step, LogRotator } from './freestyl
  * choice checks) to the values given for a build; unknown plugin parameter types pass through
  * as strings.
  */
-export { resolveParameters, VALUE_TYPES } from './parameters.js';
+export { resolveParameters, valueClassOf, VALUE_TYPES } from './parameters.js';
 export type { ParameterDefinition, ParameterValue } from './parameters.js';
 
 /**

@@ -133,6 +133,11 @@ export const VALUE_TYPES = {
   password: 'hudson.model.PasswordParameterValue',
 } as const;
 
+/** The Jenkins class of a value: PasswordParameterValue when sensitive, else its `type`, else StringParameterValue. */
+export function valueClassOf(value: ParameterValue): string {
+  return value.sensitive ? VALUE_TYPES.password : (value.type ?? VALUE_TYPES.string);
+}
+
 function resolveOne(def: ParameterDefinition, value: string | undefined): ParameterValue {
   const { name } = def;
   switch (def.kind) {
