@@ -10,7 +10,7 @@ import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, type Cause, ty
 import { BUILT_IN_NODE, Node } from '../nodes/index.js';
 import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem } from '../queue/index.js';
 import { StewardError } from '../errors/index.js';
-import { Security } from '../security/index.js';
+import { Security, jobMatrixObjections } from '../security/index.js';
 import { buildSecrets } from '../security/credentials/index.js';
 import { createWebServer, type StewardApi, type WebServer } from '../web/index.js';
 import { GlobalConfigFile } from './global-config.js';
@@ -159,6 +159,7 @@ export class Controller implements StewardApi {
       extensions: this.extensions,
       logger: log,
       secrets: buildSecrets(this.#security.keys, this.#security.credentials),
+      objections: (config) => jobMatrixObjections(config.document.root),
     });
     await this.jobs.load();
 

@@ -12,6 +12,7 @@ import {
   setDisabled,
   type BuildRecord,
   type Cause,
+  type FreestyleJob,
   type ParameterValue,
 } from './config/index.js';
 import { Build } from './build.js';
@@ -33,6 +34,13 @@ export interface JobsOptions {
    * masked, and a credentials binding fails the build.
    */
   secrets?: BuildSecrets;
+  /**
+   * What another part refuses in a job's configuration (security: a job's matrix granting a
+   * permission that is not the job's), each as a StewardError saying where. A config posted,
+   * copied or renamed with one is refused with the first; a job loaded from the home with one
+   * still loads (a job is never lost), each is logged, and the part that objects ignores it.
+   */
+  objections?: (config: FreestyleJob) => readonly StewardError[];
 }
 
 /** How many config.xml files start-up reads at once. */
@@ -48,6 +56,7 @@ export class Jobs {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #secrets: BuildSecrets | undefined;
+  readonly #objections: (config: FreestyleJob) => readonly StewardError[];
   readonly #jobs = new Map<string, Job>();
   readonly #listeners = new Set<(job: Job, change: 'loaded' | 'created' | 'updated') => void>();
   /**
@@ -62,6 +71,7 @@ export class Jobs {
     this.#log = opts.logger;
     this.#now = opts.now ?? Date.now;
     this.#secrets = opts.secrets;
+    this.#objections = opts.objections ?? (() => []);
   }
 
   /** What builds use for credentials, Secret values and log masking; see JobsOptions.secrets. */
@@ -100,6 +110,12 @@ export class Jobs {
         this.#log.warn({ job: job.name, err: job.definition.error.toJSON() }, `job ${job.name} could not be loaded: ${job.definition.error.message}`);
       }
     }
+    for (const job of this.#jobs.values()) {
+      if (job.definition.kind !== 'freestyle') continue;
+      for (const e of this.#objections(job.definition.parsed)) {
+        this.#log.warn({ job: job.name, err: e.toJSON() }, `job ${job.name}: ${e.message}; the job is loaded and this is ignored`);
+      }
+    }
     for (const job of this.#jobs.values()) this.#emit(job, 'loaded');
     this.#log.info({ jobs: this.#jobs.size, broken: broken.length }, `loaded ${this.#jobs.size} jobs (${broken.length} broken)`);
   }
@@ -120,6 +136,13 @@ export class Jobs {
     } catch (err) {
       return { kind: 'broken', xml, error: coerceError(err, 'STW_CONFIG_INVALID') };
     }
+  }
+
+  /** Throws the first objection to a config about to be saved under a name. */
+  #refuseObjected(definition: JobDefinition): void {
+    if (definition.kind !== 'freestyle') return;
+    const [first] = this.#objections(definition.parsed);
+    if (first !== undefined) throw first;
   }
 
   get(name: string): Job | undefined {
@@ -146,6 +169,7 @@ export class Jobs {
     if (this.#jobs.has(name)) throw new StewardError('STW_JOB_EXISTS', `a job already exists with the name "${name}"`);
     const file = `jobs/${name}/config.xml`;
     const definition = compileDefinition(xml, file, this.#extensions);
+    this.#refuseObjected(definition);
     // Reserve the name before the write so that two concurrent creates cannot both succeed.
     const job = new Job(name, definition);
     job.buildNumbers = [];
@@ -169,6 +193,7 @@ export class Jobs {
     const job = this.require(name);
     const file = `jobs/${name}/config.xml`;
     const definition = compileDefinition(xml, file, this.#extensions);
+    this.#refuseObjected(definition);
     await this.#store.writeAtomic(file, xml);
     job.definition = definition;
     this.#log.info({ job: name }, `updated the configuration of job ${name}`);
@@ -257,6 +282,8 @@ export class Jobs {
     if (this.#jobs.get(oldName) !== job) throw new StewardError('STW_JOB_NOT_FOUND', `no job named "${oldName}"`);
     if (this.#jobs.has(newName)) throw taken();
     this.#refuseRunning(job, 'renamed');
+    // Named in the job's present file, which is where it is to be corrected.
+    this.#refuseObjected(job.definition);
     const file = `jobs/${newName}/config.xml`;
     const def = job.definition;
     const definition: JobDefinition = def.xml === undefined ? def : this.#define(def.xml, file);

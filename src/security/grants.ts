@@ -94,11 +94,12 @@ export class GrantTable {
     }
   }
 
-  static parse(raw: readonly string[], unknown?: (permissionId: string) => void): GrantTable {
+  /** The table of these grant texts; with `accept`, only the grants of permissions it accepts. */
+  static parse(raw: readonly string[], unknown?: (permissionId: string) => void, accept?: (permission: Permission) => boolean): GrantTable {
     const grants: Grant[] = [];
     for (const text of raw) {
       const grant = parseGrant(text, unknown);
-      if (grant !== undefined) grants.push(grant);
+      if (grant !== undefined && (accept === undefined || accept(grant.permission))) grants.push(grant);
     }
     return new GrantTable(grants);
   }

@@ -20,7 +20,7 @@ export { ANONYMOUS, ANONYMOUS_NAME, idKey, type Authentication } from './authent
  * Jenkins' permissions ({@link Permissions}.ITEM_BUILD is `hudson.model.Item.Build`) with their
  * impliedBy chains; {@link findPermission} by id, {@link permissionDisplayName} gives `Job/Build`.
  */
-export { Permissions, findPermission, permissionDisplayName, impliedChain, type Permission } from './permissions.js';
+export { Permissions, appliesToJob, findPermission, permissionDisplayName, impliedChain, type Permission, type PermissionScope } from './permissions.js';
 
 /** Matrix grants (`USER:hudson.model.Item.Build:bob`, `GROUP:...`, old `perm:sid`) and a table answering them. */
 export { parseGrant, GrantTable, type Grant, type GrantSid } from './grants.js';
@@ -47,10 +47,14 @@ export {
   GlobalMatrixAuthorizationStrategy,
   ProjectMatrixAuthorizationStrategy,
   UnsecuredAuthorizationStrategy,
-  parseJobAuthorization,
   registerBuiltInAuthorizationStrategies,
-  type JobAuthorization,
 } from './strategies.js';
+
+/**
+ * A job's own matrix: its grants ({@link parseJobAuthorization}), and what in it is not a
+ * permission on a job ({@link jobMatrixObjections}: STW_CONFIG_INVALID naming permission and line).
+ */
+export { parseJobAuthorization, jobMatrixObjections, type JobAuthorization } from './job-matrix.js';
 
 /** Throws STW_AUTH_REQUIRED (anonymous) or STW_FORBIDDEN: `bob is missing the Job/Build permission`. */
 export { checkPermission } from './check-permission.js';

@@ -6,6 +6,12 @@
  * permissions (GenericRead, GenericUpdate...) sit between Administer and the specific ones.
  */
 
+/**
+ * Where a permission can be granted, as Jenkins' PermissionScope: the whole controller, a folder
+ * of items (Job/Create, View/*), one item (Job/*, SCM/Tag), one run of it (Run/*), or an agent.
+ */
+export type PermissionScope = 'JENKINS' | 'ITEM_GROUP' | 'ITEM' | 'RUN' | 'COMPUTER';
+
 /** One Jenkins permission. `id` is what config.xml grants name (`hudson.model.Item.Build`). */
 export interface Permission {
   /** `<owner class>.<name>`, e.g. `hudson.model.Item.Build`. */
@@ -20,10 +26,7 @@ export interface Permission {
    * a grant of a disabled permission is ignored, so only what implies it counts.
    */
   readonly enabled: boolean;
-}
-
-function permission(owner: string, group: string, name: string, impliedBy: Permission | undefined, enabled = true): Permission {
-  return Object.freeze({ id: `${owner}.${name}`, group, name, impliedBy, enabled });
+  readonly scope: PermissionScope;
 }
 
 const HUDSON = 'hudson.model.Hudson';
@@ -32,6 +35,22 @@ const ITEM = 'hudson.model.Item';
 const RUN = 'hudson.model.Run';
 const COMPUTER = 'hudson.model.Computer';
 const VIEW = 'hudson.model.View';
+const SCM = 'hudson.scm.SCM';
+
+/** The scope Jenkins declares for the permissions of each class, Job/Create aside. */
+const SCOPE_OF: Readonly<Record<string, PermissionScope>> = {
+  [HUDSON]: 'JENKINS',
+  [GENERIC]: 'JENKINS',
+  [ITEM]: 'ITEM',
+  [RUN]: 'RUN',
+  [COMPUTER]: 'COMPUTER',
+  [VIEW]: 'ITEM_GROUP',
+  [SCM]: 'ITEM',
+};
+
+function permission(owner: string, group: string, name: string, impliedBy: Permission | undefined, enabled = true, scope = SCOPE_OF[owner] ?? 'JENKINS'): Permission {
+  return Object.freeze({ id: `${owner}.${name}`, group, name, impliedBy, enabled, scope });
+}
 
 const ADMINISTER = permission(HUDSON, 'Overall', 'Administer', undefined);
 const GENERIC_READ = permission(GENERIC, 'Permission', 'GenericRead', ADMINISTER);
@@ -60,7 +79,8 @@ export const Permissions = Object.freeze({
   GENERIC_UPDATE,
   GENERIC_DELETE,
   GENERIC_CONFIGURE,
-  ITEM_CREATE: permission(ITEM, 'Job', 'Create', GENERIC_CREATE),
+  // Creating is done in the folder that will hold the job, not on a job.
+  ITEM_CREATE: permission(ITEM, 'Job', 'Create', GENERIC_CREATE, true, 'ITEM_GROUP'),
   ITEM_DELETE: permission(ITEM, 'Job', 'Delete', GENERIC_DELETE),
   ITEM_CONFIGURE,
   ITEM_READ,
@@ -84,7 +104,7 @@ export const Permissions = Object.freeze({
   VIEW_DELETE: permission(VIEW, 'View', 'Delete', GENERIC_DELETE),
   VIEW_CONFIGURE: permission(VIEW, 'View', 'Configure', GENERIC_CONFIGURE),
   VIEW_READ: permission(VIEW, 'View', 'Read', GENERIC_READ),
-  SCM_TAG: permission('hudson.scm.SCM', 'SCM', 'Tag', GENERIC_CREATE),
+  SCM_TAG: permission(SCM, 'SCM', 'Tag', GENERIC_CREATE),
 });
 
 const BY_ID = new Map<string, Permission>(Object.values(Permissions).map((p) => [p.id, p]));
@@ -116,4 +136,14 @@ export function impliedChain(p: Permission): Permission[] {
   // Administer implies everything, even a disabled permission that nothing else implies (WipeOut).
   if (out.at(-1) !== ADMINISTER) out.push(ADMINISTER);
   return out;
+}
+
+/**
+ * Whether a job's own matrix may grant the permission: Jenkins' `isContainedBy(PermissionScope.ITEM)`,
+ * true for Job/* but Create, Run/* and SCM/Tag. matrix-auth drops any other grant of a job's
+ * AuthorizationMatrixProperty ("inapplicable permission"), so a job cannot widen what its
+ * configurers may do on the controller.
+ */
+export function appliesToJob(p: Permission): boolean {
+  return p.scope === 'ITEM' || p.scope === 'RUN';
 }

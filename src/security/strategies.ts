@@ -8,7 +8,7 @@ import {
   type PermissionContext,
 } from './authorization-strategy.js';
 import { GrantTable } from './grants.js';
-import { Permissions, impliedChain, type Permission } from './permissions.js';
+import { Permissions, appliesToJob, impliedChain, type Permission } from './permissions.js';
 
 /**
  * "Logged-in users can do anything". Anonymous gets Jenkins' generic Read (Overall/Read,
@@ -57,7 +57,9 @@ export class GlobalMatrixAuthorizationStrategy implements AuthorizationStrategy 
 /**
  * Project-based matrix: the global grants plus those of the job's AuthorizationMatrixProperty.
  * A job that does not inherit (NonInheritingStrategy) sees only its own grants, except that a
- * global Administer still allows everything, as in matrix-auth.
+ * global Administer still allows everything, as in matrix-auth. A job's grant of a permission
+ * that is not the job's (Overall/Administer, Agent/*, Job/Create...) counts for nothing, there
+ * or anywhere: whoever may configure a job can write its matrix.
  */
 export class ProjectMatrixAuthorizationStrategy extends GlobalMatrixAuthorizationStrategy {
   static override readonly ID = 'hudson.security.ProjectMatrixAuthorizationStrategy';
@@ -77,33 +79,11 @@ export class ProjectMatrixAuthorizationStrategy extends GlobalMatrixAuthorizatio
     if (raw === undefined || raw.length === 0) return false;
     let table = this.#jobTables.get(raw);
     if (table === undefined) {
-      table = GrantTable.parse(raw, this.#unknown);
+      table = GrantTable.parse(raw, this.#unknown, appliesToJob);
       this.#jobTables.set(raw, table);
     }
     return table.has(auth, permission);
   }
-}
-
-const NON_INHERITING = 'org.jenkinsci.plugins.matrixauth.inheritance.NonInheritingStrategy';
-const MATRIX_PROPERTY = 'hudson.security.AuthorizationMatrixProperty';
-
-/** The grants of a job, read from its config.xml. */
-export interface JobAuthorization {
-  readonly grants: readonly string[];
-  readonly inheritsGlobal: boolean;
-}
-
-/**
- * Reads a job's `<properties><hudson.security.AuthorizationMatrixProperty>`: pass the job's root
- * element (`<project>`). A job without the property has no grants of its own and inherits.
- */
-export function parseJobAuthorization(jobRoot: XmlElementHandle): JobAuthorization {
-  const property = jobRoot.child('properties')?.child(MATRIX_PROPERTY);
-  if (property === undefined) return { grants: [], inheritsGlobal: true };
-  return {
-    grants: property.childrenNamed('permission').map((p) => p.text().trim()),
-    inheritsGlobal: property.child('inheritanceStrategy')?.attribute('class') !== NON_INHERITING,
-  };
 }
 
 function grantsOf(element: XmlElementHandle): string[] {
