@@ -8,6 +8,8 @@ export type Cause = {
   shortDescription: string;
   userId?: string;
   userName?: string;
+  /** For an upstream cause, the job whose build started this one (answers hide it from who may not read it). */
+  upstreamProject?: string;
 };
 
 /**

@@ -49,7 +49,11 @@ function buildRef(root: string, job: string, n: number | undefined): Record<stri
   return { _class: 'hudson.model.FreeStyleBuild', number: n, url: `${jobUrl(root, job)}${n}/` };
 }
 
-export function causeJson(c: Cause): Record<string, unknown> {
+/** Whether the caller may read the job of this name; answers name no other job. */
+export type CanSeeJob = (job: string) => boolean;
+
+/** A cause as Jenkins shows it; an upstream job the caller may not read is not named. */
+export function causeJson(c: Cause, canSee: CanSeeJob): Record<string, unknown> {
   const cls: Record<Cause['kind'], string> = {
     user: 'hudson.model.Cause$UserIdCause',
     timer: 'hudson.triggers.TimerTrigger$TimerTriggerCause',
@@ -58,7 +62,8 @@ export function causeJson(c: Cause): Record<string, unknown> {
     upstream: 'hudson.model.Cause$UpstreamCause',
     other: 'hudson.model.Cause',
   };
-  const out: Record<string, unknown> = { _class: cls[c.kind], shortDescription: c.shortDescription };
+  const hidden = c.kind === 'upstream' && (c.upstreamProject === undefined || !canSee(c.upstreamProject));
+  const out: Record<string, unknown> = { _class: cls[c.kind], shortDescription: hidden ? 'Started by an upstream project' : c.shortDescription };
   if (c.kind === 'user') {
     out.userId = c.userId ?? null;
     out.userName = c.userName ?? c.userId ?? 'anonymous';
@@ -73,12 +78,12 @@ export function parameterValueJson(p: ParameterValue): Record<string, unknown> {
   return { _class: type, name: p.name, value: type === VALUE_TYPES.boolean ? p.value === 'true' : p.value };
 }
 
-export function actionsJson(parameters: readonly ParameterValue[], causes: readonly Cause[]): unknown[] {
+export function actionsJson(parameters: readonly ParameterValue[], causes: readonly Cause[], canSee: CanSeeJob): unknown[] {
   const actions: unknown[] = [];
   if (parameters.length > 0) {
     actions.push({ _class: 'hudson.model.ParametersAction', parameters: parameters.map(parameterValueJson) });
   }
-  actions.push({ _class: 'hudson.model.CauseAction', causes: causes.map(causeJson) });
+  actions.push({ _class: 'hudson.model.CauseAction', causes: causes.map((c) => causeJson(c, canSee)) });
   return actions;
 }
 
@@ -127,7 +132,7 @@ export async function permalinkTarget(jobs: Jobs, job: Job, name: string): Promi
   return find === undefined ? undefined : find(jobs, job);
 }
 
-export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => QueueItem | undefined): Record<string, unknown> {
+export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => QueueItem | undefined, canSee: CanSeeJob): Record<string, unknown> {
   const url = jobUrl(root, job.name);
   const def = job.definition;
   const config = def.kind === 'freestyle' ? def.parsed.config : undefined;
@@ -163,7 +168,7 @@ export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => Que
     property,
     queueItem: lazy(() => {
       const item = queueItem();
-      return item === undefined ? null : queueItemJson(root, item, jobs);
+      return item === undefined ? null : queueItemJson(root, item, jobs, canSee);
     }),
     concurrentBuild: config?.concurrentBuild ?? false,
     disabled: job.disabled,
@@ -174,12 +179,12 @@ export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => Que
   };
 }
 
-export function buildJson(root: string, jobs: Jobs, job: Job, r: BuildRecord, executor: { number: number } | undefined): Record<string, unknown> {
+export function buildJson(root: string, jobs: Jobs, job: Job, r: BuildRecord, executor: { number: number } | undefined, canSee: CanSeeJob): Record<string, unknown> {
   const url = `${jobUrl(root, job.name)}${r.number}/`;
   const building = r.result === undefined;
   return {
     _class: 'hudson.model.FreeStyleBuild',
-    actions: actionsJson(r.parameters, r.causes),
+    actions: actionsJson(r.parameters, r.causes, canSee),
     artifacts: lazy(async () =>
       (await jobs.artifacts(job, r.number)).map((p) => ({ displayPath: p.slice(p.lastIndexOf('/') + 1), fileName: p.slice(p.lastIndexOf('/') + 1), relativePath: p })),
     ),
@@ -211,11 +216,11 @@ const ITEM_CLASS: Record<QueueItem['state'], string> = {
   left: 'hudson.model.Queue$LeftItem',
 };
 
-export function queueItemJson(root: string, item: QueueItem, jobs: Jobs): Record<string, unknown> {
+export function queueItemJson(root: string, item: QueueItem, jobs: Jobs, canSee: CanSeeJob): Record<string, unknown> {
   const job = jobs.get(item.task);
   const out: Record<string, unknown> = {
     _class: ITEM_CLASS[item.state],
-    actions: actionsJson(item.parameters, item.causes),
+    actions: actionsJson(item.parameters, item.causes, canSee),
     blocked: item.state === 'blocked',
     buildable: item.state === 'buildable' || item.state === 'pending',
     id: item.id,
@@ -244,7 +249,12 @@ export function queueItemJson(root: string, item: QueueItem, jobs: Jobs): Record
   return out;
 }
 
-export function computerJson(root: string, node: Node): Record<string, unknown> {
+/**
+ * A node as /computer/NAME/api/json shows it. A busy executor's build is shown only when
+ * `canSee(job)`, as Jenkins' Executor#getCurrentExecutableForApi does: otherwise the executor is
+ * busy with `currentExecutable: null`, so a job the caller may not read is not named.
+ */
+export function computerJson(root: string, node: Node, canSee: CanSeeJob): Record<string, unknown> {
   const builtIn = node.name === 'built-in';
   return {
     _class: builtIn ? 'hudson.model.Hudson$MasterComputer' : 'hudson.slaves.SlaveComputer',
@@ -259,7 +269,7 @@ export function computerJson(root: string, node: Node): Record<string, unknown> 
         number: e.number,
         idle: s.state === 'idle',
         currentExecutable:
-          'buildNumber' in s
+          'buildNumber' in s && canSee(s.job)
             ? { _class: 'hudson.model.FreeStyleBuild', number: s.buildNumber, fullDisplayName: `${s.job} #${s.buildNumber}`, url: `${jobUrl(root, s.job)}${s.buildNumber}/` }
             : null,
         state: s.state,

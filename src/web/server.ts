@@ -120,6 +120,11 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
 
   /** The job as the request's user may see it (a job they may not read does not exist for them). */
   const requireJob = (req: FastifyRequest, name: string | undefined) => readableJob(req, api, name);
+  /** Whether the request's user may read a job named in an answer (an executor's build, an upstream cause). */
+  const canSeeJob = (req: FastifyRequest) => (name: string) => {
+    const job = api.jobs.get(name);
+    return job !== undefined && canRead(req, securityOf(api), job);
+  };
   /** The job, which the request's user must have the permission on. */
   const jobWith = (req: FastifyRequest, name: string | undefined, permission: Permission) => {
     const job = readableJob(req, api, name);
@@ -207,7 +212,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   app.get('/job/:job/api/json', async (req: Req, reply) => {
     const job = requireJob(req, req.params.job);
     const item = () => api.queue.items().find((i) => i.task === job.name);
-    await sendJson(req, reply, jobJson(rootOf(req), api.jobs, job, item));
+    await sendJson(req, reply, jobJson(rootOf(req), api.jobs, job, item, canSeeJob(req)));
   });
 
   // The target of the 302s after copy, rename, enable, disable, delete build (Jenkins' job page).
@@ -329,7 +334,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       .nodes()
       .flatMap((n) => n.executors)
       .find((e) => 'buildNumber' in e.state && e.state.job === job.name && e.state.buildNumber === record.number);
-    await sendJson(req, reply, buildJson(rootOf(req), api.jobs, job, record, executor));
+    await sendJson(req, reply, buildJson(rootOf(req), api.jobs, job, record, executor, canSeeJob(req)));
   });
 
   app.get('/job/:job/:number/consoleText', async (req: Req, reply) => {
@@ -403,7 +408,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
           const job = api.jobs.get(i.task);
           return job !== undefined && canRead(req, security, job);
         })
-        .map((i) => queueItemJson(root, i, api.jobs)),
+        .map((i) => queueItemJson(root, i, api.jobs, canSeeJob(req))),
     });
   });
 
@@ -413,7 +418,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const job = found === undefined ? undefined : api.jobs.get(found.task);
     const item = job !== undefined && canRead(req, securityOf(api), job) ? found : undefined;
     if (item === undefined) throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${req.params.id ?? ''}`);
-    await sendJson(req, reply, queueItemJson(rootOf(req), item, api.jobs));
+    await sendJson(req, reply, queueItemJson(rootOf(req), item, api.jobs, canSeeJob(req)));
   });
 
   // Jenkins' Queue.Item#doCancelQueue (the jenkins npm client's queue.cancel) is the same.
@@ -443,7 +448,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await sendJson(req, reply, {
       _class: 'hudson.model.ComputerSet',
       busyExecutors: busy,
-      computer: nodes.map((n) => computerJson(rootOf(req), n)),
+      computer: nodes.map((n) => computerJson(rootOf(req), n, canSeeJob(req))),
       displayName: 'Nodes',
       totalExecutors: total,
     });
@@ -456,7 +461,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const name = BUILT_IN_ALIASES.has(given) ? 'built-in' : given;
     const node = api.nodes().find((n) => n.name === name);
     if (node === undefined) throw new StewardError('STW_NODE_NOT_FOUND', `no node named "${given}"; the built-in node is "(built-in)"`);
-    await sendJson(req, reply, computerJson(rootOf(req), node));
+    await sendJson(req, reply, computerJson(rootOf(req), node, canSeeJob(req)));
   });
 
   // Steward's own: change the built-in node's executor count at run time.

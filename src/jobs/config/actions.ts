@@ -75,11 +75,13 @@ function readCause(el: XmlElementHandle): Cause {
   const field = (name: string): string | undefined => el.childText(name);
   const userId = field('userId') ?? field('authenticationName');
   const userName = field('userName');
+  const upstreamProject = field('upstreamProject');
   return {
     kind,
     shortDescription: field('shortDescription') ?? describe(kind, el.name, field),
     ...(kind === 'user' && userId !== undefined ? { userId } : {}),
     ...(kind === 'user' && userName !== undefined ? { userName } : {}),
+    ...(kind === 'upstream' && upstreamProject !== undefined ? { upstreamProject } : {}),
   };
 }
 
@@ -105,6 +107,7 @@ function causeSpec(cause: Cause): XmlSpec {
     // Not a Jenkins field (Jenkins looks the name up); Jenkins skips unknown fields on load.
     if (cause.userName !== undefined) fields.push({ name: 'userName', text: cause.userName });
   }
+  if (cause.kind === 'upstream' && cause.upstreamProject !== undefined) fields.push({ name: 'upstreamProject', text: cause.upstreamProject });
   const derived = describe(cause.kind, type, (name) => fields.find((f) => f.name === name)?.text);
   if (cause.shortDescription !== derived) fields.push({ name: 'shortDescription', text: cause.shortDescription });
   return { name: type, children: fields };

@@ -20,7 +20,7 @@ const finished: BuildRecord = {
     { kind: 'timer', shortDescription: 'Started by timer' },
     { kind: 'scm', shortDescription: 'Started by an SCM change' },
     { kind: 'remote', shortDescription: 'Started by remote host 10.0.0.7 with note: nightly & <co>' },
-    { kind: 'upstream', shortDescription: 'Started by upstream project "shop-web" build number 311' },
+    { kind: 'upstream', shortDescription: 'Started by upstream project "shop-web" build number 311', upstreamProject: 'shop-web' },
     { kind: 'other', shortDescription: 'Started by GitHub push by carol' },
   ],
   parameters: [
@@ -141,7 +141,7 @@ describe('build records (build.xml)', () => {
       workspace: '/home/jenkins/workspace/shop-api',
       causes: [
         { kind: 'user', shortDescription: 'Started by user alice', userId: 'alice' },
-        { kind: 'upstream', shortDescription: 'Started by upstream project "shop-web" build number 311' },
+        { kind: 'upstream', shortDescription: 'Started by upstream project "shop-web" build number 311', upstreamProject: 'shop-web' },
         { kind: 'timer', shortDescription: 'Started by timer' },
         { kind: 'timer', shortDescription: 'Started by timer' },
       ],
