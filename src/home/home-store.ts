@@ -11,6 +11,7 @@ import { fsyncDir } from './durable.js';
 import type { Fence } from './fence.js';
 import { errnoCode, homeIoError, isMissing } from './io-error.js';
 import { isSecretPath, isTempName, resolveInHome } from './paths.js';
+import { RotatingAppendLog, type RotationOptions } from './rotating-log.js';
 import { KeyedSerializer } from './serial.js';
 
 const SECRET_DIR_MODE = 0o700;
@@ -186,6 +187,15 @@ export class HomeStore {
         throw err;
       }
     });
+  }
+
+  /**
+   * Opens an append-only file that is rotated by size (the audit log): `rel`, then `rel.1`... up
+   * to `files` in all, each at most `maxBytes` (see RotatingAppendLog). Every rename and open of
+   * a rotation is fenced like any other write.
+   */
+  openRotating(rel: string, opts: RotationOptions): Promise<AppendLog> {
+    return RotatingAppendLog.open(this, rel, opts);
   }
 
   /** Creates the folder and its missing parents; under `secrets/` the mode defaults to 0700. */

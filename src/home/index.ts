@@ -18,6 +18,8 @@ export type { HomeStoreOptions } from './home-store.js';
  * awaited; the fence is re-checked at most every {@link APPEND_FENCE_CACHE_MS} ms.
  */
 export type { AppendLog } from './append-log.js';
+/** How a rotating append log ({@link HomeStore.openRotating}) is bounded: bytes a file, files in all. */
+export type { RotationOptions } from './rotating-log.js';
 /** How long an append log trusts a successful fence check, in ms (250). */
 export { APPEND_FENCE_CACHE_MS } from './append-log.js';
 
