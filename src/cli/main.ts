@@ -6,6 +6,7 @@ import { Controller } from '../controller/index.js';
 import { coerceError, isStewardError, StewardError } from '../errors/index.js';
 import { StewardClient, resolveAuth } from './client.js';
 import { parseDuration, runGuard } from '../guard/index.js';
+import { AUDIT_ROTATION } from '../security/index.js';
 
 const program = new Command();
 program
@@ -22,6 +23,28 @@ function int(name: string, min: number, max: number) {
   };
 }
 
+/** `10MiB`, `512KiB`, `1GiB` or a number of bytes; at least 1 KiB. */
+function byteSize(name: string) {
+  return (text: string): number => {
+    const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(text.trim());
+    const n = m === null ? NaN : Number(m[1]) * { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[(m[2] ?? 'B') as 'B' | 'KiB' | 'MiB' | 'GiB'];
+    if (!Number.isSafeInteger(n) || n < 1024) throw new InvalidArgumentError(`${name} must be a size of at least 1KiB such as 512KiB or 10MiB`);
+    return n;
+  };
+}
+
+interface StartOptions {
+  home?: string;
+  port: number;
+  host: string;
+  executors?: number;
+  lock: string;
+  leaseTtl: string;
+  standby?: boolean;
+  auditLogSize: number;
+  auditLogFiles: number;
+}
+
 function makeLogger(): Logger {
   return pino({ level: process.env.STEWARD_LOG_LEVEL ?? 'info', base: { pid: process.pid } });
 }
@@ -36,7 +59,9 @@ program
   .option('--lock <url>', 'lease URL: file:[PATH], redis://, etcd://, zk://, postgres://', 'file:')
   .option('--lease-ttl <duration>', 'TTL of a service-backed lease', '10s')
   .option('--standby', 'wait for the lease as a standby instead of exiting (always so for a lease URL other than file:)')
-  .action(async (opts: { home?: string; port: number; host: string; executors?: number; lock: string; leaseTtl: string; standby?: boolean }) => {
+  .option('--audit-log-size <size>', 'rotate logs/audit.log past this size, e.g. 10MiB', byteSize('--audit-log-size'), AUDIT_ROTATION.maxBytes)
+  .option('--audit-log-files <n>', 'audit log files kept, the current one included', int('--audit-log-files', 1, 1000), AUDIT_ROTATION.files)
+  .action(async (opts: StartOptions) => {
     const logger = makeLogger();
     const home = path.resolve(opts.home ?? process.env.STEWARD_HOME ?? 'steward_home');
     const leaseTtlMs = parseDuration(opts.leaseTtl, '--lease-ttl');
@@ -73,6 +98,7 @@ program
         // again as a standby.
         onLeaseLost: () => finish(4),
         ...(opts.standby === true ? { standby: true } : {}),
+        auditRotation: { maxBytes: opts.auditLogSize, files: opts.auditLogFiles },
         ...(opts.executors === undefined ? {} : { executors: opts.executors }),
       });
     } catch (err) {

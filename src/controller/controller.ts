@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
-import { HomeStore, leaseFence, readEpochFile } from '../home/index.js';
+import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
 import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
 import { BUILT_IN_NODE, Node } from '../nodes/index.js';
 import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem } from '../queue/index.js';
@@ -38,6 +38,8 @@ export interface ControllerOptions {
   standby?: boolean;
   /** Called once if the lease is lost while active: the controller has stopped writing. */
   onLeaseLost?: (reason: string) => void;
+  /** Rotation of logs/audit.log; default AUDIT_ROTATION (10 MiB a file, five files). */
+  auditRotation?: RotationOptions;
   /** Stops a standby's wait for the lease (start then throws). */
   signal?: AbortSignal;
   killGraceMs?: number;
@@ -152,6 +154,7 @@ export class Controller implements StewardApi {
       logger: log,
       config: this.globalConfig.root,
       onAuditEvent: (type) => this.metrics.securityEvent(type),
+      ...(this.#opts.auditRotation === undefined ? {} : { auditRotation: this.#opts.auditRotation }),
     });
 
     this.jobs = new Jobs({

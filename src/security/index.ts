@@ -94,10 +94,12 @@ export { ensureInitialAdmin, INITIAL_ADMIN_PASSWORD_FILE, INITIAL_ADMIN_ID } fro
 export { CrumbIssuer, CRUMB_SALT_FILE, type CrumbJson } from './crumb-issuer.js';
 
 /** Locks a user id or client address for a growing time after repeated failed logins. */
-export { LoginThrottle, LoginThrottledError, type LoginThrottleOptions, type ThrottleVerdict } from './login-throttle.js';
+export { LoginThrottle, LoginThrottledError, type LockedBy, type LoginAttempt, type LoginThrottleOptions, type Reservation, type ThrottleVerdict } from './login-throttle.js';
 
 /** logs/audit.log: JSON lines of security events, never holding a password or token. */
-export { AuditLog, AUDIT_LOG, type AuditEvent, type AuditSink } from './audit-log.js';
+export { AuditLog, AUDIT_FIELD_MAX, AUDIT_LOG, AUDIT_ROTATION, type AuditEvent, type AuditLogOptions, type AuditSink } from './audit-log.js';
+/** A login refused by the throttle, and the audit event that counts such refusals. */
+export type { ThrottledAttempt, ThrottledSummary } from './throttled-digest.js';
 
 /** Login sessions carried in a signed cookie, valid on every controller of the home. */
 export { SessionCodec, SESSION_COOKIE, SESSION_KEY_FILE, type Session, type SessionCodecOptions } from './sessions.js';

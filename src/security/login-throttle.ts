@@ -26,10 +26,27 @@ export class LoginThrottledError extends StewardError {
   }
 }
 
-export type ThrottleVerdict = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number };
+/** Which count refused a login: the user id's, or the client address's. */
+export type LockedBy = 'user' | 'address';
+
+export type ThrottleVerdict = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterMs: number; readonly lockedBy: LockedBy };
+
+/** A password check under way; {@link LoginThrottle.reserve} counts it as a failure until it ends. */
+export interface LoginAttempt {
+  /** `abandoned`: the check itself failed (an I/O error), which counts neither way. Once only. */
+  end(outcome: 'failed' | 'succeeded' | 'abandoned'): void;
+}
+
+/** What `reserve` gives: the attempt to end, or the refusal. */
+export type Reservation = { readonly allowed: true; readonly attempt: LoginAttempt } | Extract<ThrottleVerdict, { allowed: false }>;
+
+/** An attempt refused only because the allowed failures are all being checked: the checks take well under a second. */
+const BUSY_RETRY_MS = 1000;
 
 interface Entry {
   failures: number;
+  /** Reserved attempts whose password is being checked. */
+  inFlight: number;
   windowStart: number;
   lockedUntil: number;
   locks: number;
@@ -43,8 +60,10 @@ interface Entry {
  * A successful login resets the user id's count only, not the address's: one valid account must
  * not let an address go on guessing the passwords of others.
  *
- * Use: `check` before verifying the password (a locked attempt costs no hash), then
- * `recordFailure` or `recordSuccess`.
+ * Use: `reserve` before verifying the password, synchronously, and `end` the attempt it gives
+ * with the outcome. A reserved attempt counts as a failure while its password is checked, so
+ * that however many logins arrive at once, at most `maxFailures` of them per user id or address
+ * get a password check before the lock: the rest are refused (a locked attempt costs no hash).
  */
 export class LoginThrottle {
   readonly #max: number;
@@ -69,14 +88,47 @@ export class LoginThrottle {
     return this.#entries.size;
   }
 
+  /**
+   * Refused while the user id or the address is locked, or while its failures in the window and
+   * the attempts being checked reach `maxFailures` (then retry in a second).
+   */
   check(userId: string, address?: string): ThrottleVerdict {
     const now = this.#now();
-    let wait = 0;
-    for (const key of keysOf(userId, address)) {
+    let refusal: { retryAfterMs: number; lockedBy: LockedBy } | undefined;
+    for (const [key, lockedBy] of keysOf(userId, address)) {
       const entry = this.#entries.get(key);
-      if (entry !== undefined && entry.lockedUntil > now) wait = Math.max(wait, entry.lockedUntil - now);
+      if (entry === undefined) continue;
+      const failures = now - entry.windowStart > this.#window ? 0 : entry.failures;
+      const wait = entry.lockedUntil > now ? entry.lockedUntil - now : failures + entry.inFlight >= this.#max ? BUSY_RETRY_MS : 0;
+      if (wait > (refusal?.retryAfterMs ?? 0)) refusal = { retryAfterMs: wait, lockedBy };
     }
-    return wait > 0 ? { allowed: false, retryAfterMs: wait } : { allowed: true };
+    return refusal === undefined ? { allowed: true } : { allowed: false, ...refusal };
+  }
+
+  /**
+   * The verdict of `check`; when allowed, the attempt is counted as under way (for the user id
+   * and the address) until its `end`. Synchronous, so that no other login slips in between.
+   */
+  reserve(userId: string, address?: string): Reservation {
+    const verdict = this.check(userId, address);
+    if (!verdict.allowed) return verdict;
+    const now = this.#now();
+    const keys = keysOf(userId, address).map(([key]) => key);
+    for (const key of keys) this.#touch(key, now).inFlight += 1;
+    let ended = false;
+    const attempt: LoginAttempt = {
+      end: (outcome) => {
+        if (ended) return;
+        ended = true;
+        for (const key of keys) {
+          const entry = this.#entries.get(key); // gone when evicted meanwhile
+          if (entry !== undefined) entry.inFlight = Math.max(0, entry.inFlight - 1);
+        }
+        if (outcome === 'failed') this.recordFailure(userId, address);
+        else if (outcome === 'succeeded') this.recordSuccess(userId);
+      },
+    };
+    return { allowed: true, attempt };
   }
 
   /** Throws {@link LoginThrottledError} (STW_LOGIN_THROTTLED, 429) when locked. */
@@ -87,7 +139,7 @@ export class LoginThrottle {
 
   recordFailure(userId: string, address?: string): void {
     const now = this.#now();
-    for (const key of keysOf(userId, address)) {
+    for (const [key] of keysOf(userId, address)) {
       const entry = this.#touch(key, now);
       if (now - entry.windowStart > this.#window) {
         entry.failures = 0;
@@ -105,7 +157,15 @@ export class LoginThrottle {
   }
 
   recordSuccess(userId: string): void {
-    this.#entries.delete(`user:${idKey(userId)}`);
+    const key = `user:${idKey(userId)}`;
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    if (entry.inFlight === 0) {
+      this.#entries.delete(key);
+      return;
+    }
+    // Other attempts for this user id are still being checked: they keep counting.
+    Object.assign(entry, { failures: 0, windowStart: this.#now(), lockedUntil: 0, locks: 0 });
   }
 
   #touch(key: string, now: number): Entry {
@@ -113,7 +173,7 @@ export class LoginThrottle {
     if (entry !== undefined) {
       this.#entries.delete(key); // re-inserted below: the map's order is least recently seen first
     } else {
-      entry = { failures: 0, windowStart: now, lockedUntil: 0, locks: 0 };
+      entry = { failures: 0, inFlight: 0, windowStart: now, lockedUntil: 0, locks: 0 };
     }
     this.#entries.set(key, entry);
     while (this.#entries.size > this.#maxEntries) {
@@ -125,6 +185,7 @@ export class LoginThrottle {
   }
 }
 
-function keysOf(userId: string, address: string | undefined): string[] {
-  return address === undefined ? [`user:${idKey(userId)}`] : [`user:${idKey(userId)}`, `addr:${address}`];
+function keysOf(userId: string, address: string | undefined): [string, LockedBy][] {
+  const user: [string, LockedBy] = [`user:${idKey(userId)}`, 'user'];
+  return address === undefined ? [user] : [user, [`addr:${address}`, 'address']];
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
 import type { ExtensionRegistry } from '../extensions/index.js';
-import type { HomeStore } from '../home/index.js';
+import type { HomeStore, RotationOptions } from '../home/index.js';
 import { parseXml, type JobDefinition, type XmlElementHandle } from '../jobs/index.js';
 import { AuditLog, type AuditEvent } from './audit-log.js';
 import { parseAuthorizationStrategy, type AuthorizationStrategy, type PermissionContext } from './authorization-strategy.js';
@@ -42,6 +42,8 @@ export interface SecurityOptions {
   readonly config: XmlElementHandle;
   /** Hears the type of every audit event (for metrics). */
   readonly onAuditEvent?: (type: AuditEvent['type']) => void;
+  /** Rotation of logs/audit.log; default AUDIT_ROTATION. */
+  readonly auditRotation?: RotationOptions;
 }
 
 /**
@@ -90,7 +92,10 @@ export class Security {
     const realmElement = config.child('securityRealm') ?? DEFAULTS.child('securityRealm');
     if (strategyElement === undefined || realmElement === undefined) throw new Error('the default security settings are missing');
     const strategy = parseAuthorizationStrategy(extensions, strategyElement, (message) => log.warn(`config.xml: ${message}`));
-    const audit = await AuditLog.open(store, opts.onAuditEvent === undefined ? {} : { observe: opts.onAuditEvent });
+    const audit = await AuditLog.open(store, {
+      ...(opts.onAuditEvent === undefined ? {} : { observe: opts.onAuditEvent }),
+      ...(opts.auditRotation === undefined ? {} : { rotation: opts.auditRotation }),
+    });
     try {
       const realm = await createSecurityRealm(extensions, realmElement, { store, logger: log, audit });
       if (realm instanceof HudsonPrivateSecurityRealm) await ensureInitialAdmin(realm.users, store, log);

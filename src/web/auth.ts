@@ -75,17 +75,24 @@ export async function passwordLogin(
   address: string,
   invalidMessage?: string,
 ): Promise<Authentication & { userId: string }> {
-  const verdict = security.throttle.check(user, address);
-  if (!verdict.allowed) {
-    await security.audit.record({ type: 'login.throttled', userId: user, address, retryAfterMs: verdict.retryAfterMs });
-    throw new LoginThrottledError(verdict.retryAfterMs);
+  // Reserved before the hash is awaited: logins arriving together cannot all pass the check.
+  const reserved = security.throttle.reserve(user, address);
+  if (!reserved.allowed) {
+    await security.audit.record({ type: 'login.throttled', userId: user, address, retryAfterMs: reserved.retryAfterMs, lockedBy: reserved.lockedBy });
+    throw new LoginThrottledError(reserved.retryAfterMs);
   }
-  const auth = await security.realm.authenticate(user, password, { address });
+  let auth;
+  try {
+    auth = await security.realm.authenticate(user, password, { address });
+  } catch (err) {
+    reserved.attempt.end('abandoned');
+    throw err;
+  }
   if (auth?.userId === undefined) {
-    security.throttle.recordFailure(user, address);
+    reserved.attempt.end('failed');
     throw invalidMessage === undefined ? invalidFor(user) : new StewardError('STW_AUTH_INVALID', invalidMessage);
   }
-  security.throttle.recordSuccess(user);
+  reserved.attempt.end('succeeded');
   return { ...auth, userId: auth.userId };
 }
 

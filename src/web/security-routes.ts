@@ -16,6 +16,12 @@ export interface SecurityRouteHelpers {
 
 const TOKEN_PROPERTY = 'descriptorByName/jenkins.security.ApiTokenProperty';
 
+/**
+ * The largest login form accepted. A user id and a password fit many times over; anyone may post
+ * here, and what they post can reach the audit log.
+ */
+export const LOGIN_BODY_LIMIT = 64 * 1024;
+
 function requireField(req: Req, name: string): string {
   const v = formField(req, name);
   if (v === undefined || v === '') throw new StewardError('STW_REQUEST_INVALID', `${name} is required`, { field: name });
@@ -68,7 +74,7 @@ export function registerSecurityRoutes(app: FastifyInstance, api: StewardApi, h:
     );
   });
 
-  app.post('/j_spring_security_check', async (req: Req, reply) => {
+  app.post('/j_spring_security_check', { bodyLimit: LOGIN_BODY_LIMIT }, async (req: Req, reply) => {
     const security = securityOf(api);
     const user = requireField(req, 'j_username');
     const password = formField(req, 'j_password') ?? '';

@@ -63,6 +63,11 @@ function headerSafe(text: string): string {
   return text.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e\xa0-\xff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** A body limit in words: `16 MiB`, `64 KiB`. */
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`;
+}
+
 /** Jenkins' `delay=10sec` (also a bare number of seconds). */
 function parseDelay(text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
@@ -92,7 +97,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const e = isStewardError(err)
       ? err
       : (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? new StewardError('STW_REQUEST_TOO_LARGE', `the request body is larger than the limit of ${BODY_LIMIT / 1024 / 1024} MiB; nothing was changed`)
+        ? new StewardError('STW_REQUEST_TOO_LARGE', `the request body is larger than the limit of ${sizeText(req.routeOptions.bodyLimit)}; nothing was changed`)
         : (err as { statusCode?: number }).statusCode !== undefined && (err as { statusCode: number }).statusCode < 500
           ? new StewardError('STW_REQUEST_INVALID', (err as Error).message)
           : coerceError(err);

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { readFile, stat } from 'node:fs/promises';
+import { request } from 'node:http';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+
+import { adminPassword, useController, type StewardProcess } from '../support/steward-process.js';
+
+type ErrorBody = { error: { code: string; message: string } };
+
+/**
+ * A form login over node:http. A body over the controller's limit is refused from its
+ * Content-Length and the connection closed, which fetch reports as a failure; here the answer
+ * counts and a broken upload after it does not.
+ */
+function postLogin(s: StewardProcess, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
+  const body = new URLSearchParams(fields).toString();
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('j_spring_security_check', s.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)), ...headers },
+    });
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', (err) => {
+      if (!answered) reject(err);
+    });
+    req.end(body);
+  });
+}
+
+async function auditSize(home: string): Promise<number> {
+  return (await stat(path.join(home, 'logs', 'audit.log')).catch(() => ({ size: 0 }))).size;
+}
+
+async function auditEvents(home: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(path.join(home, 'logs', 'audit.log'), 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+function tally(statuses: number[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
+  return counts;
+}
+
+describe('anonymous logins cannot fill the disk', () => {
+  const ctl = useController();
+
+  test('twenty logins with a 1 MiB user id are refused with 413 and write nothing to the audit log', async () => {
+    const before = await auditSize(ctl.home);
+    const huge = 'u'.repeat(1024 * 1024);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => postLogin(ctl.s, { j_username: huge, j_password: 'x' })));
+    for (const a of answers) {
+      const e = JSON.parse(a.body) as ErrorBody;
+      assert.deepEqual([a.status, e.error.code], [413, 'STW_REQUEST_TOO_LARGE']);
+      assert.match(e.error.message, /larger than the limit of 64 KiB/);
+    }
+    assert.equal(await auditSize(ctl.home), before);
+  });
+
+  test('twenty logins with a user id just under the limit answer 401 then 429 and add under 4 KiB to the audit log', async () => {
+    const before = await auditSize(ctl.home);
+    const long = 'v'.repeat(60 * 1024);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => postLogin(ctl.s, { j_username: long, j_password: `guess-${i}` })));
+    assert.deepEqual(tally(answers.map((a) => a.status)), { 401: 5, 429: 15 });
+    const grown = (await auditSize(ctl.home)) - before;
+    assert.ok(grown < 4096, `the audit log grew by ${grown} bytes`);
+    const events = await auditEvents(ctl.home);
+    const failed = events.filter((e) => e.event === 'login.failed');
+    assert.equal(failed.length, 5);
+    for (const e of failed) assert.ok(String(e.userId).length <= 160, `a user id of ${String(e.userId).length} characters`);
+    // Fifteen refusals of one locked user id make one event that counts them.
+    const throttled = events.filter((e) => e.event === 'login.throttled');
+    assert.equal(throttled.length, 1);
+    assert.equal(throttled[0]?.count, 1, 'the first refusal is written at once');
+    const metrics = await (await ctl.s.fetchAnonymous('metrics')).text();
+    assert.match(metrics, /^steward_security_events_total\{event="login\.throttled"\} 15$/m, 'every refusal is counted for monitoring');
+  });
+});
+
+describe('simultaneous logins for one user id', () => {
+  const ctl = useController();
+
+  test('thirty at once, one with the right password, get at most five passwords checked and the rest 429', async () => {
+    const password = await adminPassword(ctl.home);
+    const attempts = Array.from({ length: 30 }, (_, i) => (i === 29 ? password : `wrong-${i}`));
+    const answers = await Promise.all(attempts.map((p) => postLogin(ctl.s, { j_username: 'admin', j_password: p })));
+    const counts = tally(answers.map((a) => a.status));
+    const checked = (counts[401] ?? 0) + (counts[302] ?? 0);
+    assert.ok(checked <= 5, `${checked} passwords were checked: ${JSON.stringify(counts)}`);
+    assert.equal(counts[429], 30 - checked);
+    for (const a of answers.filter((x) => x.status === 429)) assert.ok(Number(a.retryAfter) >= 1, `Retry-After: ${a.retryAfter}`);
+    // The right password logs in only if it was among the five checked; else it is refused.
+    const right = answers[29]!;
+    if (right.status === 302) assert.ok((counts[401] ?? 0) <= 4);
+    else assert.equal(right.status, 429);
+    const failed = (await auditEvents(ctl.home)).filter((e) => e.event === 'login.failed');
+    assert.equal(failed.length, counts[401] ?? 0);
+  });
+});
