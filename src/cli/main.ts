@@ -7,6 +7,7 @@ import { coerceError, isStewardError, StewardError } from '../errors/index.js';
 import { StewardClient, resolveAuth } from './client.js';
 import { parseDuration, runGuard } from '../guard/index.js';
 import { AUDIT_ROTATION } from '../security/index.js';
+import { parseTrustedProxies } from '../web/index.js';
 
 const program = new Command();
 program
@@ -41,6 +42,7 @@ interface StartOptions {
   lock: string;
   leaseTtl: string;
   standby?: boolean;
+  trustedProxy?: string;
   auditLogSize: number;
   auditLogFiles: number;
 }
@@ -59,6 +61,7 @@ program
   .option('--lock <url>', 'lease URL: file:[PATH], redis://, etcd://, zk://, postgres://', 'file:')
   .option('--lease-ttl <duration>', 'TTL of a service-backed lease', '10s')
   .option('--standby', 'wait for the lease as a standby instead of exiting (always so for a lease URL other than file:)')
+  .option('--trusted-proxy <addr,...>', 'reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client (default: $STEWARD_TRUSTED_PROXIES)')
   .option('--audit-log-size <size>', 'rotate logs/audit.log past this size, e.g. 10MiB', byteSize('--audit-log-size'), AUDIT_ROTATION.maxBytes)
   .option('--audit-log-files <n>', 'audit log files kept, the current one included', int('--audit-log-files', 1, 1000), AUDIT_ROTATION.files)
   .action(async (opts: StartOptions) => {
@@ -66,6 +69,8 @@ program
     const home = path.resolve(opts.home ?? process.env.STEWARD_HOME ?? 'steward_home');
     const leaseTtlMs = parseDuration(opts.leaseTtl, '--lease-ttl');
     if (leaseTtlMs < 1000) throw new InvalidArgumentError('--lease-ttl must be at least 1s');
+    const proxies = opts.trustedProxy ?? process.env.STEWARD_TRUSTED_PROXIES;
+    const trustedProxies = proxies === undefined ? [] : parseTrustedProxies(proxies, opts.trustedProxy === undefined ? 'STEWARD_TRUSTED_PROXIES' : '--trusted-proxy');
     let controller: Controller | undefined;
     const abort = new AbortController();
     const finish = (code: number): void => {
@@ -98,6 +103,7 @@ program
         // again as a standby.
         onLeaseLost: () => finish(4),
         ...(opts.standby === true ? { standby: true } : {}),
+        trustedProxies,
         auditRotation: { maxBytes: opts.auditLogSize, files: opts.auditLogFiles },
         ...(opts.executors === undefined ? {} : { executors: opts.executors }),
       });

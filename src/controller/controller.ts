@@ -12,7 +12,7 @@ import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem } from 
 import { StewardError } from '../errors/index.js';
 import { Security, jobMatrixObjections } from '../security/index.js';
 import { buildSecrets } from '../security/credentials/index.js';
-import { createWebServer, type StewardApi, type WebServer } from '../web/index.js';
+import { createWebServer, type StewardApi, type WebServer, type WebServerOptions } from '../web/index.js';
 import { GlobalConfigFile } from './global-config.js';
 import { readConfiguredRootUrl } from './location-config.js';
 import { QueueFileWriter } from './queue-file.js';
@@ -38,6 +38,8 @@ export interface ControllerOptions {
   standby?: boolean;
   /** Called once if the lease is lost while active: the controller has stopped writing. */
   onLeaseLost?: (reason: string) => void;
+  /** Reverse proxies whose X-Forwarded-For names the client (addresses and CIDR ranges). */
+  trustedProxies?: readonly string[];
   /** Rotation of logs/audit.log; default AUDIT_ROTATION (10 MiB a file, five files). */
   auditRotation?: RotationOptions;
   /** Stops a standby's wait for the lease (start then throws). */
@@ -116,7 +118,7 @@ export class Controller implements StewardApi {
     this.#opts.signal?.addEventListener('abort', () => this.#abort.abort(new StewardError('STW_NOT_ACTIVE', 'stopped while standing by')), { once: true });
     // A standby answers /health while it waits: 503 with its role, and 503 STW_NOT_ACTIVE elsewhere.
     this.#phase = standby ? 'standby' : 'starting';
-    if (standby) this.#web = await createWebServer({ api: this, logger: log, port: this.#opts.port, host: this.#opts.host ?? '0.0.0.0' });
+    if (standby) this.#web = await createWebServer(this.#webOptions());
     if (standby) log.info({ lease: redactLeaseUrl(lock), port: this.port }, `standing by for the lease ${redactLeaseUrl(lock)}`);
     this.lease = await openLease(lock, {
       holder,
@@ -202,7 +204,7 @@ export class Controller implements StewardApi {
     this.scheduler.attach(this.queue);
     this.#queueFile = new QueueFileWriter(this.store, () => this.queue, log);
 
-    this.#web ??= await createWebServer({ api: this, logger: log, port: this.#opts.port, host: this.#opts.host ?? '0.0.0.0' });
+    this.#web ??= await createWebServer(this.#webOptions());
 
     const saved = await QueueFileWriter.read(this.store, log);
     if (saved !== undefined) {
@@ -237,6 +239,11 @@ export class Controller implements StewardApi {
       this.logger.info({ items: items.length - kept.length }, `${items.length - kept.length} queue items in queue.xml had already started their builds; not running them again`);
     }
     return kept;
+  }
+
+  #webOptions(): WebServerOptions {
+    const o = this.#opts;
+    return { api: this, logger: this.logger, port: o.port, host: o.host ?? '0.0.0.0', ...(o.trustedProxies === undefined ? {} : { trustedProxies: o.trustedProxies }) };
   }
 
   get port(): number {

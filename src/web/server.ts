@@ -34,6 +34,11 @@ export interface WebServerOptions {
   logger: Logger;
   port: number;
   host: string;
+  /**
+   * Addresses and CIDR ranges of reverse proxies: from these peers only, X-Forwarded-For gives
+   * the client's address (`req.ip`, which the login throttle and the audit log use).
+   */
+  trustedProxies?: readonly string[];
 }
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined> }>;
@@ -80,7 +85,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   const { api } = opts;
   /** The root URL of answers: the configured one (Jenkins' "Jenkins URL"), else the request's. */
   const rootOf = (req: FastifyRequest): string => api.configuredRootUrl() ?? requestRoot(req);
-  const app: FastifyInstance = Fastify({ loggerInstance: opts.logger.child({ part: 'web' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT });
+  const app: FastifyInstance = Fastify({ loggerInstance: opts.logger.child({ part: 'web' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT, ...(opts.trustedProxies === undefined || opts.trustedProxies.length === 0 ? {} : { trustProxy: [...opts.trustedProxies] }) });
   await app.register(formbody);
   for (const type of ['application/xml', 'text/xml', 'text/plain']) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));

@@ -104,3 +104,37 @@ describe('simultaneous logins for one user id', () => {
     assert.equal(failed.length, counts[401] ?? 0);
   });
 });
+
+/** Five wrong passwords for five different user ids, as sent through a proxy for `client`. */
+async function fiveFailuresFrom(s: StewardProcess, client: string): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    const a = await postLogin(s, { j_username: `nobody-${client}-${i}`, j_password: 'wrong' }, { 'x-forwarded-for': client });
+    assert.equal(a.status, 401);
+  }
+}
+
+describe('behind a trusted proxy', () => {
+  const ctl = useController(['--trusted-proxy', '192.0.2.1,127.0.0.1/32']);
+
+  test('X-Forwarded-For from the listed proxy is the client address: the throttle locks only the forged client', async () => {
+    await fiveFailuresFrom(ctl.s, '203.0.113.5');
+    const locked = await postLogin(ctl.s, { j_username: 'someone', j_password: 'wrong' }, { 'x-forwarded-for': '203.0.113.5' });
+    assert.equal(locked.status, 429);
+    const other = await postLogin(ctl.s, { j_username: 'admin', j_password: await adminPassword(ctl.home) }, { 'x-forwarded-for': '203.0.113.6' });
+    assert.equal(other.status, 302, 'another client behind the same proxy still logs in');
+    const failed = (await auditEvents(ctl.home)).filter((e) => e.event === 'login.failed');
+    assert.deepEqual(new Set(failed.map((e) => e.address)), new Set(['203.0.113.5']));
+  });
+});
+
+describe('without a trusted proxy', () => {
+  const ctl = useController(['--trusted-proxy', '192.0.2.1']);
+
+  test('X-Forwarded-For from a peer that is not listed is ignored: the peer address is locked', async () => {
+    await fiveFailuresFrom(ctl.s, '203.0.113.5');
+    const forged = await postLogin(ctl.s, { j_username: 'admin', j_password: await adminPassword(ctl.home) }, { 'x-forwarded-for': '203.0.113.6' });
+    assert.equal(forged.status, 429, 'a forged header does not escape the lock of the real address');
+    const failed = (await auditEvents(ctl.home)).filter((e) => e.event === 'login.failed');
+    assert.deepEqual(new Set(failed.map((e) => e.address)), new Set(['127.0.0.1']));
+  });
+});
