@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -136,5 +136,19 @@ describe('without a trusted proxy', () => {
     assert.equal(forged.status, 429, 'a forged header does not escape the lock of the real address');
     const failed = (await auditEvents(ctl.home)).filter((e) => e.event === 'login.failed');
     assert.deepEqual(new Set(failed.map((e) => e.address)), new Set(['127.0.0.1']));
+  });
+});
+
+describe('a controller started with a small audit log size', () => {
+  const ctl = useController(['--audit-log-size', '1KiB', '--audit-log-files', '2']);
+
+  test('rotates logs/audit.log past that size and keeps no more files than asked', async () => {
+    // Five failures of 200-character user ids: five lines of about 230 bytes.
+    for (let i = 0; i < 5; i++) assert.equal((await postLogin(ctl.s, { j_username: `nobody-${i}-${'x'.repeat(190)}`, j_password: 'wrong' })).status, 401);
+    const names = (await readdir(path.join(ctl.home, 'logs'))).filter((n) => n.startsWith('audit.log')).sort();
+    assert.deepEqual(names, ['audit.log', 'audit.log.1']);
+    for (const name of names) assert.ok((await stat(path.join(ctl.home, 'logs', name))).size <= 1024, name);
+    const events = [...(await auditEvents(ctl.home)), ...(await readFile(path.join(ctl.home, 'logs', 'audit.log.1'), 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>)];
+    assert.ok(events.some((e) => e.event === 'login.failed' && String(e.userId).startsWith('nobody-4-')), 'the newest event is kept');
   });
 });
