@@ -35,3 +35,9 @@ export { readEpochFile } from './fence.js';
 
 /** Runs tasks one after another per key, in call order (used for read-modify-write of one file). */
 export { KeyedSerializer } from './serial.js';
+
+/**
+ * The longest name (UTF-8 bytes) a file or folder of the home may be given from outside, such as a
+ * job's folder: 255 less what an atomic write's temporary name adds (237).
+ */
+export { MAX_NAME_BYTES } from './paths.js';

@@ -34,6 +34,16 @@ export function tempPathFor(abs: string): string {
   return join(dirname(abs), `.${basename(abs)}.tmp-${randomBytes(6).toString('hex')}`);
 }
 
+/** What tempPathFor adds to a name: the leading `.` and `.tmp-` with 12 hex digits. */
+const TEMP_NAME_EXTRA_BYTES = '.'.length + '.tmp-'.length + 12;
+
+/**
+ * The longest name, in UTF-8 bytes, a file or folder of the home may be given from outside (a job
+ * name): Linux file systems allow 255 bytes per name, and the temporary name of an atomic write
+ * must fit too.
+ */
+export const MAX_NAME_BYTES = 255 - TEMP_NAME_EXTRA_BYTES;
+
 const TEMP_NAME = /^\..+\.tmp-[0-9a-f]{12}$/;
 
 /** Whether a folder entry is a write in flight (or left by a writer that crashed). */

@@ -1,7 +1,7 @@
 import { StewardError, coerceError } from '../errors/index.js';
 import type { ExtensionRegistry } from '../extensions/index.js';
 import { parseLabelExpression, type LabelExpression } from '../nodes/index.js';
-import { parseFreestyleConfig, type FreestyleJob, type Step } from './config/index.js';
+import { parseXmlOffLoop, readFreestyleJob, type FreestyleJob, type Step, type XmlDocument } from './config/index.js';
 import {
   BUILDER,
   BUILD_WRAPPER,
@@ -40,9 +40,18 @@ export type JobDefinition =
     }
   | { kind: 'broken'; xml: string | undefined; error: StewardError };
 
-/** Parses a config.xml into a runnable definition; throws StewardError naming file and field. */
-export function compileDefinition(xml: string, file: string, extensions: ExtensionRegistry): JobDefinition & { kind: 'freestyle' } {
-  const parsed = parseFreestyleConfig(xml, file);
+/**
+ * Parses a config.xml into a runnable definition, large text on a worker thread; throws
+ * StewardError naming file and field.
+ */
+export async function compileDefinition(xml: string, file: string, extensions: ExtensionRegistry): Promise<JobDefinition & { kind: 'freestyle' }> {
+  return compileParsed(xml, await parseXmlOffLoop(xml, file), extensions);
+}
+
+/** compileDefinition of a config.xml already parsed. */
+export function compileParsed(xml: string, document: XmlDocument, extensions: ExtensionRegistry): JobDefinition & { kind: 'freestyle' } {
+  const parsed = readFreestyleJob(document);
+  const { file } = document;
   const { config } = parsed;
   let label: LabelExpression | undefined;
   if (config.assignedNode !== undefined && config.assignedNode.trim() !== '' && !config.canRoam) {

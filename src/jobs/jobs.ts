@@ -7,7 +7,8 @@ import type { ExtensionRegistry } from '../extensions/index.js';
 import type { HomeStore } from '../home/index.js';
 import {
   parseBuildRecord,
-  parseFreestyleConfig,
+  parseXmlOffLoop,
+  readFreestyleJob,
   serializeBuildRecord,
   setDisabled,
   type BuildRecord,
@@ -19,7 +20,7 @@ import { Build } from './build.js';
 import type { BuildSecrets } from './build-secrets.js';
 import { compileDefinition, type JobDefinition } from './definition.js';
 import { Job } from './job.js';
-import { checkJobName } from './names.js';
+import { checkJobName, folderNameProblem } from './names.js';
 import { PEEPHOLE_PERMALINKS, PERMALINK_IDS, Permalinks, type PermalinkId } from './permalinks.js';
 import type { Result } from './result.js';
 
@@ -92,7 +93,14 @@ export class Jobs {
 
   /** Reads every jobs/NAME/config.xml; a job that cannot be read is kept as broken, with its error. */
   async load(): Promise<void> {
-    const names = (await this.#store.listDir('jobs')).filter((n) => !n.startsWith('.'));
+    const names: string[] = [];
+    for (const folder of await this.#store.listDir('jobs')) {
+      // A folder no job could have been created under: loading it would make a job that cannot be
+      // named in a URL, or be confused with the home's own files. Said once, at start.
+      const problem = folderNameProblem(folder);
+      if (problem === undefined) names.push(folder);
+      else this.#log.warn({ folder: `jobs/${folder}`, reason: problem }, `the folder jobs/${folder} is not loaded: ${problem}`);
+    }
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < names.length) {
@@ -100,7 +108,7 @@ export class Jobs {
         const file = `jobs/${name}/config.xml`;
         const xml = await this.#store.readText(file);
         if (xml === undefined) continue; // a folder without config.xml is not a job
-        this.#jobs.set(name, new Job(name, this.#define(xml, file)));
+        this.#jobs.set(name, new Job(name, await this.#define(xml, file)));
       }
     };
     await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, names.length) }, worker));
@@ -130,9 +138,9 @@ export class Jobs {
     for (const l of this.#listeners) l(job, change);
   }
 
-  #define(xml: string, file: string): JobDefinition {
+  async #define(xml: string, file: string): Promise<JobDefinition> {
     try {
-      return compileDefinition(xml, file, this.#extensions);
+      return await compileDefinition(xml, file, this.#extensions);
     } catch (err) {
       return { kind: 'broken', xml, error: coerceError(err, 'STW_CONFIG_INVALID') };
     }
@@ -166,10 +174,17 @@ export class Jobs {
   /** Creates a job from config.xml. Invalid XML or a taken name changes nothing. */
   async create(rawName: string, xml: string): Promise<Job> {
     const name = checkJobName(rawName);
-    if (this.#jobs.has(name)) throw new StewardError('STW_JOB_EXISTS', `a job already exists with the name "${name}"`);
+    const taken = () => new StewardError('STW_JOB_EXISTS', `a job already exists with the name "${name}"`);
+    if (this.#jobs.has(name)) throw taken();
     const file = `jobs/${name}/config.xml`;
-    const definition = compileDefinition(xml, file, this.#extensions);
+    const definition = await compileDefinition(xml, file, this.#extensions);
     this.#refuseObjected(definition);
+    // A folder that is not a loaded job (a job's leftovers, or one not loaded at start) is not
+    // taken over: its builds and files would become the new job's.
+    if (await this.#store.exists(`jobs/${name}`)) {
+      throw new StewardError('STW_JOB_EXISTS', `the folder jobs/${name} already exists but holds no loaded job; remove it or choose another name`);
+    }
+    if (this.#jobs.has(name)) throw taken();
     // Reserve the name before the write so that two concurrent creates cannot both succeed.
     const job = new Job(name, definition);
     job.buildNumbers = [];
@@ -192,7 +207,7 @@ export class Jobs {
   async updateConfig(name: string, xml: string): Promise<Job> {
     const job = this.require(name);
     const file = `jobs/${name}/config.xml`;
-    const definition = compileDefinition(xml, file, this.#extensions);
+    const definition = await compileDefinition(xml, file, this.#extensions);
     this.#refuseObjected(definition);
     await this.#store.writeAtomic(file, xml);
     job.definition = definition;
@@ -229,8 +244,8 @@ export class Jobs {
     if (def.parsed.config.disabled === disabled) return job;
     const file = `${job.dir}/config.xml`;
     // Edit a fresh parse, so that a failed write leaves the loaded definition untouched.
-    const xml = setDisabled(parseFreestyleConfig(def.xml, file), disabled);
-    const definition = compileDefinition(xml, file, this.#extensions);
+    const xml = setDisabled(readFreestyleJob(await parseXmlOffLoop(def.xml, file)), disabled);
+    const definition = await compileDefinition(xml, file, this.#extensions);
     await this.#store.writeAtomic(file, xml);
     job.definition = definition;
     this.#log.info({ job: name, disabled }, `${disabled ? 'disabled' : 'enabled'} job ${name}`);
@@ -278,15 +293,16 @@ export class Jobs {
     if (newName === oldName) return job;
     const taken = () => new StewardError('STW_JOB_EXISTS', `a job already exists with the name "${newName}"`, { field: 'newName' });
     if (this.#jobs.has(newName) || (await this.#store.exists(`jobs/${newName}`))) throw taken();
-    // Checked again after the await: nothing below awaits before the names are swapped.
+    const file = `jobs/${newName}/config.xml`;
+    const def = job.definition;
+    const definition: JobDefinition = def.xml === undefined ? def : await this.#define(def.xml, file);
+    // Checked again after the awaits: nothing below awaits before the names are swapped.
     if (this.#jobs.get(oldName) !== job) throw new StewardError('STW_JOB_NOT_FOUND', `no job named "${oldName}"`);
     if (this.#jobs.has(newName)) throw taken();
+    if (job.definition !== def) throw new StewardError('STW_JOB_BUSY', `job ${oldName} was reconfigured while it was being renamed; try again`);
     this.#refuseRunning(job, 'renamed');
     // Named in the job's present file, which is where it is to be corrected.
     this.#refuseObjected(job.definition);
-    const file = `jobs/${newName}/config.xml`;
-    const def = job.definition;
-    const definition: JobDefinition = def.xml === undefined ? def : this.#define(def.xml, file);
     const renamed = new Job(newName, definition);
     this.#jobs.delete(oldName);
     this.#jobs.set(newName, renamed);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pino } from 'pino';
 import { describe, test } from 'node:test';
 import { isStewardError } from '../../src/errors/index.js';
 import type { Jobs, Result } from '../../src/jobs/index.js';
@@ -48,6 +49,48 @@ describe('jobs in the home', () => {
       await assert.rejects(h.jobs.create(name, freestyleXml({ command: 'true' })), (e: unknown) => isStewardError(e, 'STW_NAME_INVALID'));
     }
     assert.deepEqual(await h.store.listDir('jobs'), []);
+  });
+
+  test('a folder under jobs/ whose name is not a job name is not loaded, and the log says which and why', async () => {
+    await using home = await tempDir();
+    for (const name of ['good', '.hidden', '...', 'tab\there']) {
+      await mkdir(path.join(home.dir, 'jobs', name), { recursive: true });
+      await writeFile(path.join(home.dir, 'jobs', name, 'config.xml'), freestyleXml({ command: 'true' }));
+    }
+    const lines: { level: number; msg: string; folder?: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) });
+    await using h = await openHome(home.dir, logger);
+    await h.jobs.load();
+    assert.deepEqual(h.jobs.all().map((j) => j.name), ['good']);
+    const warned = lines.filter((l) => l.level === 40).map((l) => l.msg);
+    assert.deepEqual(warned.sort(), [
+      `the folder jobs/... is not loaded: a job name may not start with '.' ("...")`,
+      `the folder jobs/.hidden is not loaded: a job name may not start with '.' (".hidden")`,
+      'the folder jobs/tab\there is not loaded: the job name holds U+0009 (a control character) at position 4; choose a name without it',
+    ]);
+  });
+
+  test('creating a job whose folder exists on disk without being a loaded job is refused, and the folder is left alone', async () => {
+    await using home = await tempDir();
+    await mkdir(path.join(home.dir, 'jobs', 'leftover', 'builds', '1'), { recursive: true });
+    await using h = await openHome(home.dir);
+    await h.jobs.load();
+    await assert.rejects(h.jobs.create('leftover', freestyleXml({ command: 'true' })), (e: unknown) => isStewardError(e, 'STW_JOB_EXISTS') && /jobs\/leftover already exists/.test(e.message));
+    assert.deepEqual(await h.store.listDir('jobs/leftover'), ['builds']);
+    assert.equal(h.jobs.get('leftover'), undefined);
+  });
+
+  test('a job whose name takes the most bytes allowed is created and loads again', async () => {
+    await using home = await tempDir();
+    const name = `${'é'.repeat(118)}a`;
+    {
+      await using h = await openHome(home.dir);
+      await h.jobs.create(name, freestyleXml({ command: 'true' }));
+      await h.jobs.setDisabled(name, true);
+    }
+    await using h = await openHome(home.dir);
+    await h.jobs.load();
+    assert.deepEqual(h.jobs.all().map((j) => j.name), [name]);
   });
 
   test('build numbers continue after the highest build folder even when nextBuildNumber is behind (crash)', async () => {

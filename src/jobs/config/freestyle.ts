@@ -80,7 +80,11 @@ const FIELD_ORDER = [
 
 /** Parses a freestyle job's config.xml. `file` names it in errors (`jobs/foo/config.xml`). */
 export function parseFreestyleConfig(text: string, file: string): FreestyleJob {
-  const document = parseXml(text, file);
+  return readFreestyleJob(parseXml(text, file));
+}
+
+/** Reads a freestyle job from its parsed config.xml (parseXmlOffLoop's, for large text). */
+export function readFreestyleJob(document: XmlDocument): FreestyleJob {
   return { document, config: readFreestyleConfig(document) };
 }
 

@@ -20,12 +20,20 @@ export { parseXml, serializeXml, createXmlDocument, writeXmlSpec, escapeText, JE
 export type { XmlDocument, XmlSpec } from './xml.js';
 
 /**
+ * What XML from outside may be: {@link XML_LIMITS} (4 MiB, 100,000 elements, 100,000
+ * attributes, 100 deep), checked before parsing (STW_REQUEST_TOO_LARGE). {@link parseXmlOffLoop}
+ * is parseXml with large text parsed on a worker thread, for text from HTTP or the home.
+ */
+export { XML_LIMITS } from './xml-limits.js';
+export { parseXmlOffLoop } from './xml-off-loop.js';
+
+/**
  * Freestyle jobs. {@link parseFreestyleConfig} reads a `<project>` config.xml into a typed
  * {@link FreestyleConfig} plus the document; other job kinds (`<flow-definition>`...) are
  * refused with STW_CONFIG_INVALID. {@link setDisabled} edits `<disabled>` and returns the text
  * to save.
  */
-export { parseFreestyleConfig, setDisabled } from './freestyle.js';
+export { parseFreestyleConfig, readFreestyleJob, setDisabled } from './freestyle.js';
 export type { FreestyleJob, FreestyleConfig, Step, LogRotator } from './freestyle.js';
 
 /**

@@ -104,7 +104,7 @@ function readChoices(el: XmlElementHandle): string[] {
  * Jenkins' rules: a missing value takes the default (a choice's default is its first choice);
  * string and text values are trimmed when the definition says `trim`; a boolean is `true` or
  * `false` in any case (stricter than Jenkins, which reads anything else as false); a choice must
- * be one of the choices. A name the job does not define is refused. Errors are
+ * be one of the choices. A name the job does not define, and a value with a NUL, are refused. Errors are
  * STW_PARAMETER_INVALID and never repeat a given value.
  */
 export function resolveParameters(
@@ -116,6 +116,11 @@ export function resolveParameters(
     if (value !== undefined && !defined.has(name)) {
       const has = defs.length === 0 ? 'it has none' : `it has: ${defs.map((d) => d.name).join(', ')}`;
       throw new StewardError('STW_PARAMETER_INVALID', `job defines no parameter named ${name}; ${has}`, { field: name });
+    }
+    // An environment variable ends at a NUL, so the build would see another value than was given.
+    const nul = value?.indexOf('\0') ?? -1;
+    if (nul !== -1) {
+      throw new StewardError('STW_PARAMETER_INVALID', `parameter ${name} holds a NUL character (U+0000) at position ${[...(value ?? '').slice(0, nul)].length + 1}; a build cannot be given it`, { field: name });
     }
   }
   return { values: defs.map((def) => resolveOne(def, Object.hasOwn(given, def.name) ? given[def.name] : undefined)) };

@@ -1,5 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { StewardError } from '../../errors/index.js';
+import { codePointName, findForbiddenChar, isReferable, xmlVersionOf, type XmlVersion } from './xml-chars.js';
+import { XML_LIMITS, findLimitBreach } from './xml-limits.js';
 
 /*
  * A lossless model of an XML file such as a Jenkins config.xml, over fast-xml-parser's ordered
@@ -16,13 +18,15 @@ const CDATA = '#cdata';
 const ATTRS = ':@';
 
 /** One node of fast-xml-parser's preserveOrder output (element, text, comment, CDATA or PI). */
-type RawNode = Record<string, unknown>;
+export type RawNode = Record<string, unknown>;
 
 /** Where a document came from and how to turn a source offset into a line and column. */
 interface Origin {
   readonly file: string;
   /** Offsets (in the source text) at which each line starts; empty for a built document. */
   readonly lineStarts: readonly number[];
+  /** Which characters references may give; 1.0 for a built document. */
+  readonly version: XmlVersion;
 }
 
 /** A parsed XML file: the root element plus the raw text around it, kept byte for byte. */
@@ -52,17 +56,47 @@ const parser = new XMLParser({
   commentPropName: COMMENT,
   cdataPropName: CDATA,
   captureMetaData: true,
+  maxNestedTags: XML_LIMITS.maxDepth,
 });
 
 
 /**
- * Parses XML text into a lossless document. Malformed text (including a DOCTYPE, which Jenkins
- * never writes and which would open the door to entity expansion) throws STW_XML_MALFORMED
- * naming `file:line:column`.
+ * Parses XML text into a lossless document. Text over the limits of XML_LIMITS throws
+ * STW_REQUEST_TOO_LARGE before it is parsed. Malformed text throws STW_XML_MALFORMED naming
+ * `file:line:column`: what the parser refuses, a second root element, a character XML does not
+ * allow (raw, or as a reference), and a DOCTYPE (Jenkins never writes one, and it would open the
+ * door to entity expansion). parseXmlOffLoop parses large text on a worker thread.
  */
 export function parseXml(text: string, file: string): XmlDocument {
-  const lineStarts = computeLineStarts(text);
-  const origin: Origin = { file, lineStarts };
+  return documentOf(parseRoot(text, file), text, file);
+}
+
+/** Refuses text over XML_LIMITS.maxBytes: the check that needs no scan of the markup. */
+export function checkXmlSize(text: string, file: string): void {
+  // Each UTF-16 unit is at most 3 bytes in UTF-8: short text needs no count.
+  if (text.length * 3 <= XML_LIMITS.maxBytes) return;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > XML_LIMITS.maxBytes) {
+    const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
+    throw new StewardError('STW_REQUEST_TOO_LARGE', `${file} is ${mib(bytes)} MiB; an XML document may be at most ${XML_LIMITS.maxBytes / 1024 / 1024} MiB`, { file });
+  }
+}
+
+/** @internal Checks and parses text into its root node, entities decoded; parseXml and the worker share it. */
+export function parseRoot(text: string, file: string): RawNode {
+  checkXmlSize(text, file);
+  const version = xmlVersionOf(text);
+  const origin: Origin = { file, lineStarts: computeLineStarts(text), version };
+  const breach = findLimitBreach(text);
+  if (breach !== undefined) {
+    const at = positionOf(origin, breach.index);
+    throw new StewardError('STW_REQUEST_TOO_LARGE', `${file}:${at.line}:${at.column}: ${breach.message}`, { file, line: at.line, column: at.column });
+  }
+  const forbidden = findForbiddenChar(text, version);
+  if (forbidden !== undefined) {
+    const at = positionOf(origin, forbidden.index);
+    throw malformed(file, `the character ${codePointName(forbidden.point)} may not appear in an XML ${version} document`, at.line, at.column);
+  }
   const verdict = XMLValidator.validate(text);
   if (verdict !== true) {
     const { msg, line, col } = verdict.err;
@@ -79,6 +113,7 @@ export function parseXml(text: string, file: string): XmlDocument {
   if (rootNode === undefined || meta === undefined) {
     throw malformed(file, 'the document has no root element', 1, 1);
   }
+  checkSingleRoot(top, rootNode, origin, text, meta.endIndex);
   // A DOCTYPE can only come before the root; elsewhere `<!DOCTYPE` is CDATA or comment text.
   const doctype = /<!DOCTYPE/i.exec(text.slice(0, meta.startIndex));
   if (doctype !== null) {
@@ -86,12 +121,70 @@ export function parseXml(text: string, file: string): XmlDocument {
     throw malformed(file, 'DOCTYPE declarations are not supported', at.line, at.column);
   }
   decodeTree(rootNode, origin, text);
+  return rootNode;
+}
+
+/**
+ * Refuses what fast-xml-parser lets through after the root: a second element (XML has one root),
+ * or anything but white space, comments and processing instructions.
+ */
+function checkSingleRoot(top: readonly RawNode[], rootNode: RawNode, origin: Origin, text: string, rootEnd: number): void {
+  for (const node of top.slice(top.indexOf(rootNode) + 1)) {
+    const name = nodeName(node);
+    if (isElementName(name)) {
+      const at = positionOf(origin, metaOf(node)?.startIndex ?? 0);
+      throw malformed(origin.file, `a document has one root element; a second one, <${name}>, starts here`, at.line, at.column);
+    }
+  }
+  const allowed = /^(?:\s+|<!--[\s\S]*?-->|<\?[\s\S]*?\?>)*/.exec(text.slice(rootEnd))?.[0].length ?? 0;
+  if (rootEnd + allowed < text.length) {
+    const at = positionOf(origin, rootEnd + allowed);
+    throw malformed(origin.file, 'nothing but comments may follow the root element', at.line, at.column);
+  }
+}
+
+/** @internal The document of a root node parsed from `text` (here or on a worker thread). */
+export function documentOf(rootNode: RawNode, text: string, file: string): XmlDocument {
+  const meta = metaOf(rootNode);
+  if (meta === undefined) throw new StewardError('STW_INTERNAL', `${file}: the parsed root element has no position`, { file });
+  const origin: Origin = { file, lineStarts: computeLineStarts(text), version: xmlVersionOf(text) };
   return {
     file,
     prolog: text.slice(0, meta.startIndex),
     root: new XmlElementHandle(rootNode, origin, ''),
     epilogue: text.slice(meta.endIndex),
   };
+}
+
+/**
+ * @internal The positions of every node of a tree, in document order, as pairs of start and end
+ * offsets (-1 for a node without one): a structured clone (a worker's message) drops them, since
+ * fast-xml-parser keeps them under a symbol.
+ */
+export function packPositions(root: RawNode): Int32Array {
+  const out: number[] = [];
+  walk(root, (node) => {
+    const meta = metaOf(node);
+    out.push(meta?.startIndex ?? -1, meta?.endIndex ?? -1);
+  });
+  return Int32Array.from(out);
+}
+
+/** @internal Puts back the positions packPositions took, on a copy of the same tree. */
+export function restorePositions(root: RawNode, positions: Int32Array): void {
+  let i = 0;
+  walk(root, (node) => {
+    const startIndex = positions[i++] ?? -1;
+    const endIndex = positions[i++] ?? -1;
+    if (startIndex >= 0) (node as Record<symbol, unknown>)[metaSymbol] = { startIndex, endIndex };
+  });
+}
+
+function walk(node: RawNode, visit: (node: RawNode) => void): void {
+  visit(node);
+  const name = nodeName(node);
+  const content = name === undefined ? undefined : node[name];
+  if (Array.isArray(content)) for (const child of content as RawNode[]) walk(child, visit);
 }
 
 /**
@@ -153,7 +246,7 @@ export const JENKINS_XML_DECLARATION = "<?xml version='1.1' encoding='UTF-8'?>";
  * XStream's PrettyPrintWriter does: two-space indent, one element per line.
  */
 export function createXmlDocument(root: XmlSpec, file: string): XmlDocument {
-  const origin: Origin = { file, lineStarts: [] };
+  const origin: Origin = { file, lineStarts: [], version: '1.0' };
   return {
     file,
     prolog: `${JENKINS_XML_DECLARATION}\n`,
@@ -416,12 +509,17 @@ function decodeEntities(value: string, origin: Origin, source: string): string {
     const named = NAMED_ENTITIES[ref];
     if (named !== undefined && whole.endsWith(';')) return named;
     const code = /^#x([0-9a-fA-F]+)$/.exec(ref)?.[1] ?? /^#([0-9]+)$/.exec(ref)?.[1];
+    const at = () => positionOf(origin, Math.max(0, source.indexOf(whole)));
     if (code !== undefined && whole.endsWith(';')) {
       const point = ref.startsWith('#x') ? parseInt(code, 16) : parseInt(code, 10);
-      if (point <= 0x10ffff) return String.fromCodePoint(point);
+      if (isReferable(point, origin.version)) return String.fromCodePoint(point);
+      // A NUL or a surrogate would reach a build's environment or a file name; XML forbids them.
+      const name = point > 0x10ffff ? 'a number beyond Unicode' : codePointName(point);
+      const { line, column } = at();
+      throw malformed(origin.file, `'${whole}' refers to ${name}, which XML ${origin.version} does not allow`, line, column);
     }
-    const at = positionOf(origin, Math.max(0, source.indexOf(whole)));
-    throw malformed(origin.file, `unknown entity reference '${whole}'`, at.line, at.column);
+    const { line, column } = at();
+    throw malformed(origin.file, `unknown entity reference '${whole}'`, line, column);
   });
 }
 

@@ -65,4 +65,10 @@ describe('resolving build parameters', () => {
     assert.doesNotMatch(JSON.stringify(err.toJSON()), /hunter2/);
     assert.doesNotMatch(err.message, /hunter2/);
   });
+  it('refuses a NUL in a given value, naming the parameter: a build environment cannot carry it', () => {
+    const err = catchSteward('STW_PARAMETER_INVALID', () => resolveParameters(defs, { RAW: 'a\u0000b' }));
+    assert.equal(err.message, 'parameter RAW holds a NUL character (U+0000) at position 2; a build cannot be given it');
+    assert.equal(err.field, 'RAW');
+    catchSteward('STW_PARAMETER_INVALID', () => resolveParameters(defs, { TOKEN: '\u0000' }));
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createXmlDocument, parseXml, serializeXml } from '../../../src/jobs/config/index.js';
+import { createXmlDocument, parseXml, parseXmlOffLoop, serializeXml, XML_LIMITS } from '../../../src/jobs/config/index.js';
+import { isStewardError } from '../../../src/errors/index.js';
 import { catchSteward, fixture } from './helpers.js';
 
 describe('xml document model', () => {
@@ -28,8 +29,8 @@ describe('xml document model', () => {
   });
 
   it('differs from the input only in what Jenkins never writes: CRLF inside the root, numeric references', () => {
-    const text = '<a>\r\n  <y>&#65;&#x1b;</y>\r\n</a>\r\n';
-    assert.equal(serializeXml(parseXml(text, 'f.xml')), '<a>\n  <y>A&#x1b;</y>\n</a>\r\n');
+    const text = "<?xml version='1.1'?>\n<a>\r\n  <y>&#65;&#x1b;</y>\r\n</a>\r\n";
+    assert.equal(serializeXml(parseXml(text, 'f.xml')), "<?xml version='1.1'?>\n<a>\n  <y>A&#x1b;</y>\n</a>\r\n");
   });
 
   it('names file, line and column of malformed XML', () => {
@@ -48,6 +49,68 @@ describe('xml document model', () => {
     assert.equal(entity.message, "e.xml:2:6: unknown entity reference '&nbsp;'");
     const doctype = catchSteward('STW_XML_MALFORMED', () => parseXml('<!DOCTYPE a [<!ENTITY x "y">]>\n<a>&x;</a>', 'e.xml'));
     assert.equal(doctype.line, 1);
+  });
+
+  it('refuses a second root element, naming its line and column', () => {
+    const err = catchSteward('STW_XML_MALFORMED', () => parseXml('<project/>\n  <project/>\n', 'jobs/two/config.xml'));
+    assert.equal(err.message, 'jobs/two/config.xml:2:3: a document has one root element; a second one, <project>, starts here');
+    assert.deepEqual([err.line, err.column], [2, 3]);
+    catchSteward('STW_XML_MALFORMED', () => parseXml('<project/>text', 'f.xml'));
+  });
+
+  it('refuses character references to characters XML does not allow, naming line and column', () => {
+    const nul = catchSteward('STW_XML_MALFORMED', () => parseXml("<?xml version='1.1'?>\n<a>\n  <c>x&#0;y</c>\n</a>", 'f.xml'));
+    assert.equal(nul.message, "f.xml:3:7: '&#0;' refers to U+0000, which XML 1.1 does not allow");
+    assert.deepEqual([nul.line, nul.column], [3, 7]);
+    for (const ref of ['&#xD800;', '&#xFFFE;', '&#x110000;', '&#1;', '&#x1F;']) {
+      const err = catchSteward('STW_XML_MALFORMED', () => parseXml(`<a b="${ref}"/>`, 'f.xml'));
+      assert.match(err.message, /which XML 1\.0 does not allow$/);
+    }
+  });
+
+  it('reads &#1; to &#x1F; in an XML 1.1 document, as Jenkins writes control characters there', () => {
+    const doc = parseXml("<?xml version='1.1' encoding='UTF-8'?>\n<a><c>&#1;&#x1f;&#xd;</c></a>", 'f.xml');
+    assert.equal(doc.root.childText('c'), '\u0001\u001f\r');
+  });
+
+  it('refuses raw characters XML does not allow (NUL, and C0 and C1 controls in XML 1.1), naming line and column', () => {
+    const nul = catchSteward('STW_XML_MALFORMED', () => parseXml('<a>\n  <command>rm x\u0000y</command>\n</a>', 'f.xml'));
+    assert.equal(nul.message, 'f.xml:2:16: the character U+0000 may not appear in an XML 1.0 document');
+    assert.deepEqual([nul.line, nul.column], [2, 16]);
+    catchSteward('STW_XML_MALFORMED', () => parseXml('<a>\u0001</a>', 'f.xml'));
+    catchSteward('STW_XML_MALFORMED', () => parseXml('<a>\uFFFF</a>', 'f.xml'));
+    catchSteward('STW_XML_MALFORMED', () => parseXml('<a>\uD800</a>', 'f.xml'));
+    catchSteward('STW_XML_MALFORMED', () => parseXml("<?xml version='1.1'?><a>\u0085\u009b</a>", 'f.xml'));
+    // XML 1.0 allows raw C1 controls.
+    assert.equal(parseXml('<a>\u0085</a>', 'f.xml').root.text(), '\u0085');
+  });
+
+  it('refuses a document larger than the size limit before parsing it', () => {
+    const big = `<project><d>${'x'.repeat(XML_LIMITS.maxBytes)}</d></project>`;
+    const err = catchSteward('STW_REQUEST_TOO_LARGE', () => parseXml(big, 'jobs/big/config.xml'));
+    assert.equal(err.message, 'jobs/big/config.xml is 4.0 MiB; an XML document may be at most 4 MiB');
+  });
+
+  it('refuses more elements or attributes than the limits, and nesting deeper than the limit, naming the limit and where', () => {
+    const many = catchSteward('STW_REQUEST_TOO_LARGE', () => parseXml(`<project>${'<a/>'.repeat(XML_LIMITS.maxElements)}</project>`, 'f.xml'));
+    assert.equal(many.message, `f.xml:1:${10 + 4 * (XML_LIMITS.maxElements - 1)}: an XML document may have at most 100,000 elements`);
+    const attrs = Array.from({ length: XML_LIMITS.maxAttributes + 1 }, (_, i) => `a${i}="1"`).join(' ');
+    assert.match(catchSteward('STW_REQUEST_TOO_LARGE', () => parseXml(`<a ${attrs}/>`, 'f.xml')).message, /at most 100,000 attributes$/);
+    const deep = catchSteward('STW_REQUEST_TOO_LARGE', () => parseXml(`${'<a>\n'.repeat(XML_LIMITS.maxDepth + 1)}${'</a>'.repeat(XML_LIMITS.maxDepth + 1)}`, 'f.xml'));
+    assert.equal(deep.message, `f.xml:${XML_LIMITS.maxDepth + 1}:1: XML elements may be nested at most 100 deep`);
+    // Markup inside comments and CDATA is text, not elements.
+    const text = `<a><!--${'<b>'.repeat(200)}--><![CDATA[${'<c>'.repeat(200)}]]></a>`;
+    assert.equal(serializeXml(parseXml(text, 'f.xml')), text);
+  });
+
+  it('parses a large document off the event loop into the same document, errors included', async () => {
+    const steps = Array.from({ length: 3000 }, (_, i) => `    <hudson.tasks.Shell>\n      <command>echo ${i} &amp;&amp; true</command>\n    </hudson.tasks.Shell>`).join('\n');
+    const text = `<?xml version='1.1' encoding='UTF-8'?>\n<project>\n  <builders>\n${steps}\n  </builders>\n  <e></e>\n</project>\n`;
+    const doc = await parseXmlOffLoop(text, 'jobs/big/config.xml');
+    assert.equal(serializeXml(doc), text);
+    const last = doc.root.child('builders')?.children().at(-1);
+    assert.deepEqual([last?.path, last?.line, last?.column, last?.childText('command')], ['builders/hudson.tasks.Shell[3000]', 9001, 5, 'echo 2999 && true']);
+    await assert.rejects(parseXmlOffLoop(`${text}<project/>`, 'jobs/big/config.xml'), (e: unknown) => isStewardError(e, 'STW_XML_MALFORMED') && e.line === 9007 && e.file === 'jobs/big/config.xml');
   });
 
   it('lets <!DOCTYPE appear as CDATA or comment text inside the root', () => {
