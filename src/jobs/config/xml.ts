@@ -27,6 +27,11 @@ interface Origin {
   readonly lineStarts: readonly number[];
   /** Which characters references may give; 1.0 for a built document. */
   readonly version: XmlVersion;
+  /**
+   * Puts the elements' positions back on a tree parsed on a worker thread, the first time a line
+   * is asked for (an error, mostly): walking a large tree costs more than the copy it came in.
+   */
+  restorePositions?: (() => void) | undefined;
 }
 
 /** A parsed XML file: the root element plus the raw text around it, kept byte for byte. */
@@ -143,11 +148,20 @@ function checkSingleRoot(top: readonly RawNode[], rootNode: RawNode, origin: Ori
   }
 }
 
-/** @internal The document of a root node parsed from `text` (here or on a worker thread). */
-export function documentOf(rootNode: RawNode, text: string, file: string): XmlDocument {
-  const meta = metaOf(rootNode);
-  if (meta === undefined) throw new StewardError('STW_INTERNAL', `${file}: the parsed root element has no position`, { file });
+/**
+ * @internal The document of a root node parsed from `text`, here or on a worker thread (then with
+ * the positions packPositions took).
+ */
+export function documentOf(rootNode: RawNode, text: string, file: string, positions?: Int32Array): XmlDocument {
+  const meta = positions === undefined ? metaOf(rootNode) : { startIndex: positions[0] ?? -1, endIndex: positions[1] ?? -1 };
+  if (meta === undefined || meta.startIndex < 0) throw new StewardError('STW_INTERNAL', `${file}: the parsed root element has no position`, { file });
   const origin: Origin = { file, lineStarts: computeLineStarts(text), version: xmlVersionOf(text) };
+  if (positions !== undefined) {
+    origin.restorePositions = () => {
+      origin.restorePositions = undefined;
+      restorePositions(rootNode, positions);
+    };
+  }
   return {
     file,
     prolog: text.slice(0, meta.startIndex),
@@ -170,8 +184,8 @@ export function packPositions(root: RawNode): Int32Array {
   return Int32Array.from(out);
 }
 
-/** @internal Puts back the positions packPositions took, on a copy of the same tree. */
-export function restorePositions(root: RawNode, positions: Int32Array): void {
+/** Puts back the positions packPositions took, on a copy of the same tree. */
+function restorePositions(root: RawNode, positions: Int32Array): void {
   let i = 0;
   walk(root, (node) => {
     const startIndex = positions[i++] ?? -1;
@@ -344,6 +358,7 @@ export class XmlElementHandle {
   }
 
   #position(): { line: number; column: number } | undefined {
+    this.#origin.restorePositions?.();
     const meta = metaOf(this.raw);
     if (meta === undefined || this.#origin.lineStarts.length === 0) return undefined;
     return positionOf(this.#origin, meta.startIndex);
