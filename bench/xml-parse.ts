@@ -16,7 +16,10 @@ const cases: { name: string; text: string }[] = [
   { name: `${XML_LIMITS.maxElements.toLocaleString('en-US')} empty elements`, text: `<project>${'<a/>'.repeat(XML_LIMITS.maxElements - 1)}</project>` },
   { name: '4 MiB of text in one element', text: `<project><d>${'x'.repeat(max - 30)}</d></project>` },
   { name: '4 MiB of &amp; references', text: `<project><d>${'&amp;'.repeat(Math.floor((max - 30) / 5))}</d></project>` },
-  { name: `${XML_LIMITS.maxAttributes.toLocaleString('en-US')} attributes, 4 MiB`, text: `<project${Array.from({ length: XML_LIMITS.maxAttributes - 1 }, (_, i) => ` a${i}="${'v'.repeat(30)}"`).join('')}/>` },
+  {
+    name: `${XML_LIMITS.maxAttributes.toLocaleString('en-US')} attributes, ${XML_LIMITS.maxAttributesPerElement} an element`,
+    text: `<project>${`<a${Array.from({ length: XML_LIMITS.maxAttributesPerElement }, (_, i) => ` a${i}="${'v'.repeat(30)}"`).join('')}/>`.repeat(Math.floor(XML_LIMITS.maxAttributes / XML_LIMITS.maxAttributesPerElement))}</project>`,
+  },
   { name: '3.9 million <a/> (15.6 MB, refused)', text: `<project>${'<a/>'.repeat(3_900_000)}</project>` },
 ];
 

@@ -80,14 +80,14 @@ export function registerCredentialsRoutes(app: FastifyInstance, api: StewardApi,
 
     app.post(`${base}/createCredentials`, async (req: Req, reply) => {
       const security = admin(req);
-      const created = await security.credentials.create(parsePostedCredentials(xmlBody(req), security.keys), nameOf(req.auth));
+      const created = await security.credentials.create(await parsePostedCredentials(xmlBody(req), security.keys), nameOf(req.auth));
       await reply.status(200).header('Location', `${base}/credential/${encodeURIComponent(created.id)}/`).send('');
     });
 
     app.post(`${base}/credential/:id/config.xml`, async (req: Req, reply) => {
       const security = admin(req);
       const info = existing(security, req.params.id);
-      await security.credentials.update(info.id, parsePostedUpdate(xmlBody(req), info.id, security.keys), nameOf(req.auth));
+      await security.credentials.update(info.id, await parsePostedUpdate(xmlBody(req), info.id, security.keys), nameOf(req.auth));
       await reply.status(200).send('');
     });
 

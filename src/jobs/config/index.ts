@@ -20,8 +20,8 @@ export { parseXml, serializeXml, createXmlDocument, writeXmlSpec, escapeText, JE
 export type { XmlDocument, XmlSpec } from './xml.js';
 
 /**
- * What XML from outside may be: {@link XML_LIMITS} (4 MiB, 100,000 elements, 100,000
- * attributes, 100 deep), checked before parsing (STW_REQUEST_TOO_LARGE). {@link parseXmlOffLoop}
+ * What XML from outside may be: {@link XML_LIMITS} (4 MiB, 100,000 elements, 100,000 attributes
+ * and 256 on one element, 100 deep), checked before parsing (STW_REQUEST_TOO_LARGE). {@link parseXmlOffLoop}
  * is parseXml with large text parsed on a worker thread, for text from HTTP or the home.
  */
 export { XML_LIMITS } from './xml-limits.js';

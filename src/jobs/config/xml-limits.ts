@@ -10,6 +10,8 @@ export const XML_LIMITS = {
   maxBytes: 4 * 1024 * 1024,
   maxElements: 100_000,
   maxAttributes: 100_000,
+  /** XStream writes at most a few (`class`, `plugin`, `reference`); a huge map is slow to copy. */
+  maxAttributesPerElement: 256,
   /** Also fast-xml-parser's own limit; checked here first so that the refusal says where. */
   maxDepth: 100,
 } as const;
@@ -58,6 +60,7 @@ export function findLimitBreach(text: string): LimitBreach | undefined {
       if (elements > XML_LIMITS.maxElements) return { message: `an XML document may have at most ${count(XML_LIMITS.maxElements)} elements`, index: i };
       // The start tag: up to the first `>` outside a quoted attribute value.
       let quote = 0;
+      let own = 0;
       let j = i + 1;
       for (; j < text.length; j++) {
         const c = text.charCodeAt(j);
@@ -66,11 +69,13 @@ export function findLimitBreach(text: string): LimitBreach | undefined {
         } else if (c === QUOTE || c === APOS) {
           quote = c;
         } else if (c === EQUALS) {
-          attributes++;
+          own++;
         } else if (c === GT) {
           break;
         }
       }
+      if (own > XML_LIMITS.maxAttributesPerElement) return { message: `an XML element may have at most ${XML_LIMITS.maxAttributesPerElement} attributes`, index: i };
+      attributes += own;
       if (attributes > XML_LIMITS.maxAttributes) return { message: `an XML document may have at most ${count(XML_LIMITS.maxAttributes)} attributes`, index: i };
       if (text.charCodeAt(j - 1) !== SLASH) {
         depth++;

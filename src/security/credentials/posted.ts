@@ -1,5 +1,5 @@
 import { StewardError } from '../../errors/index.js';
-import { parseXml, type XmlElementHandle } from '../../jobs/index.js';
+import { parseXmlOffLoop, type XmlElementHandle } from '../../jobs/index.js';
 import { secretBytesFromString, secretFromString, type SecretKeys } from '../secrets/index.js';
 import { CREDENTIALS_CLASSES, type CredentialsInput, type CredentialsKind, type CredentialsScope, type CredentialsUpdate } from './types.js';
 
@@ -46,9 +46,10 @@ function kindOf(root: XmlElementHandle): CredentialsKind {
   return kind;
 }
 
-function parsePosted(xml: string): XmlElementHandle {
+async function parsePosted(xml: string): Promise<XmlElementHandle> {
   if (xml.trim() === '') throw new StewardError('STW_CONFIG_INVALID', `${POSTED}: the body is empty; post the credentials' XML (Content-Type: application/xml)`);
-  return parseXml(xml, POSTED).root;
+  // A secret file's content can make it large: parsed off the event loop then.
+  return (await parseXmlOffLoop(xml, POSTED)).root;
 }
 
 function checkDirectEntry(root: XmlElementHandle): void {
@@ -64,8 +65,8 @@ function checkDirectEntry(root: XmlElementHandle): void {
  * secret fields in clear, or encrypted in Steward's or Jenkins' form. The values are returned in
  * clear, to be encrypted by the store; errors never hold them.
  */
-export function parsePostedCredentials(xml: string, keys: SecretKeys): CredentialsInput {
-  const root = parsePosted(xml);
+export async function parsePostedCredentials(xml: string, keys: SecretKeys): Promise<CredentialsInput> {
+  const root = await parsePosted(xml);
   const kind = kindOf(root);
   const common = { id: text(root, 'id')?.trim(), description: text(root, 'description'), scope: scopeOf(root) };
   const required = (value: string | undefined, field: string): string => value ?? fail(`<${field}> is required`, root, field);
@@ -107,8 +108,8 @@ export function parsePostedCredentials(xml: string, keys: SecretKeys): Credentia
  * Changes from posted XML (`POST credential/ID/config.xml`): the fields present change, and a
  * secret left out keeps its stored value. The id, when given, must be the credential's.
  */
-export function parsePostedUpdate(xml: string, id: string, keys: SecretKeys): CredentialsUpdate {
-  const root = parsePosted(xml);
+export async function parsePostedUpdate(xml: string, id: string, keys: SecretKeys): Promise<CredentialsUpdate> {
+  const root = await parsePosted(xml);
   const kind = kindOf(root);
   const postedId = text(root, 'id')?.trim();
   if (postedId !== undefined && postedId !== '' && postedId !== id) {

@@ -94,8 +94,10 @@ describe('xml document model', () => {
   it('refuses more elements or attributes than the limits, and nesting deeper than the limit, naming the limit and where', () => {
     const many = catchSteward('STW_REQUEST_TOO_LARGE', () => parseXml(`<project>${'<a/>'.repeat(XML_LIMITS.maxElements)}</project>`, 'f.xml'));
     assert.equal(many.message, `f.xml:1:${10 + 4 * (XML_LIMITS.maxElements - 1)}: an XML document may have at most 100,000 elements`);
-    const attrs = Array.from({ length: XML_LIMITS.maxAttributes + 1 }, (_, i) => `a${i}="1"`).join(' ');
-    assert.match(catchSteward('STW_REQUEST_TOO_LARGE', () => parseXml(`<a ${attrs}/>`, 'f.xml')).message, /at most 100,000 attributes$/);
+    const attrs = Array.from({ length: XML_LIMITS.maxAttributesPerElement }, (_, i) => `a${i}="1"`).join(' ');
+    const perElement = Math.ceil(XML_LIMITS.maxAttributes / XML_LIMITS.maxAttributesPerElement) + 1;
+    assert.match(catchSteward('STW_REQUEST_TOO_LARGE', () => parseXml(`<r>${`<a ${attrs}/>`.repeat(perElement)}</r>`, 'f.xml')).message, /at most 100,000 attributes$/);
+    assert.match(catchSteward('STW_REQUEST_TOO_LARGE', () => parseXml(`<a ${attrs} b="1"/>`, 'f.xml')).message, /^f\.xml:1:1: an XML element may have at most 256 attributes$/);
     const deep = catchSteward('STW_REQUEST_TOO_LARGE', () => parseXml(`${'<a>\n'.repeat(XML_LIMITS.maxDepth + 1)}${'</a>'.repeat(XML_LIMITS.maxDepth + 1)}`, 'f.xml'));
     assert.equal(deep.message, `f.xml:${XML_LIMITS.maxDepth + 1}:1: XML elements may be nested at most 100 deep`);
     // Markup inside comments and CDATA is text, not elements.
