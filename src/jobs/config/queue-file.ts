@@ -2,6 +2,7 @@ import type { PersistedQueueItem } from '../../queue/index.js';
 import { causeActionSpec, parametersActionSpec, readCauseAction, readParametersAction } from './actions.js';
 import { configInvalid, readIntegerOr, requireInteger } from './values.js';
 import { JENKINS_XML_DECLARATION, parseXml, writeXmlSpec, type XmlElementHandle, type XmlSpec } from './xml.js';
+import { QUEUE_XML_LIMITS } from './xml-limits.js';
 
 /** A queue item as saved in queue.xml (the queue's own type). */
 export type { PersistedQueueItem };
@@ -58,7 +59,7 @@ export function serializeQueueFile(
  * `nextId` is above both the counter and every item's id.
  */
 export function parseQueueFile(text: string, file: string): { items: PersistedQueueItem[]; nextId: number } {
-  const { root } = parseXml(text, file);
+  const { root } = parseXml(text, file, QUEUE_XML_LIMITS);
   if (root.name !== STATE) {
     throw configInvalid(root, root.name, `expected <${STATE}> as the root element`);
   }

@@ -6,7 +6,7 @@
  * elements), a credentials.xml of a thousand entries about 1 MiB and 15,000 elements, and XStream
  * nests a job's fields about 10 deep.
  */
-export const XML_LIMITS = {
+export const XML_LIMITS: XmlLimits = {
   maxBytes: 4 * 1024 * 1024,
   maxElements: 100_000,
   maxAttributes: 100_000,
@@ -14,7 +14,21 @@ export const XML_LIMITS = {
   maxAttributesPerElement: 256,
   /** Also fast-xml-parser's own limit; checked here first so that the refusal says where. */
   maxDepth: 100,
-} as const;
+};
+
+export interface XmlLimits {
+  readonly maxBytes: number;
+  readonly maxElements: number;
+  readonly maxAttributes: number;
+  readonly maxAttributesPerElement: number;
+  readonly maxDepth: number;
+}
+
+/**
+ * For queue.xml, which Steward writes itself and whose size follows the queue (about 15 elements
+ * an item): a queue of 100,000 items must come back after a restart.
+ */
+export const QUEUE_XML_LIMITS: XmlLimits = { ...XML_LIMITS, maxBytes: 256 * 1024 * 1024, maxElements: 5_000_000, maxAttributes: 5_000_000 };
 
 /** A limit the document goes beyond: what to say, and the offset of the element where it did. */
 export interface LimitBreach {
@@ -38,7 +52,7 @@ const count = (n: number): string => n.toLocaleString('en-US');
  * indexOf, so the cost is in the tags. Text that is not well-formed is left to the parser: the
  * scan only stops at the first limit passed.
  */
-export function findLimitBreach(text: string): LimitBreach | undefined {
+export function findLimitBreach(text: string, limits: XmlLimits = XML_LIMITS): LimitBreach | undefined {
   let elements = 0;
   let attributes = 0;
   let depth = 0;
@@ -57,7 +71,7 @@ export function findLimitBreach(text: string): LimitBreach | undefined {
       end = endOf(text, '>', i + 2);
     } else {
       elements++;
-      if (elements > XML_LIMITS.maxElements) return { message: `an XML document may have at most ${count(XML_LIMITS.maxElements)} elements`, index: i };
+      if (elements > limits.maxElements) return { message: `an XML document may have at most ${count(limits.maxElements)} elements`, index: i };
       // The start tag: up to the first `>` outside a quoted attribute value.
       let quote = 0;
       let own = 0;
@@ -74,12 +88,12 @@ export function findLimitBreach(text: string): LimitBreach | undefined {
           break;
         }
       }
-      if (own > XML_LIMITS.maxAttributesPerElement) return { message: `an XML element may have at most ${XML_LIMITS.maxAttributesPerElement} attributes`, index: i };
+      if (own > limits.maxAttributesPerElement) return { message: `an XML element may have at most ${limits.maxAttributesPerElement} attributes`, index: i };
       attributes += own;
-      if (attributes > XML_LIMITS.maxAttributes) return { message: `an XML document may have at most ${count(XML_LIMITS.maxAttributes)} attributes`, index: i };
+      if (attributes > limits.maxAttributes) return { message: `an XML document may have at most ${count(limits.maxAttributes)} attributes`, index: i };
       if (text.charCodeAt(j - 1) !== SLASH) {
         depth++;
-        if (depth > XML_LIMITS.maxDepth) return { message: `XML elements may be nested at most ${XML_LIMITS.maxDepth} deep`, index: i };
+        if (depth > limits.maxDepth) return { message: `XML elements may be nested at most ${limits.maxDepth} deep`, index: i };
       }
       end = j + 1;
     }

@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { StewardError } from '../../errors/index.js';
 import { codePointName, findForbiddenChar, isReferable, xmlVersionOf, type XmlVersion } from './xml-chars.js';
-import { XML_LIMITS, findLimitBreach } from './xml-limits.js';
+import { XML_LIMITS, findLimitBreach, type XmlLimits } from './xml-limits.js';
 
 /*
  * A lossless model of an XML file such as a Jenkins config.xml, over fast-xml-parser's ordered
@@ -66,33 +66,33 @@ const parser = new XMLParser({
 
 
 /**
- * Parses XML text into a lossless document. Text over the limits of XML_LIMITS throws
+ * Parses XML text into a lossless document. Text over `limits` (XML_LIMITS by default) throws
  * STW_REQUEST_TOO_LARGE before it is parsed. Malformed text throws STW_XML_MALFORMED naming
  * `file:line:column`: what the parser refuses, a second root element, a character XML does not
  * allow (raw, or as a reference), and a DOCTYPE (Jenkins never writes one, and it would open the
  * door to entity expansion). parseXmlOffLoop parses large text on a worker thread.
  */
-export function parseXml(text: string, file: string): XmlDocument {
-  return documentOf(parseRoot(text, file), text, file);
+export function parseXml(text: string, file: string, limits: XmlLimits = XML_LIMITS): XmlDocument {
+  return documentOf(parseRoot(text, file, limits), text, file);
 }
 
-/** Refuses text over XML_LIMITS.maxBytes: the check that needs no scan of the markup. */
-export function checkXmlSize(text: string, file: string): void {
+/** Refuses text over `limits.maxBytes`: the check that needs no scan of the markup. */
+export function checkXmlSize(text: string, file: string, limits: XmlLimits = XML_LIMITS): void {
   // Each UTF-16 unit is at most 3 bytes in UTF-8: short text needs no count.
-  if (text.length * 3 <= XML_LIMITS.maxBytes) return;
+  if (text.length * 3 <= limits.maxBytes) return;
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > XML_LIMITS.maxBytes) {
+  if (bytes > limits.maxBytes) {
     const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
-    throw new StewardError('STW_REQUEST_TOO_LARGE', `${file} is ${mib(bytes)} MiB; an XML document may be at most ${XML_LIMITS.maxBytes / 1024 / 1024} MiB`, { file });
+    throw new StewardError('STW_REQUEST_TOO_LARGE', `${file} is ${mib(bytes)} MiB; an XML document may be at most ${limits.maxBytes / 1024 / 1024} MiB`, { file });
   }
 }
 
 /** @internal Checks and parses text into its root node, entities decoded; parseXml and the worker share it. */
-export function parseRoot(text: string, file: string): RawNode {
-  checkXmlSize(text, file);
+export function parseRoot(text: string, file: string, limits: XmlLimits = XML_LIMITS): RawNode {
+  checkXmlSize(text, file, limits);
   const version = xmlVersionOf(text);
   const origin: Origin = { file, lineStarts: computeLineStarts(text), version };
-  const breach = findLimitBreach(text);
+  const breach = findLimitBreach(text, limits);
   if (breach !== undefined) {
     const at = positionOf(origin, breach.index);
     throw new StewardError('STW_REQUEST_TOO_LARGE', `${file}:${at.line}:${at.column}: ${breach.message}`, { file, line: at.line, column: at.column });

@@ -56,6 +56,12 @@ describe('queue persistence (queue.xml)', () => {
     );
   });
 
+  it('reads back a queue of 10,000 items, beyond the element limit of XML from outside', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => ({ ...(items[0] as PersistedQueueItem), id: i + 1 }));
+    const { items: read } = parseQueueFile(serializeQueueFile(many, 10_001), 'queue.xml');
+    assert.equal(read.length, 10_000);
+  });
+
   it('round-trips an empty queue', () => {
     assert.deepEqual(parseQueueFile(serializeQueueFile([], 1), 'queue.xml'), { items: [], nextId: 1 });
   });
