@@ -9,12 +9,12 @@ import { checkXmlSize, documentOf, parseXml, type RawNode, type XmlDocument } fr
  */
 export const OFF_LOOP_CHARS = 64 * 1024;
 
-/** Parses at once on the machine's 2 cores at most; more would only queue for the CPU. */
+/** At most this many parses run at once: each takes a core, and more would only wait for one while holding memory. */
 const MAX_THREADS = 2;
 
 /**
- * A worker's heap: enough for the largest document the limits allow (about 150 MB for 4 MiB of
- * attributes), and a bound on what one parse can take.
+ * A worker's heap: room for the worst documents the limits allow (bench/xml-parse.ts), and a
+ * bound on what one parse can take.
  */
 const WORKER_HEAP_MB = 512;
 
