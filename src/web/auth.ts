@@ -37,7 +37,8 @@ const CRUMB_EXEMPT = new Set(['/j_spring_security_check', '/logout']);
 /** An API token as Jenkins makes them: version `11` and 32 hex digits. */
 const TOKEN_SHAPE = /^11[0-9a-f]{32}$/;
 
-function pathOf(req: FastifyRequest): string {
+/** The request's path, without its query string. */
+export function pathOf(req: FastifyRequest): string {
   const q = req.url.indexOf('?');
   return q < 0 ? req.url : req.url.slice(0, q);
 }

@@ -1,15 +1,15 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import formbody from '@fastify/formbody';
 import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
 import type { Cause } from '../jobs/index.js';
 import type { Permission } from '../security/index.js';
 import type { StewardApi } from './api.js';
 import { STATUS_OF } from './errors.js';
+import { installParameterParsing, parseParameters } from './request-parameters.js';
 import { PERMALINKS, buildJson, computerJson, jobJson, jobSummary, jobUrl, permalinkTarget, queueItemJson } from './model.js';
 import { parseTree, render } from './tree.js';
 import { formField } from './form.js';
-import { canRead, installAuthentication, isUnguarded, nameOf, readableJob, requirePermission, securityOf } from './auth.js';
+import { canRead, installAuthentication, isUnguarded, nameOf, pathOf, readableJob, requirePermission, securityOf } from './auth.js';
 import { registerSecurityRoutes } from './security-routes.js';
 import { registerCredentialsRoutes } from './credentials-routes.js';
 import { LoginThrottledError, Permissions } from '../security/index.js';
@@ -41,6 +41,7 @@ export interface WebServerOptions {
   trustedProxies?: readonly string[];
 }
 
+/** A request whose parameters were each given once (installParameterParsing refuses the others). */
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined> }>;
 
 /** The root URL as the client sees it, when the home configures none. */
@@ -85,8 +86,14 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   const { api } = opts;
   /** The root URL of answers: the configured one (Jenkins' "Jenkins URL"), else the request's. */
   const rootOf = (req: FastifyRequest): string => api.configuredRootUrl() ?? requestRoot(req);
-  const app: FastifyInstance = Fastify({ loggerInstance: opts.logger.child({ part: 'web' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: BODY_LIMIT, ...(opts.trustedProxies === undefined || opts.trustedProxies.length === 0 ? {} : { trustProxy: [...opts.trustedProxies] }) });
-  await app.register(formbody);
+  const app: FastifyInstance = Fastify({
+    loggerInstance: opts.logger.child({ part: 'web' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { querystringParser: parseParameters },
+    ...(opts.trustedProxies === undefined || opts.trustedProxies.length === 0 ? {} : { trustProxy: [...opts.trustedProxies] }),
+  });
+  await installParameterParsing(app);
   for (const type of ['application/xml', 'text/xml', 'text/plain']) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   }
@@ -107,7 +114,8 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
           ? new StewardError('STW_REQUEST_INVALID', (err as Error).message)
           : coerceError(err);
     const status = STATUS_OF[e.code];
-    if (status >= 500) req.log.error({ err: e.toJSON(), url: req.url }, `request failed: ${e.message}`);
+    // The path only: a query string can hold a password (`/user/NAME/password?password=`).
+    if (status >= 500) req.log.error({ err: e.toJSON(), method: req.method, path: pathOf(req) }, `request failed: ${e.message}`);
     if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="Steward"');
     if (e instanceof LoginThrottledError) reply.header('Retry-After', String(e.retryAfterSeconds));
     // Jenkins reports some errors in X-Error (createItem); clients read it.
@@ -311,8 +319,8 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       for (const [k, v] of Object.entries(req.query)) if (k !== 'delay' && k !== 'token' && k !== 'cause' && k !== 'tree') given[k] = v;
       if (req.body !== null && typeof req.body === 'object') {
         for (const [k, v] of Object.entries(req.body as Record<string, unknown>)) {
-          if (k === 'json' || k === 'Submit' || k === 'delay') continue;
-          given[k] = Array.isArray(v) ? String(v.at(-1)) : String(v);
+          if (k === 'json' || k === 'Submit' || k === 'delay' || typeof v !== 'string') continue;
+          given[k] = v;
         }
       }
     }

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { adminPassword, freestyleXml, stringParam, useController, type StewardProcess } from '../support/steward-process.js';
+
+type ErrorBody = { error: { code: string; message: string; field?: string } };
+
+async function errorOf(res: Response): Promise<{ status: number; code: string; message: string; field: string | undefined; xError: string | null }> {
+  const body = (await res.json()) as ErrorBody;
+  return { status: res.status, code: body.error.code, message: body.error.message, field: body.error.field, xError: res.headers.get('x-error') };
+}
+
+function post(s: StewardProcess, p: string, form?: string): Promise<Response> {
+  return s.fetch(p, { method: 'POST', ...(form === undefined ? {} : { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }) });
+}
+
+/** A login form post as a browser sends it; `from` is where it asks to go after. */
+function login(s: StewardProcess, password: string, from: string): Promise<Response> {
+  return s.fetchAnonymous('j_spring_security_check', { method: 'POST', body: new URLSearchParams({ j_username: 'admin', j_password: password, from }) });
+}
+
+describe('request parameters', () => {
+  const ctl = useController();
+
+  describe('a parameter given more than once is refused with 400 naming it', () => {
+    const repeated = (name: string, times = 2) => `parameter "${name}" is given ${times} times; give it once`;
+
+    test('createItem?name=a&name=b creates no job', async () => {
+      const res = await ctl.s.fetch('createItem?name=a&name=b', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: freestyleXml({ command: 'true' }) });
+      const e = await errorOf(res);
+      assert.deepEqual([e.status, e.code, e.message, e.field], [400, 'STW_REQUEST_INVALID', repeated('name'), 'name']);
+      assert.equal((await ctl.s.fetch('job/a/api/json')).status, 404);
+    });
+
+    test('build?delay=0&delay=1 and a rename with newName twice, in the query or the form, change nothing', async () => {
+      await ctl.s.createJob('twice', freestyleXml({ command: 'true' }));
+      const build = await errorOf(await post(ctl.s, 'job/twice/build?delay=0&delay=1'));
+      assert.deepEqual([build.status, build.code, build.message], [400, 'STW_REQUEST_INVALID', repeated('delay')]);
+      const renameQuery = await errorOf(await post(ctl.s, 'job/twice/doRename?newName=a&newName=b'));
+      assert.deepEqual([renameQuery.status, renameQuery.message], [400, repeated('newName')]);
+      const renameForm = await errorOf(await post(ctl.s, 'job/twice/doRename', 'newName=a&newName=b&newName=c'));
+      assert.deepEqual([renameForm.status, renameForm.message], [400, repeated('newName', 3)]);
+      const job = await ctl.s.json<{ name: string; builds: unknown[]; inQueue: boolean }>('job/twice/api/json');
+      assert.deepEqual([job.name, job.builds, job.inQueue], ['twice', [], false]);
+    });
+
+    test('buildWithParameters with WHO twice starts no build', async () => {
+      await ctl.s.createJob('who', freestyleXml({ command: 'echo "$WHO"', parameters: stringParam('WHO', 'nobody') }));
+      const query = await errorOf(await post(ctl.s, 'job/who/buildWithParameters?WHO=a&WHO=b'));
+      assert.deepEqual([query.status, query.code, query.message, query.field], [400, 'STW_REQUEST_INVALID', repeated('WHO'), 'WHO']);
+      const form = await errorOf(await post(ctl.s, 'job/who/buildWithParameters', 'WHO=a&WHO=b'));
+      assert.deepEqual([form.status, form.message], [400, repeated('WHO')]);
+      const job = await ctl.s.json<{ builds: unknown[]; inQueue: boolean }>('job/who/api/json');
+      assert.deepEqual([job.builds, job.inQueue], [[], false]);
+    });
+
+    test('GET /login?from=/a&from=/b answers 400 to anonymous', async () => {
+      const e = await errorOf(await ctl.s.fetchAnonymous('login?from=/a&from=/b'));
+      assert.deepEqual([e.status, e.code, e.message], [400, 'STW_REQUEST_INVALID', repeated('from')]);
+    });
+
+    test("a password given twice is refused, and neither password reaches the controller's log", async () => {
+      const first = 'first-secret-7f3a9c';
+      const second = 'second-secret-2b8e1d';
+      const res = await post(ctl.s, `user/admin/password?password=${first}&password=${second}`);
+      const e = await errorOf(res);
+      assert.deepEqual([e.status, e.code, e.message], [400, 'STW_REQUEST_INVALID', repeated('password')]);
+      const form = await errorOf(await post(ctl.s, 'user/admin/password', `password=${first}&password=${second}`));
+      assert.equal(form.status, 400);
+      await sleep(300); // the log is written asynchronously
+      const logged = JSON.stringify(ctl.s.lines) + ctl.s.stderr.join('\n');
+      assert.ok(!logged.includes(first) && !logged.includes(second), 'no password in the log');
+      assert.equal((await login(ctl.s, await adminPassword(ctl.home), '/')).status, 302, "admin's password is unchanged");
+    });
+  });
+});
