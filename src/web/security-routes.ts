@@ -4,6 +4,7 @@ import { StewardError } from '../errors/index.js';
 import { Permissions, idKey, type Security, type User, type UserStore } from '../security/index.js';
 import type { StewardApi } from './api.js';
 import { formField } from './form.js';
+import { sameOriginPath } from './redirect-target.js';
 import { clearSessionCookie, nameOf, passwordLogin, requirePermission, securityOf, setSessionCookie } from './auth.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined> }>;
@@ -36,12 +37,6 @@ function usersOf(security: Security): UserStore {
   return users;
 }
 
-/** A redirect target after login: a path of this controller only, never another site. */
-function safeFrom(from: string | undefined): string {
-  if (from === undefined || !from.startsWith('/') || from.startsWith('//') || from.includes('\\')) return '/';
-  return from;
-}
-
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
@@ -63,7 +58,7 @@ export function registerSecurityRoutes(app: FastifyInstance, api: StewardApi, h:
   });
 
   app.get('/login', async (req: Req, reply) => {
-    const from = escapeHtml(safeFrom(req.query.from));
+    const from = escapeHtml(sameOriginPath(req.query.from));
     await h.page(
       reply,
       'Sign in to Steward',
@@ -81,7 +76,7 @@ export function registerSecurityRoutes(app: FastifyInstance, api: StewardApi, h:
     const auth = await passwordLogin(security, user, password, req.ip, 'Invalid username or password');
     const { cookie } = security.sessions.issue(auth.userId, security.users?.sessionSeed(auth.userId) ?? '');
     setSessionCookie(reply, req, api, cookie);
-    await reply.redirect(safeFrom(formField(req, 'from')), 302);
+    await reply.redirect(sameOriginPath(formField(req, 'from')), 302);
   });
 
   const logout = async (req: Req, reply: FastifyReply): Promise<void> => {

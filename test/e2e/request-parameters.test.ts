@@ -73,4 +73,42 @@ describe('request parameters', () => {
       assert.equal((await login(ctl.s, await adminPassword(ctl.home), '/')).status, 302, "admin's password is unchanged");
     });
   });
+
+  describe('the login redirect goes only to a path of this controller', () => {
+    test('a from that a browser could read as another site, or that a header cannot hold, goes to / with the session set', async () => {
+      const password = await adminPassword(ctl.home);
+      const foreign = [
+        '/\t/evil.example',
+        '/\r/evil.example',
+        '/\n/evil.example',
+        '/\v/evil.example',
+        '/\u3002/evil.example',
+        '//evil.example',
+        '/\\evil.example',
+        ' //evil.example',
+        'https://evil.example/',
+        '/%2F/evil.example',
+        '/%5Cevil.example',
+        '/%09/evil.example',
+        '/%252F/evil.example',
+        '/job/x/\u0000',
+        '',
+      ];
+      for (const from of foreign) {
+        const res = await login(ctl.s, password, from);
+        assert.equal(res.status, 302, `from ${JSON.stringify(from)}: ${await res.clone().text()}`);
+        assert.equal(res.headers.get('location'), '/', `from ${JSON.stringify(from)}`);
+        assert.ok(res.headers.getSetCookie().some((c) => c.startsWith('steward-session=')), `a session for from ${JSON.stringify(from)}`);
+      }
+      const own = await login(ctl.s, password, '/job/x/?tab=builds');
+      assert.equal(own.headers.get('location'), '/job/x/?tab=builds');
+    });
+
+    test("the login page's form carries only a same-origin from", async () => {
+      const evil = await (await ctl.s.fetchAnonymous(`login?from=${encodeURIComponent('/\t/evil.example')}`)).text();
+      assert.match(evil, /name="from" value="\/"/);
+      const own = await (await ctl.s.fetchAnonymous(`login?from=${encodeURIComponent('/job/x/')}`)).text();
+      assert.match(own, /name="from" value="\/job\/x\/"/);
+    });
+  });
 });
