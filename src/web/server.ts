@@ -5,6 +5,7 @@ import type { Cause } from '../jobs/index.js';
 import type { Permission } from '../security/index.js';
 import type { StewardApi } from './api.js';
 import { STATUS_OF } from './errors.js';
+import { sendError } from './error-answer.js';
 import { installParameterParsing, parseParameters } from './request-parameters.js';
 import { PERMALINKS, buildJson, computerJson, jobJson, jobSummary, jobUrl, permalinkTarget, queueItemJson } from './model.js';
 import { parseTree, render } from './tree.js';
@@ -64,11 +65,6 @@ function buildNumberParam(text: string | undefined): number {
   return n;
 }
 
-/** A header value carries Latin-1 only: other characters are written as \\uXXXX, line breaks as spaces. */
-function headerSafe(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e\xa0-\xff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 /** A body limit in words: `16 MiB`, `64 KiB`. */
 function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`;
@@ -92,6 +88,10 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     bodyLimit: BODY_LIMIT,
     routerOptions: { querystringParser: parseParameters },
     ...(opts.trustedProxies === undefined || opts.trustedProxies.length === 0 ? {} : { trustProxy: [...opts.trustedProxies] }),
+    // A path with a bad escape (`%zz`) or an overlong parameter, refused before any route.
+    frameworkErrors: (err, _req, reply) => {
+      void sendError(reply, new StewardError('STW_REQUEST_INVALID', `the URL is not valid: ${err.message}`, { cause: err }));
+    },
   });
   await installParameterParsing(app);
   for (const type of ['application/xml', 'text/xml', 'text/plain']) {
@@ -118,13 +118,11 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     if (status >= 500) req.log.error({ err: e.toJSON(), method: req.method, path: pathOf(req) }, `request failed: ${e.message}`);
     if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="Steward"');
     if (e instanceof LoginThrottledError) reply.header('Retry-After', String(e.retryAfterSeconds));
-    // Jenkins reports some errors in X-Error (createItem); clients read it.
-    await reply.status(status).header('X-Error', headerSafe(e.message)).send({ error: e.toJSON() });
+    await sendError(reply, e);
   });
 
   app.setNotFoundHandler(async (req, reply) => {
-    const e = new StewardError('STW_NOT_FOUND', `nothing at ${req.method} ${req.url.split('?')[0] ?? ''}`);
-    await reply.status(404).send({ error: e.toJSON() });
+    await sendError(reply, new StewardError('STW_NOT_FOUND', `nothing at ${req.method} ${pathOf(req)}`));
   });
 
   // Only the active controller answers the API; a standby (or a controller that lost its lease)

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { adminPassword, freestyleXml, stringParam, useController, type StewardProcess } from '../support/steward-process.js';
@@ -12,6 +13,20 @@ async function errorOf(res: Response): Promise<{ status: number; code: string; m
 
 function post(s: StewardProcess, p: string, form?: string): Promise<Response> {
   return s.fetch(p, { method: 'POST', ...(form === undefined ? {} : { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }) });
+}
+
+/** A POST with Node's own HTTP client, which refuses answers whose headers pass its 16 KiB limit. */
+function nodePost(url: URL, authorization: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { authorization } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** A login form post as a browser sends it; `from` is where it asks to go after. */
@@ -109,6 +124,31 @@ describe('request parameters', () => {
       assert.match(evil, /name="from" value="\/"/);
       const own = await (await ctl.s.fetchAnonymous(`login?from=${encodeURIComponent('/job/x/')}`)).text();
       assert.match(own, /name="from" value="\/job\/x\/"/);
+    });
+  });
+
+  describe('error answers carry a short X-Error', () => {
+    test("an unknown parameter on a job with 5,000 parameters answers a 400 that Node's HTTP client reads", async () => {
+      const parameters = Array.from({ length: 5000 }, (_, i) => stringParam(`PARAMETER_${i}`, '')).join('');
+      await ctl.s.createJob('wide', freestyleXml({ command: 'true', parameters }));
+      const res = await nodePost(new URL('job/wide/buildWithParameters?NOPE=1', ctl.s.url), ctl.s.authorization ?? '');
+      assert.equal(res.status, 400);
+      const xError = String(res.headers['x-error']);
+      assert.ok(xError.length <= 200, `X-Error is ${xError.length} characters`);
+      assert.match(xError, /^job defines no parameter named NOPE; it has: PARAMETER_0, /);
+      const body = JSON.parse(res.body) as ErrorBody;
+      assert.equal(body.error.code, 'STW_PARAMETER_INVALID');
+      assert.ok(res.body.length < 4096, `the body is ${res.body.length} bytes`);
+      assert.match(body.error.message, /and 4,9\d\d more$/);
+    });
+
+    test('a URL that matches no route answers 404 with X-Error, and one with a bad escape 400 with X-Error', async () => {
+      const res = await ctl.s.fetch('no/such/thing?x=1');
+      const e = await errorOf(res);
+      assert.deepEqual([e.status, e.code, e.xError], [404, 'STW_NOT_FOUND', 'nothing at GET /no/such/thing']);
+      const bad = await errorOf(await ctl.s.fetch('job/%zz/api/json'));
+      assert.deepEqual([bad.status, bad.code], [400, 'STW_REQUEST_INVALID']);
+      assert.match(bad.xError ?? '', /^the URL is not valid: '\/job\/%zz\/api\/json' is not a valid url component$/);
     });
   });
 });

@@ -99,6 +99,20 @@ function readChoices(el: XmlElementHandle): string[] {
   return lines;
 }
 
+/** How many names or choices a message lists; a job can define thousands, and the message is an HTTP answer. */
+const LISTED = 20;
+
+/** The first LISTED items, then how many more: `A, B, C and 4,980 more`. */
+function listSome(items: readonly string[]): string {
+  const shown = items.slice(0, LISTED).join(', ');
+  return items.length <= LISTED ? shown : `${shown} and ${(items.length - LISTED).toLocaleString('en-US')} more`;
+}
+
+/** A name as a request gave it, cut to what a message needs to show which one. */
+function shownName(name: string): string {
+  return name.length <= 100 ? name : `${name.slice(0, 100)}...`;
+}
+
 /**
  * Turns the values given for a build into the job's parameter values, in definition order, by
  * Jenkins' rules: a missing value takes the default (a choice's default is its first choice);
@@ -114,8 +128,8 @@ export function resolveParameters(
   const defined = new Set(defs.map((d) => d.name));
   for (const [name, value] of Object.entries(given)) {
     if (value !== undefined && !defined.has(name)) {
-      const has = defs.length === 0 ? 'it has none' : `it has: ${defs.map((d) => d.name).join(', ')}`;
-      throw new StewardError('STW_PARAMETER_INVALID', `job defines no parameter named ${name}; ${has}`, { field: name });
+      const has = defs.length === 0 ? 'it has none' : `it has: ${listSome(defs.map((d) => d.name))}`;
+      throw new StewardError('STW_PARAMETER_INVALID', `job defines no parameter named ${shownName(name)}; ${has}`, { field: shownName(name) });
     }
     // An environment variable ends at a NUL, so the build would see another value than was given.
     const nul = value?.indexOf('\0') ?? -1;
@@ -162,7 +176,7 @@ function resolveOne(def: ParameterDefinition, value: string | undefined): Parame
     case 'choice': {
       const chosen = value ?? def.choices[0] ?? '';
       if (!def.choices.includes(chosen)) {
-        const allowed = def.choices.map((c) => JSON.stringify(c)).join(', ');
+        const allowed = listSome(def.choices.map((c) => JSON.stringify(c)));
         throw new StewardError('STW_PARAMETER_INVALID', `parameter ${name} must be one of ${allowed}`, { field: name });
       }
       return { name, value: chosen, sensitive: false };
