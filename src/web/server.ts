@@ -7,6 +7,7 @@ import type { StewardApi } from './api.js';
 import { STATUS_OF } from './errors.js';
 import { sendError } from './error-answer.js';
 import { installParameterParsing, parseParameters } from './request-parameters.js';
+import { wholeNumber } from './whole-number.js';
 import { PERMALINKS, buildJson, computerJson, jobJson, jobSummary, jobUrl, permalinkTarget, queueItemJson } from './model.js';
 import { parseTree, render } from './tree.js';
 import { formField } from './form.js';
@@ -57,14 +58,6 @@ async function sendJson(req: Req, reply: FastifyReply, value: unknown): Promise<
   await reply.header('content-type', 'application/json;charset=utf-8').send(JSON.stringify(body));
 }
 
-function buildNumberParam(text: string | undefined): number {
-  const n = Number(text);
-  if (text === undefined || !/^[0-9]+$/.test(text) || !Number.isSafeInteger(n)) {
-    throw new StewardError('STW_BUILD_NOT_FOUND', `"${text ?? ''}" is not a build number`);
-  }
-  return n;
-}
-
 /** A body limit in words: `16 MiB`, `64 KiB`. */
 function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`;
@@ -73,9 +66,12 @@ function sizeText(bytes: number): string {
 /** Jenkins' `delay=10sec` (also a bare number of seconds). */
 function parseDelay(text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
-  const m = /^(\d+)\s*(sec|secs|s)?$/.exec(text.trim());
-  if (m === null) throw new StewardError('STW_REQUEST_INVALID', `delay "${text}" is not a number of seconds like 10sec`, { field: 'delay' });
-  return Number(m[1]) * 1000;
+  const m = /^([0-9]+)\s*(sec|secs|s)?$/.exec(text.trim());
+  const seconds = wholeNumber(m?.[1]);
+  if (seconds === undefined || !Number.isSafeInteger(seconds * 1000)) {
+    throw new StewardError('STW_REQUEST_INVALID', `delay "${text}" is not a number of seconds like 10sec`, { field: 'delay' });
+  }
+  return seconds * 1000;
 }
 
 export async function createWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -300,13 +296,12 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   };
   app.post('/job/:job/nextbuildnumber/submit', { onRequest: formWithoutType }, async (req: Req, reply) => {
     const job = jobWith(req, req.params.job, Permissions.ITEM_CONFIGURE);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const raw = body.nextBuildNumber ?? req.query.nextBuildNumber;
-    const text = typeof raw === 'string' ? raw.trim() : undefined;
-    if (text === undefined || !/^[0-9]+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < 1) {
-      throw new StewardError('STW_REQUEST_INVALID', `nextBuildNumber must be a whole number of 1 or more, not "${typeof raw === 'string' ? raw : ''}"`, { field: 'nextBuildNumber' });
+    const text = formField(req, 'nextBuildNumber');
+    const n = wholeNumber(text);
+    if (n === undefined || n < 1) {
+      throw new StewardError('STW_REQUEST_INVALID', `nextBuildNumber must be a whole number of 1 or more, not "${text ?? ''}"`, { field: 'nextBuildNumber' });
     }
-    await api.jobs.setNextBuildNumber(job, Number(text));
+    await api.jobs.setNextBuildNumber(job, n);
     await reply.status(302).header('Location', jobUrl(rootOf(req), job.name)).send('');
   });
 
@@ -335,7 +330,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const job = permission === undefined ? requireJob(req, req.params.job) : jobWith(req, req.params.job, permission);
     const given = req.params.number ?? '';
     // A permalink (lastBuild, lastSuccessfulBuild...) stands for the build it names now.
-    const n = /^[0-9]+$/.test(given) ? buildNumberParam(given) : await permalinkTarget(api.jobs, job, given);
+    const n = /^[0-9]+$/.test(given) ? wholeNumber(given) : await permalinkTarget(api.jobs, job, given);
     if (n === undefined) {
       throw new StewardError('STW_BUILD_NOT_FOUND', `job ${job.name} has no ${given === 'firstBuild' || Object.hasOwn(PERMALINKS, given) ? given : `build "${given}"`}`);
     }
@@ -363,8 +358,8 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   const progressiveText = async (req: Req, reply: FastifyReply): Promise<void> => {
     const { job, record } = await recordOf(req);
     const startText = formField(req, 'start');
-    const start = Number(startText ?? '0');
-    if (!Number.isSafeInteger(start) || start < 0) {
+    const start = startText === undefined ? 0 : wholeNumber(startText);
+    if (start === undefined) {
       throw new StewardError('STW_REQUEST_INVALID', `start must be a byte offset of 0 or more, not "${startText ?? ''}"`, { field: 'start' });
     }
     // Decide "more data" before reading, so that a build ending between the two is read again.
@@ -429,8 +424,8 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   });
 
   app.get('/queue/item/:id/api/json', async (req: Req, reply) => {
-    const id = Number(req.params.id);
-    const found = Number.isSafeInteger(id) ? api.queue.get(id) : undefined;
+    const id = wholeNumber(req.params.id);
+    const found = id === undefined ? undefined : api.queue.get(id);
     const job = found === undefined ? undefined : api.jobs.get(found.task);
     const item = job !== undefined && canRead(req, securityOf(api), job) ? found : undefined;
     if (item === undefined) throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${req.params.id ?? ''}`);
@@ -439,10 +434,10 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
 
   // Jenkins' Queue.Item#doCancelQueue (the jenkins npm client's queue.cancel) is the same.
   const cancelItem = async (req: Req, reply: FastifyReply, idText: string | undefined): Promise<void> => {
-    const id = Number(idText);
-    const item = Number.isSafeInteger(id) ? api.queue.get(id) : undefined;
+    const id = wholeNumber(idText);
+    const item = id === undefined ? undefined : api.queue.get(id);
     const job = item === undefined ? undefined : api.jobs.get(item.task);
-    if (job === undefined || !canRead(req, securityOf(api), job)) {
+    if (id === undefined || job === undefined || !canRead(req, securityOf(api), job)) {
       throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${idText ?? ''}`);
     }
     requirePermission(req, securityOf(api), Permissions.ITEM_CANCEL, job);
@@ -484,10 +479,11 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   app.post('/computer/(built-in)/setNumExecutors', async (req: Req, reply) => {
     requirePermission(req, securityOf(api), Permissions.ADMINISTER);
     const text = formField(req, 'numExecutors');
-    if (text === undefined || !/^\d+$/.test(text)) {
+    const n = wholeNumber(text);
+    if (n === undefined) {
       throw new StewardError('STW_REQUEST_INVALID', `numExecutors must be a whole number, not "${text ?? ''}"`, { field: 'numExecutors' });
     }
-    await api.setBuiltInExecutors(Number(text));
+    await api.setBuiltInExecutors(n);
     await reply.status(204).send();
   });
 

@@ -1,4 +1,5 @@
 import { StewardError } from '../errors/index.js';
+import { wholeNumber } from './whole-number.js';
 
 /**
  * Jenkins' `tree` query parameter (hudson.model.Api): `jobs[name,color,builds[number]{0,5}],url`.
@@ -61,12 +62,13 @@ function parseRange(s: string, fail: (what: string) => never): { from: number; t
   const m = /^\s*(\d*)\s*(,?)\s*(\d*)\s*$/.exec(s);
   if (m === null) return fail('expected a range like {0,10}');
   const [, a, comma, b] = m as unknown as [string, string, string, string];
+  const bound = (text: string): number => wholeNumber(text) ?? fail(`expected a whole number in the range, not "${text}"`);
   if (comma === '') {
     // {N}: the element N alone
-    const n = Number(a);
+    const n = bound(a);
     return { from: n, to: n + 1 };
   }
-  return { from: a === '' ? 0 : Number(a), to: b === '' ? undefined : Number(b) };
+  return { from: a === '' ? 0 : bound(a), to: b === '' ? undefined : bound(b) };
 }
 
 /**

@@ -151,4 +151,39 @@ describe('request parameters', () => {
       assert.match(bad.xError ?? '', /^the URL is not valid: '\/job\/%zz\/api\/json' is not a valid url component$/);
     });
   });
+
+  describe('numbers from requests are whole numbers in decimal digits', () => {
+    test('progressiveText refuses a start that is hex, exponent, signed or empty', async () => {
+      await ctl.s.createJob('logged', freestyleXml({ command: 'echo hello-log' }));
+      const id = await ctl.s.queueBuild('logged');
+      const n = await ctl.s.buildNumberOf(id);
+      assert.equal(await ctl.s.waitForResult('logged', n), 'SUCCESS');
+      for (const start of ['0x10', '1e3', '', '+1', ' 1', '1.0', '99999999999999999999']) {
+        const e = await errorOf(await ctl.s.fetch(`job/logged/${n}/logText/progressiveText?start=${encodeURIComponent(start)}`));
+        assert.deepEqual([e.status, e.code, e.field], [400, 'STW_REQUEST_INVALID', 'start'], `start=${JSON.stringify(start)}`);
+      }
+      const ok = await ctl.s.fetch(`job/logged/${n}/logText/progressiveText?start=0`);
+      assert.equal(ok.status, 200);
+      assert.match(await ok.text(), /hello-log/);
+    });
+
+    test('a queue id, a delay, a next build number and an executor count in another notation are refused', async () => {
+      const id = await ctl.s.queueBuild('logged');
+      assert.equal((await ctl.s.fetch(`queue/item/${id}/api/json`)).status, 200);
+      assert.equal((await ctl.s.fetch(`queue/item/0x${id.toString(16)}/api/json`)).status, 404);
+      assert.equal((await ctl.s.fetch(`queue/item/${id}.0/api/json`)).status, 404);
+      for (const delay of ['0x10', '1e3', '-1']) {
+        const e = await errorOf(await post(ctl.s, `job/logged/build?delay=${delay}`));
+        assert.deepEqual([e.status, e.field], [400, 'delay'], `delay=${delay}`);
+      }
+      for (const next of ['0x10', '1e3', ' 7']) {
+        const e = await errorOf(await post(ctl.s, 'job/logged/nextbuildnumber/submit', `nextBuildNumber=${encodeURIComponent(next)}`));
+        assert.deepEqual([e.status, e.field], [400, 'nextBuildNumber'], `nextBuildNumber=${next}`);
+      }
+      for (const count of ['0x2', '2e0', '']) {
+        const e = await errorOf(await post(ctl.s, 'computer/(built-in)/setNumExecutors', `numExecutors=${count}`));
+        assert.deepEqual([e.status, e.field], [400, 'numExecutors'], `numExecutors=${count}`);
+      }
+    });
+  });
 });

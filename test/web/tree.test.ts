@@ -37,6 +37,13 @@ describe("Jenkins' tree parameter", () => {
     assert.equal(calls, 1);
   });
 
+  test('a range whose bound is empty or past the safe integers is an error', () => {
+    for (const tree of ['jobs[name]{}', 'jobs[name]{99999999999999999999}', 'jobs[name]{0,99999999999999999999}']) {
+      assert.throws(() => parseTree(tree), (err: unknown) => isStewardError(err, 'STW_REQUEST_INVALID'), tree);
+    }
+    assert.deepEqual(parseTree('jobs{,2}').fields.get('jobs')?.range, { from: 0, to: 2 });
+  });
+
   test('a malformed tree is an error naming the column', () => {
     assert.throws(
       () => parseTree('jobs[name'),
