@@ -74,16 +74,13 @@ export class StewardClient {
       throw new StewardError('STW_REQUEST_INVALID', `cannot reach the controller at ${this.base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, { cause: err });
     }
     if (res.status >= 400) {
-      let message = res.headers.get('x-error') ?? '';
-      if (message === '') {
-        const text = await res.text();
-        try {
-          message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
-        } catch {
-          message = text;
-        }
-      } else {
-        await res.body?.cancel();
+      // The body's message first: X-Error is cut to 200 characters.
+      const text = await res.text();
+      let message: string;
+      try {
+        message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+      } catch {
+        message = res.headers.get('x-error') ?? text;
       }
       const hint = res.status === 401 ? ' (give --auth USER:TOKEN, or set STEWARD_USER and STEWARD_TOKEN)' : '';
       throw new StewardError('STW_REQUEST_INVALID', `${method} ${path}: ${res.status} ${message}${hint}`.trim());

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { adminPassword, freestyleXml, stringParam, useController, type StewardProcess } from '../support/steward-process.js';
+import { STEWARD_BIN, adminPassword, freestyleXml, stringParam, useController, type StewardProcess } from '../support/steward-process.js';
 
 type ErrorBody = { error: { code: string; message: string; field?: string } };
 
@@ -140,6 +141,14 @@ describe('request parameters', () => {
       assert.equal(body.error.code, 'STW_PARAMETER_INVALID');
       assert.ok(res.body.length < 4096, `the body is ${res.body.length} bytes`);
       assert.match(body.error.message, /and 4,9\d\d more$/);
+    });
+
+    test('the steward command prints the whole message that X-Error cuts', async () => {
+      const stderr = await new Promise<string>((resolve) => {
+        const args = [STEWARD_BIN, 'build', 'start', 'wide', '-p', 'NOPE=1', '--url', ctl.s.url, '--auth', `admin:${ctl.s.adminToken ?? ''}`];
+        execFile(process.execPath, args, (_err, _stdout, err) => resolve(err));
+      });
+      assert.match(stderr, /job defines no parameter named NOPE; it has: PARAMETER_0, .* and 4,980 more/);
     });
 
     test('a URL that matches no route answers 404 with X-Error, and one with a bad escape 400 with X-Error', async () => {
