@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { StewardError } from '../errors/index.js';
 import { FileAppendLog, type AppendLog } from './append-log.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { openFileRange, type FileRange } from './file-range.js';
 import { fsyncDir } from './durable.js';
 import type { Fence } from './fence.js';
 import { errnoCode, homeIoError, isMissing } from './io-error.js';
@@ -93,6 +94,17 @@ export class HomeStore {
     } finally {
       await handle.close();
     }
+  }
+
+  /**
+   * Bytes `start` (default 0) up to the file's size now, as a stream that reads a chunk at a time
+   * as its consumer takes them: for serving console logs and artifacts of any size. Undefined when
+   * the file does not exist. The caller must consume or destroy the stream (it holds the file open).
+   */
+  async openRange(rel: string, start = 0): Promise<FileRange | undefined> {
+    const abs = this.resolve(rel);
+    if (!isOffset(start)) throw new StewardError('STW_HOME_IO', `invalid byte offset ${start} of ${rel}`, { file: rel });
+    return openFileRange(abs, rel, start);
   }
 
   /** Size in bytes; undefined when it does not exist. */

@@ -12,6 +12,8 @@
 export { HomeStore } from './home-store.js';
 /** Options of {@link HomeStore}: the home folder, the fence and a pino logger. */
 export type { HomeStoreOptions } from './home-store.js';
+/** A byte range of a home file being read as a stream ({@link HomeStore.openRange}). */
+export type { FileRange } from './file-range.js';
 
 /**
  * An append-only file such as a build's console log: writes land in call order even when not

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
 import type { ExtensionRegistry } from '../extensions/index.js';
-import type { HomeStore } from '../home/index.js';
+import type { FileRange, HomeStore } from '../home/index.js';
 import {
   parseBuildRecord,
   parseXmlOffLoop,
@@ -618,13 +618,18 @@ export class Jobs {
     return out.sort();
   }
 
-  async readArtifact(job: Job, number: number, relativePath: string): Promise<Buffer | undefined> {
-    return this.#store.readBytes(`${job.buildDir(number)}/archive/${relativePath}`);
+  /** An archived artifact as a stream (see HomeStore.openRange); undefined when there is none. */
+  async openArtifact(job: Job, number: number, relativePath: string): Promise<FileRange | undefined> {
+    return this.#store.openRange(`${job.buildDir(number)}/archive/${relativePath}`);
   }
 
-  /** The console log from byte `start` to its current end. */
-  async readLog(job: Job, number: number, start: number): Promise<Buffer | undefined> {
-    return this.#store.readBytes(`${job.buildDir(number)}/log`, start);
+  /**
+   * The console log from byte `start` to its end as it is now, as a stream. A running build's log
+   * grows meanwhile; what it writes after this is for the next read. The log is masked as it is
+   * written, so what it holds can be served as it is.
+   */
+  async openLog(job: Job, number: number, start: number): Promise<FileRange | undefined> {
+    return this.#store.openRange(`${job.buildDir(number)}/log`, start);
   }
 
   /**

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
+import type { FileRange } from '../home/index.js';
 import type { Cause } from '../jobs/index.js';
 import type { Permission } from '../security/index.js';
 import type { StewardApi } from './api.js';
@@ -348,10 +349,18 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await sendJson(req, reply, buildJson(rootOf(req), api.jobs, job, record, executor, canSeeJob(req)));
   });
 
+  /**
+   * Answers a byte range of a file from the file, a chunk at a time and only as fast as the client
+   * reads: a reader costs a few buffers, however large the log or artifact.
+   */
+  const sendRange = async (reply: FastifyReply, contentType: string, range: FileRange | undefined): Promise<void> => {
+    reply.header('content-type', contentType).header('content-length', String(range?.length ?? 0));
+    await reply.send(range === undefined || range.length === 0 ? Buffer.alloc(0) : range.stream);
+  };
+
   app.get('/job/:job/:number/consoleText', async (req: Req, reply) => {
     const { job, record } = await recordOf(req);
-    const text = await api.jobs.readLog(job, record.number, 0);
-    await reply.header('content-type', 'text/plain;charset=utf-8').send(text ?? Buffer.alloc(0));
+    await sendRange(reply, 'text/plain;charset=utf-8', await api.jobs.openLog(job, record.number, 0));
   });
 
   // GET, or POST with a form (the jenkins npm client's build.log), as Stapler serves it.
@@ -364,10 +373,11 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     }
     // Decide "more data" before reading, so that a build ending between the two is read again.
     const building = job.running.get(record.number)?.building === true;
-    const bytes = (await api.jobs.readLog(job, record.number, start)) ?? Buffer.alloc(0);
-    reply.header('X-Text-Size', String(start + bytes.length));
+    // From `start` to the log's size now; what a running build writes later is for the next request.
+    const range = await api.jobs.openLog(job, record.number, start);
+    reply.header('X-Text-Size', String(start + (range?.length ?? 0)));
     if (building) reply.header('X-More-Data', 'true');
-    await reply.header('content-type', 'text/plain;charset=utf-8').send(bytes);
+    await sendRange(reply, 'text/plain;charset=utf-8', range);
   };
   app.get('/job/:job/:number/logText/progressiveText', progressiveText);
   app.post('/job/:job/:number/logText/progressiveText', progressiveText);
@@ -377,8 +387,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const rel = req.params['*'] ?? '';
     const found = (await api.jobs.artifacts(job, record.number)).includes(rel);
     if (!found) throw new StewardError('STW_BUILD_NOT_FOUND', `${job.name} #${record.number} has no artifact ${rel}`);
-    const bytes = await api.jobs.readArtifact(job, record.number, rel);
-    await reply.header('content-type', 'application/octet-stream').send(bytes);
+    await sendRange(reply, 'application/octet-stream', await api.jobs.openArtifact(job, record.number, rel));
   });
 
   // The target of the 302 after stop (Jenkins' build page).

@@ -65,6 +65,9 @@ export async function runOneBuild(
   await jobs.complete(job, b, result);
   // What follows a build's end (builds/permalinks, the log rotator) is done before the home is looked at.
   await jobs.idle();
-  const log = (await jobs.readLog(job, b.number, 0))?.toString('utf8') ?? '';
+  const range = await jobs.openLog(job, b.number, 0);
+  const chunks: Buffer[] = [];
+  if (range !== undefined) for await (const chunk of range.stream) chunks.push(chunk as Buffer);
+  const log = Buffer.concat(chunks).toString('utf8');
   return { result, log, number: b.number, workspace };
 }
