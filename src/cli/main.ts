@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { Controller } from '../controller/index.js';
+import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_JOB } from '../queue/index.js';
 import { coerceError, isStewardError, StewardError } from '../errors/index.js';
 import { StewardClient, resolveAuth } from './client.js';
 import { parseDuration, runGuard } from '../guard/index.js';
@@ -45,6 +46,8 @@ interface StartOptions {
   trustedProxy?: string;
   auditLogSize: number;
   auditLogFiles: number;
+  maxQueuedPerJob: number;
+  maxQueued: number;
 }
 
 function makeLogger(): Logger {
@@ -64,6 +67,8 @@ program
   .option('--trusted-proxy <addr,...>', 'reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client (default: $STEWARD_TRUSTED_PROXIES)')
   .option('--audit-log-size <size>', 'rotate logs/audit.log past this size, e.g. 10MiB', byteSize('--audit-log-size'), AUDIT_ROTATION.maxBytes)
   .option('--audit-log-files <n>', 'audit log files kept, the current one included', int('--audit-log-files', 1, 1000), AUDIT_ROTATION.files)
+  .option('--max-queued-per-job <n>', 'most builds of one job waiting in the queue; more are refused with 503', int('--max-queued-per-job', 1, 1_000_000), DEFAULT_MAX_QUEUED_PER_JOB)
+  .option('--max-queued <n>', 'most items in the whole queue; more are refused with 503', int('--max-queued', 1, 10_000_000), DEFAULT_MAX_QUEUED)
   .action(async (opts: StartOptions) => {
     const logger = makeLogger();
     const home = path.resolve(opts.home ?? process.env.STEWARD_HOME ?? 'steward_home');
@@ -98,6 +103,7 @@ program
         logger,
         lock: opts.lock,
         leaseTtlMs,
+        queueLimits: { perJob: opts.maxQueuedPerJob, total: opts.maxQueued },
         signal: abort.signal,
         // The controller has stopped writing; it stops for good, and a supervisor may start it
         // again as a standby.

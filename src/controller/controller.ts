@@ -8,7 +8,7 @@ import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, t
 import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
 import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
 import { BUILT_IN_NODE, Node } from '../nodes/index.js';
-import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem } from '../queue/index.js';
+import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem, type QueueLimits } from '../queue/index.js';
 import { StewardError } from '../errors/index.js';
 import { Security, jobMatrixObjections } from '../security/index.js';
 import { buildSecrets } from '../security/credentials/index.js';
@@ -45,6 +45,8 @@ export interface ControllerOptions {
   /** Stops a standby's wait for the lease (start then throws). */
   signal?: AbortSignal;
   killGraceMs?: number;
+  /** Most items in the queue per job and in all (1,000 and 10,000 when not given). */
+  queueLimits?: Partial<QueueLimits>;
 }
 
 export const VERSION = '0.1.0';
@@ -200,7 +202,7 @@ export class Controller implements StewardApi {
     });
     const sorter = this.extensions.first(QUEUE_SORTER);
     if (sorter === undefined) throw new StewardError('STW_INTERNAL', 'no queue sorter is installed');
-    this.queue = new Queue({ host: this.scheduler, sorter: sorter.create(), logger: log });
+    this.queue = new Queue({ host: this.scheduler, sorter: sorter.create(), logger: log, limits: this.#opts.queueLimits ?? {} });
     this.scheduler.attach(this.queue);
     this.#queueFile = new QueueFileWriter(this.store, () => this.queue, log);
 
@@ -209,7 +211,7 @@ export class Controller implements StewardApi {
     const saved = await QueueFileWriter.read(this.store, log);
     if (saved !== undefined) {
       const items = await this.#notYetStarted(saved.items);
-      this.queue.restore(items, saved.nextId);
+      this.queue.restore(items.map((item) => ({ ...item, parameters: this.jobs.digestParameters(item.parameters) })), saved.nextId);
       if (items.length > 0) log.info({ items: items.length }, `restored ${items.length} queued items from queue.xml`);
     }
     this.#triggers = new TriggerRunner(this.jobs, (job, cause) => this.scheduleBuild(job, {}, cause), log);

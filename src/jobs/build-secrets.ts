@@ -60,6 +60,12 @@ export interface BuildSecrets {
    */
   seal(value: string): string;
   /**
+   * A keyed digest of the clear value of `value` (taken as `seal` takes it), equal for equal clear
+   * values though each sealed form differs: how identical build requests are recognised without
+   * keeping clear text. Undefined for an encrypted form that does not decrypt (it equals nothing).
+   */
+  digest(value: string): string | undefined;
+  /**
    * The clear value of a password parameter value as given or stored: Steward's and Jenkins'
    * encrypted forms decrypt (STW_SECRET_INVALID when they do not), other text is the value itself.
    */

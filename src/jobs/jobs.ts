@@ -82,13 +82,24 @@ export class Jobs {
 
   /**
    * `values` with each password parameter value sealed (`{STW1:...}`), for keeping them where they
-   * are written down before the build, such as a queue item saved to queue.xml. Without secrets
-   * the values are returned as they are.
+   * are written down before the build, such as a queue item saved to queue.xml, and given the
+   * digest by which the queue recognises an identical request. Without secrets the values are
+   * returned as they are.
    */
   sealParameters(values: readonly ParameterValue[]): ParameterValue[] {
     const secrets = this.#secrets;
     if (secrets === undefined) return [...values];
-    return values.map((p) => (p.sensitive ? { ...p, value: secrets.seal(p.value) } : p));
+    return values.map((p) => (p.sensitive ? withDigest({ ...p, value: secrets.seal(p.value) }, secrets.digest(p.value)) : p));
+  }
+
+  /**
+   * Sealed values (read back from queue.xml) with the digests the queue compares them by, which
+   * are never written. A value that does not decrypt gets none: it fails its build when it runs.
+   */
+  digestParameters(values: readonly ParameterValue[]): ParameterValue[] {
+    const secrets = this.#secrets;
+    if (secrets === undefined) return [...values];
+    return values.map((p) => (p.sensitive ? withDigest(p, secrets.digest(p.value)) : p));
   }
 
   /** Reads every jobs/NAME/config.xml; a job that cannot be read is kept as broken, with its error. */
@@ -416,7 +427,7 @@ export class Jobs {
    */
   #recordedParameter(p: ParameterValue): ParameterValue {
     if (!p.sensitive) return p;
-    return { ...p, value: this.#secrets === undefined ? '' : this.#secrets.seal(p.value) };
+    return { name: p.name, value: this.#secrets === undefined ? '' : this.#secrets.seal(p.value), sensitive: true, ...(p.type === undefined ? {} : { type: p.type }) };
   }
 
   /**
@@ -740,4 +751,10 @@ function interruptedRecord(number: number): BuildRecord {
     parameters: [],
     keepLog: false,
   };
+}
+
+/** `p` with `digest`, or without one when there is none. */
+function withDigest(p: ParameterValue, digest: string | undefined): ParameterValue {
+  const { digest: _old, ...rest } = p;
+  return digest === undefined ? rest : { ...rest, digest };
 }

@@ -4,6 +4,17 @@
  * then `started` / `startFailed`), and tells the queue about every event that can unblock work.
  */
 export { Queue, type QueueOptions, type ScheduleRequest } from './queue.js';
+/**
+ * The queue's limits (1,000 items per job and 10,000 in all unless configured) and the error a
+ * request past them gets: STW_QUEUE_FULL, with the seconds to wait before trying again.
+ */
+export {
+  DEFAULT_MAX_QUEUED,
+  DEFAULT_MAX_QUEUED_PER_JOB,
+  QUEUE_FULL_RETRY_AFTER_SECONDS,
+  QueueFullError,
+  type QueueLimits,
+} from './queue-full.js';
 export type {
   Blockage,
   BlockedItem,

@@ -146,10 +146,45 @@ export function byDueAt(a: Entry, b: Entry): boolean {
   return a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.id < b.id);
 }
 
+/**
+ * What a value is compared by: a plain value by its text, a sensitive one by the digest of its
+ * clear text (its sealed form differs each time). A sensitive value without a digest equals nothing.
+ */
+function comparable(p: ParameterValue): string | undefined {
+  if (!p.sensitive) return `=${p.value}`;
+  return p.digest === undefined ? undefined : `#${p.digest}`;
+}
+
+function sameValue(a: ParameterValue | undefined, b: ParameterValue | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  const key = comparable(a);
+  return key !== undefined && key === comparable(b);
+}
+
 /** Same request, as Jenkins compares ParametersAction: the same names with the same values. */
 export function sameParameters(a: readonly ParameterValue[], b: readonly ParameterValue[]): boolean {
   if (a.length !== b.length) return false;
-  const values = new Map(a.map((p) => [p.name, p.value]));
-  if (values.size !== a.length) return a.every((p, i) => p.name === b[i]?.name && p.value === b[i]?.value);
-  return b.every((p) => values.has(p.name) && values.get(p.name) === p.value);
+  const byName = new Map(a.map((p) => [p.name, p]));
+  if (byName.size !== a.length) return a.every((p, i) => p.name === b[i]?.name && sameValue(p, b[i]));
+  return b.every((p) => sameValue(byName.get(p.name), p));
+}
+
+/**
+ * Who asked for a build, as far as merging goes: a user by id, anything else by its kind (timer,
+ * SCM...).
+ */
+function requester(cause: Cause): string {
+  return cause.kind === 'user' ? `user:${cause.userId ?? ''}` : cause.kind;
+}
+
+/**
+ * Whether a request may merge into an item with the same parameters. With a sensitive value, only
+ * when the item was asked for by the same requester already: the answer (the item's id) tells
+ * whether two values are equal, which only someone who sent both may learn.
+ */
+export function mayMerge(item: { readonly parameters: readonly ParameterValue[]; readonly causes: readonly Cause[] }, parameters: readonly ParameterValue[], cause: Cause): boolean {
+  if (!sameParameters(item.parameters, parameters)) return false;
+  if (!parameters.some((p) => p.sensitive)) return true;
+  const who = requester(cause);
+  return item.causes.some((c) => requester(c) === who);
 }

@@ -18,13 +18,14 @@ import { Buckets, type Bucket } from './buckets.js';
 import {
   bySortKey,
   Entry,
-  sameParameters,
+  mayMerge,
   type Blockage,
   type LeftItem,
   type QueueItem,
 } from './items.js';
 import { LeftItems } from './left-items.js';
 import { QuietPeriods } from './quiet-periods.js';
+import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_JOB, QueueFullError, type QueueLimits } from './queue-full.js';
 import { DefaultQueueSorter, type QueueSorter } from './sorter.js';
 import type { Cause, NodeView, ParameterValue, PersistedQueueItem, QueueHost, QueueTask } from './types.js';
 
@@ -33,6 +34,8 @@ export interface QueueOptions {
   /** Defaults to DefaultQueueSorter. */
   sorter?: QueueSorter;
   logger?: Logger;
+  /** Defaults to 1,000 items per job and 10,000 in all. */
+  limits?: Partial<QueueLimits>;
 }
 
 export interface ScheduleRequest {
@@ -52,6 +55,7 @@ export class Queue {
   readonly #host: QueueHost;
   readonly #sorter: QueueSorter;
   readonly #logger: Logger | undefined;
+  readonly #limits: QueueLimits;
   #nextId = 1;
   #closed = false;
 
@@ -80,6 +84,7 @@ export class Queue {
     this.#host = opts.host;
     this.#sorter = opts.sorter ?? new DefaultQueueSorter();
     this.#logger = opts.logger;
+    this.#limits = { perJob: opts.limits?.perJob ?? DEFAULT_MAX_QUEUED_PER_JOB, total: opts.limits?.total ?? DEFAULT_MAX_QUEUED };
     this.#quiet = new QuietPeriods(this.#host, (due) => this.#quietPeriodsEnded(due));
     this.#buckets = new Buckets(() => this.#host.nodes());
     this.#left = new LeftItems(this.#host);
@@ -87,10 +92,13 @@ export class Queue {
 
   /**
    * Asks for a build. A request for a job that already has a waiting, blocked or buildable item
-   * with the same parameters (same names and values) is merged into it: the item keeps its id and
-   * due time and gains the cause (`merged: true`). Otherwise a new item waits out the quiet period
-   * (none when `quietPeriodMs` is 0) and may be dispatched before this returns.
-   * @throws StewardError STW_JOB_NOT_FOUND when the host does not know the job.
+   * with the same parameters (same names and values; password values by digest, and only into an
+   * item the same requester asked for) is merged into it: the item keeps its id and due time and
+   * gains the cause (`merged: true`). Otherwise a new item waits out the quiet period (none when
+   * `quietPeriodMs` is 0) and may be dispatched before this returns.
+   * @throws StewardError STW_JOB_NOT_FOUND when the host does not know the job; QueueFullError
+   * (STW_QUEUE_FULL) when a new item would put more than the limit in the queue, for the job or
+   * in all (a request that merges is always taken).
    */
   schedule(req: ScheduleRequest): { item: QueueItem; merged: boolean } {
     this.#assertOpen();
@@ -102,13 +110,14 @@ export class Queue {
 
     for (const existing of this.#byTask.get(req.task) ?? []) {
       const state = existing.at.state;
-      if ((state === 'waiting' || state === 'blocked' || state === 'buildable') && sameParameters(existing.parameters, req.parameters)) {
+      if ((state === 'waiting' || state === 'blocked' || state === 'buildable') && mayMerge(existing, req.parameters, req.cause)) {
         existing.causes.push({ ...req.cause });
         this.#host.changed();
         return { item: existing.snapshot(this.#host.now()), merged: true };
       }
     }
 
+    this.#assertRoom(req.task);
     const now = this.#host.now();
     const entry = new Entry(
       this.#nextId++,
@@ -573,6 +582,17 @@ export class Queue {
         this.#host.changed();
         this.#release(task.name, 'build-in-progress');
       }
+    }
+  }
+
+  /** Items not yet left count, pending ones too: each is held in memory and in queue.xml. */
+  #assertRoom(taskName: string): void {
+    const ofTask = this.#byTask.get(taskName)?.size ?? 0;
+    if (ofTask >= this.#limits.perJob) {
+      throw new QueueFullError(`job ${taskName} has ${ofTask} builds in the queue already, its limit (--max-queued-per-job)`);
+    }
+    if (this.#live.size >= this.#limits.total) {
+      throw new QueueFullError(`the build queue holds ${this.#live.size} items already, its limit (--max-queued)`);
     }
   }
 

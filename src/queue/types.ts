@@ -14,9 +14,11 @@ export type Cause = {
 
 /**
  * A build parameter's value. `type` is the Jenkins class of the value
- * (`hudson.model.BooleanParameterValue`...); a string value when not given.
+ * (`hudson.model.BooleanParameterValue`...); a string value when not given. A sensitive value is
+ * sealed (encrypted with a fresh IV each time), so the queue compares it by `digest`, a keyed
+ * digest of its clear text; it is kept in memory only, never written.
  */
-export type ParameterValue = { name: string; value: string; sensitive: boolean; type?: string };
+export type ParameterValue = { name: string; value: string; sensitive: boolean; type?: string; digest?: string };
 
 /** What the queue needs to know of a job. Asked through the host each time it matters. */
 export interface QueueTask {

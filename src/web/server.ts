@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
 import type { FileRange } from '../home/index.js';
 import type { Cause } from '../jobs/index.js';
+import { QueueFullError } from '../queue/index.js';
 import type { Permission } from '../security/index.js';
 import type { StewardApi } from './api.js';
 import { STATUS_OF } from './errors.js';
@@ -114,7 +115,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     // The path only: a query string can hold a password (`/user/NAME/password?password=`).
     if (status >= 500) req.log.error({ err: e.toJSON(), method: req.method, path: pathOf(req) }, `request failed: ${e.message}`);
     if (status === 401) reply.header('WWW-Authenticate', 'Basic realm="Steward"');
-    if (e instanceof LoginThrottledError) reply.header('Retry-After', String(e.retryAfterSeconds));
+    if (e instanceof LoginThrottledError || e instanceof QueueFullError) reply.header('Retry-After', String(e.retryAfterSeconds));
     await sendError(reply, e);
   });
 

@@ -1,11 +1,12 @@
 import type { BuildSecrets } from '../../jobs/index.js';
-import { SecretMasker, encryptSecret, isEncryptedForm, secretFromString, type SecretKeys } from '../secrets/index.js';
+import { SecretMasker, encryptSecret, isEncryptedForm, secretDigest, secretFromString, type SecretKeys } from '../secrets/index.js';
 import type { CredentialsStore } from './credentials-store.js';
 
 /**
  * What builds need of security, for the jobs part (`new Jobs({ ..., secrets })`): credentials
- * from `credentials`, password parameter values sealed with the master key (`{STW1:...}`) and
- * opened from either Steward's or Jenkins' form, and log masking by {@link SecretMasker}.
+ * from `credentials`, password parameter values sealed with the master key (`{STW1:...}`),
+ * opened from either Steward's or Jenkins' form and compared by keyed digest, and log masking by
+ * {@link SecretMasker}.
  */
 export function buildSecrets(keys: SecretKeys, credentials: CredentialsStore): BuildSecrets {
   return {
@@ -20,6 +21,17 @@ export function buildSecrets(keys: SecretKeys, credentials: CredentialsStore): B
         throw err;
       }
       return encryptSecret(keys.master, clear);
+    },
+    digest(value) {
+      let clear: string;
+      try {
+        clear = secretFromString(value, keys);
+      } catch (err) {
+        // A value that does not decrypt has no clear text to compare: it equals nothing.
+        if (isEncryptedForm(value)) return undefined;
+        throw err;
+      }
+      return secretDigest(keys.master, clear);
     },
     open: (value, from) => secretFromString(value, keys, from),
     masker: (secrets) => new SecretMasker(secrets).stream(),

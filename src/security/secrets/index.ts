@@ -18,6 +18,12 @@ export { MasterKey, MASTER_KEY_PATH } from './master-key.js';
  */
 export { encryptSecret, decryptSecret, isEncrypted } from './steward-secret.js';
 
+/**
+ * `secretDigest(key, clear)`: HMAC-SHA256 of a clear value under a key derived from the master key,
+ * equal for equal values, for recognising identical requests without comparing clear text.
+ */
+export { secretDigest } from './secret-digest.js';
+
 /** Where an encrypted value was read from (file, line, field), carried into STW_SECRET_INVALID. */
 export type { SecretLocation } from './errors.js';
 
