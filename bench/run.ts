@@ -30,6 +30,7 @@ const BENCHES: Bench[] = [
   { name: 'lease', args: [], timeoutMs: 15 * 60_000 },
   { name: 'auth', args: [], timeoutMs: 10 * 60_000 },
   { name: 'xml-parse', args: [], timeoutMs: 10 * 60_000 },
+  { name: 'log-streams', args: [], timeoutMs: 10 * 60_000 },
 ];
 
 const filters = process.argv.slice(2);
