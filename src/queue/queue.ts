@@ -589,10 +589,10 @@ export class Queue {
   #assertRoom(taskName: string): void {
     const ofTask = this.#byTask.get(taskName)?.size ?? 0;
     if (ofTask >= this.#limits.perJob) {
-      throw new QueueFullError(`job ${taskName} has ${ofTask} builds in the queue already, its limit (--max-queued-per-job)`);
+      throw new QueueFullError(`job ${taskName} has ${ofTask} ${ofTask === 1 ? 'build' : 'builds'} in the queue already, its limit (--max-queued-per-job)`);
     }
     if (this.#live.size >= this.#limits.total) {
-      throw new QueueFullError(`the build queue holds ${this.#live.size} items already, its limit (--max-queued)`);
+      throw new QueueFullError(`the build queue holds ${this.#live.size} ${this.#live.size === 1 ? 'item' : 'items'} already, its limit (--max-queued)`);
     }
   }
 
