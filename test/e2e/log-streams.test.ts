@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readdir, readlink, stat } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { freestyleXml, useController } from '../support/steward-process.js';
+import { eventually, freestyleXml, useController } from '../support/steward-process.js';
 import { residentBytes, slowRead, watchResident } from '../support/slow-reader.js';
 
 const MiB = 1024 * 1024;
@@ -74,5 +75,37 @@ describe('large logs and artifacts are streamed from their files', () => {
     // Holding each answer whole would take 24 x 64 MiB; streamed, all of them cost less than one copy.
     const grew = peak - before;
     assert.ok(grew < 64 * MiB, `the controller's resident memory grew by ${Math.round(grew / MiB)} MiB while ${answers.length} readers read ${Math.round(logSize / MiB)} MiB each`);
+  });
+
+  test('a reader that goes away in the middle of a log leaves no file open in the controller', async () => {
+    await ctl.s.createJob('gone', freestyleXml({ command: `yes 'another line of log' | head -c ${32 * MiB}` }));
+    const n = await ctl.s.buildNumberOf(await ctl.s.queueBuild('gone'));
+    assert.equal(await ctl.s.waitForResult('gone', n), 'SUCCESS');
+    const pid = ctl.s.child.pid ?? assert.fail('the controller has no pid');
+    const logFile = path.join(ctl.home, 'jobs/gone/builds', String(n), 'log');
+    const openOnLog = async (): Promise<number> => {
+      let count = 0;
+      for (const fd of await readdir(`/proc/${pid}/fd`)) {
+        if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')) === logFile) count++;
+      }
+      return count;
+    };
+    // Each reader takes the first chunk and stops reading, so the controller is mid-answer.
+    const readFirstChunk = () =>
+      new Promise<http.ClientRequest>((resolve, reject) => {
+        const req = http.get(new URL(`job/gone/${n}/consoleText`, ctl.s.url), { agent: false, headers: { authorization: ctl.s.authorization ?? '' } }, (res) => {
+          res.once('data', () => {
+            res.pause();
+            resolve(req);
+          });
+        });
+        req.once('error', (err) => {
+          if (!req.destroyed) reject(err);
+        });
+      });
+    const readers = await Promise.all(Array.from({ length: 10 }, readFirstChunk));
+    assert.ok((await openOnLog()) > 0, 'the answers are being read from the log file');
+    for (const req of readers) req.destroy();
+    await eventually(async () => ((await openOnLog()) === 0 ? true : undefined), 'the controller to close the log file');
   });
 });
