@@ -1,12 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
-import { constants as osConstants } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
 import { openLease, redactLeaseUrl, safetyMarginMs, type Lease } from '../ha/index.js';
+import { signalGroup, stopGroup, waitGone } from './process-group.js';
+import { monotonicMs, type FromWatchdog, type ToWatchdog } from './watchdog-protocol.js';
 
 /** Exit statuses of `steward guard` other than the command's own. */
 export const GUARD_EXIT = {
@@ -14,7 +17,7 @@ export const GUARD_EXIT = {
   notAcquired: 3,
   /** The lease was lost while the command ran; the command was stopped. */
   lost: 4,
-  /** The lock service could not be reached, or the command could not be started. */
+  /** The lock service could not be reached, the command could not be started, or its watchdog died. */
   failed: 5,
 } as const;
 
@@ -48,7 +51,6 @@ export async function runGuard(o: GuardOptions): Promise<number> {
   // Read through a function: closures change it, which the compiler's narrowing cannot see.
   const current = (): State => state;
   let lease: Lease | undefined;
-  let child: ChildProcess | undefined;
 
   const registry = new Registry();
   const renewLatency = new Histogram({
@@ -120,54 +122,96 @@ export async function runGuard(o: GuardOptions): Promise<number> {
       log.info({ lease: where }, 'stopped just as the lease was acquired; the command never ran');
       return GUARD_EXIT.notAcquired;
     }
-    // Its own process group, so that a stop reaches everything the command started.
-    child = spawn(o.command, o.args, {
-      stdio: 'inherit',
-      detached: true,
-      env: { ...process.env, STEWARD_LEASE_EPOCH: String(lease.epoch) },
+    // The command runs under a watchdog process that stops it if this process dies or stops
+    // confirming the lease (watchdog.ts); a file: lease's descriptor goes with it, so that the
+    // flock outlives this process until the command is gone.
+    const killAfter = Math.max(50, Math.min(o.graceMs, safetyMarginMs(o.ttlMs) * 0.6));
+    const held = lease;
+    const lockFd = held.inheritableFd();
+    const watchdog = spawn(process.execPath, [...watchdogEntry(), String(Math.round(killAfter)), o.command, ...o.args], {
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc', ...(lockFd === undefined ? [] : [lockFd])],
+      env: { ...process.env, STEWARD_LEASE_EPOCH: String(held.epoch) },
     });
     state = 'running';
-    const started = child;
-    const exited = new Promise<number>((resolve) => {
-      started.once('error', (err) => {
-        log.error({ err: coerceError(err).toJSON() }, `cannot start ${o.command}: ${err.message}`);
-        resolve(-1);
+    const confirm = () => {
+      const left = held.remainingMs();
+      // A send to a watchdog that has just died fails; its 'close' says what happened.
+      if (watchdog.connected) watchdog.send({ type: 'hold', until: left === Infinity ? null : monotonicMs() + left } satisfies ToWatchdog, () => undefined);
+    };
+    confirm();
+    // From a timer of this event loop: when this process is paused, the confirmations stop.
+    const heartbeat = held.remainingMs() === Infinity ? undefined : setInterval(confirm, Math.max(20, o.ttlMs / HEARTBEATS_PER_TTL));
+
+    let pgid: number | undefined;
+    let stopping: { cancel(): void } | undefined;
+    const outcome = new Promise<Outcome>((resolve) => {
+      let said: Outcome | undefined;
+      watchdog.on('message', (m: FromWatchdog) => {
+        if (m.type === 'started') {
+          pgid = m.pid;
+          log.info({ commandPid: m.pid, watchdog: watchdog.pid }, `${o.command} runs as pid ${m.pid} (its own process group) under watchdog pid ${watchdog.pid}`);
+        } else if (m.type === 'failed') {
+          said = { kind: 'failed', message: m.message };
+        } else {
+          said = { kind: 'exited', code: m.code, stoppedBecause: m.stoppedBecause };
+        }
       });
-      started.once('exit', (code, signal) => resolve(code ?? 128 + (signal === null ? 1 : (osConstants.signals[signal] ?? 1))));
+      watchdog.once('error', (err) => resolve({ kind: 'failed', message: `cannot start the watchdog: ${err.message}` }));
+      // 'close' comes after the exit and after every message on the channel has been read.
+      watchdog.once('close', (code, signal) => resolve(said ?? { kind: 'watchdog-died', how: signal ?? `status ${code}` }));
     });
 
     forward = (signal: NodeJS.Signals) => {
-      if (state !== 'running' && state !== 'stopping') return;
+      if ((state !== 'running' && state !== 'stopping') || pgid === undefined) return;
       log.info({ signal }, `forwarding ${signal} to ${o.command}`);
       if (signal === 'SIGTERM' || signal === 'SIGINT') {
         state = 'stopping';
-        stopTree(started, o.graceMs);
+        stopping ??= stopGroup(pgid, o.graceMs);
       } else {
-        signalGroup(started, signal);
+        signalGroup(pgid, signal);
       }
     };
 
-    lease.onLost((reason) => {
+    held.onLost((reason) => {
       if (state === 'lost' || state === 'released') return;
       state = 'lost';
       // Another holder can acquire no earlier than the safety margin after this moment: the
       // command must be gone by then.
-      const killAfter = Math.max(50, Math.min(o.graceMs, safetyMarginMs(o.ttlMs) * 0.6));
       log.error({ lease: where, reason, killAfterMs: Math.round(killAfter) }, `lost the lease: ${reason}; stopping ${o.command} (TERM, then KILL after ${Math.round(killAfter)} ms)`);
-      stopTree(started, killAfter);
+      if (pgid !== undefined) {
+        stopping?.cancel();
+        stopping = stopGroup(pgid, killAfter);
+      }
     });
 
-    const code = await exited;
+    const end = await outcome;
     forward = () => undefined;
-    // Whatever the command left in its group goes with it.
-    signalGroup(started, 'SIGKILL');
-    if (code === -1) return GUARD_EXIT.failed;
-    if (current() === 'lost') {
-      log.error({ lease: where, code }, `${o.command} was stopped because the lease was lost`);
+    if (heartbeat !== undefined) clearInterval(heartbeat);
+    stopping?.cancel();
+    if (end.kind === 'failed') {
+      log.error({}, end.message);
+      return GUARD_EXIT.failed;
+    }
+    if (end.kind === 'watchdog-died') {
+      // Nothing watches the command now: it goes before this guard lets the lease go.
+      if (pgid === undefined) {
+        log.error({ watchdog: watchdog.pid }, `the watchdog (pid ${watchdog.pid}) ended (${end.how}) before ${o.command} started`);
+        return GUARD_EXIT.failed;
+      }
+      log.error({ watchdog: watchdog.pid, how: end.how }, `the watchdog (pid ${watchdog.pid}) ended (${end.how}); stopping ${o.command} (TERM, then KILL after ${Math.round(killAfter)} ms)`);
+      stopGroup(pgid, killAfter);
+      if (!(await waitGone(pgid, killAfter + 1000))) log.error({ commandPid: pgid }, `${o.command} (pid ${pgid}) is still there after KILL`);
+      signalGroup(pgid, 'SIGKILL');
+      return GUARD_EXIT.failed;
+    }
+    if (current() === 'lost' || !held.held || end.stoppedBecause !== null) {
+      if (end.stoppedBecause !== null) log.error({ reason: end.stoppedBecause }, `the watchdog stopped ${o.command}: ${end.stoppedBecause}`);
+      log.error({ lease: where, code: end.code }, `${o.command} was stopped because the lease was lost`);
+      state = 'lost';
       return GUARD_EXIT.lost;
     }
-    log.info({ code }, `${o.command} exited with status ${code}`);
-    return code;
+    log.info({ code: end.code }, `${o.command} exited with status ${end.code}`);
+    return end.code;
   } finally {
     for (const s of handled) process.off(s, onSignal);
     if (lease !== undefined) {
@@ -179,19 +223,22 @@ export async function runGuard(o: GuardOptions): Promise<number> {
   }
 }
 
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // gone
-  }
-}
+type Outcome =
+  | { kind: 'exited'; code: number; stoppedBecause: string | null }
+  | { kind: 'failed'; message: string }
+  | { kind: 'watchdog-died'; how: string };
 
-function stopTree(child: ChildProcess, graceMs: number): void {
-  signalGroup(child, 'SIGTERM');
-  const t = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
-  child.once('exit', () => clearTimeout(t));
+/**
+ * Confirmations of the lease to the watchdog per TTL: the watchdog moves its deadline with each,
+ * so a late one costs nothing while the lease is renewed.
+ */
+const HEARTBEATS_PER_TTL = 10;
+
+/** How to run watchdog.ts: compiled beside this file, or through tsx when running from the sources. */
+function watchdogEntry(): string[] {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.ts')) return ['--import', import.meta.resolve('tsx'), path.join(path.dirname(here), 'watchdog.ts')];
+  return [path.join(path.dirname(here), 'watchdog.js')];
 }
 
 async function serveStatus(

@@ -1,34 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { STEWARD_BIN, eventually, tempDir } from '../support/steward-process.js';
+import { guard } from '../support/guard-process.js';
+import { eventually, tempDir } from '../support/steward-process.js';
 import { freePort } from '../support/tcp-proxy.js';
-
-interface Run {
-  code: Promise<number | null>;
-  pid: number;
-  log: () => Record<string, unknown>[];
-  signal(s: NodeJS.Signals): void;
-}
-
-function guard(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [STEWARD_BIN, 'guard', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return {
-    code: new Promise((resolve) => child.once('exit', (c, s) => resolve(c ?? (s === null ? null : -1)))),
-    pid: child.pid ?? 0,
-    log: () =>
-      out
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-    signal: (s) => child.kill(s),
-  };
-}
 
 /** A command that records its run in a shared file: start, a pause, end. */
 function recorder(file: string, id: string, seconds: number, exit = 0): string[] {

@@ -88,6 +88,14 @@ class FileLease implements Lease {
     };
   }
 
+  remainingMs(): number {
+    return this.held ? Infinity : 0;
+  }
+
+  inheritableFd(): number | undefined {
+    return this.#fd;
+  }
+
   // async so that a failure to unlock rejects rather than throws.
   async release(): Promise<void> {
     const fd = this.#fd;

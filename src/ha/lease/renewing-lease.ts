@@ -75,6 +75,14 @@ class RenewingLease implements Lease {
     return () => this.#listeners.delete(listener);
   }
 
+  remainingMs(): number {
+    return this.held ? this.#deadline - performance.now() : 0;
+  }
+
+  inheritableFd(): undefined {
+    return undefined;
+  }
+
   #armFence(): void {
     if (this.#fenceTimer !== undefined) clearTimeout(this.#fenceTimer);
     this.#fenceTimer = setTimeout(() => {

@@ -20,6 +20,17 @@ export interface Lease {
   readonly holder: LeaseHolder;
   /** Called once, with the reason, when the lease is lost (not when it is released). */
   onLost(listener: LeaseLostListener): () => void;
+  /**
+   * How much longer this holder may count on the lease without another renewal, in ms on the
+   * monotonic clock: 0 once lost or released, Infinity for a lease that lasts as long as its holder
+   * lives (file:).
+   */
+  remainingMs(): number;
+  /**
+   * A descriptor whose open file holds the lease (file:), else undefined: a process given a copy
+   * keeps the lease held until it exits too, even if this one dies first.
+   */
+  inheritableFd(): number | undefined;
   /** Gives the lease up; idempotent. */
   release(): Promise<void>;
 }

@@ -1,0 +1,3 @@
+import { guardFaults } from './scenario.js';
+
+guardFaults('file');
