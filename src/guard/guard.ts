@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
-import { openLease, redactLeaseUrl, safetyMarginMs, type Lease } from '../ha/index.js';
+import { openLease, parseLeaseUrl, redactLeaseUrl, safetyMarginMs, type Lease } from '../ha/index.js';
 import { signalGroup, stopGroup, waitGone } from './process-group.js';
-import { monotonicMs, type FromWatchdog, type ToWatchdog } from './watchdog-protocol.js';
+import { WatchdogProcess } from './watchdog-process.js';
 
 /** Exit statuses of `steward guard` other than the command's own. */
 export const GUARD_EXIT = {
@@ -92,6 +89,25 @@ export async function runGuard(o: GuardOptions): Promise<number> {
   };
   const handled: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
   for (const s of handled) process.on(s, onSignal);
+  // The command runs under a watchdog process that stops it if this process dies or stops
+  // confirming the lease (watchdog.ts). It is started while waiting, so that starting Node does not
+  // eat into a lease with a TTL; for file:, once the flock is ours, since it keeps a copy of the
+  // lock's descriptor: the flock then outlives this process until the command is gone.
+  const killAfter = Math.max(50, Math.min(o.graceMs, safetyMarginMs(o.ttlMs) * 0.6));
+  let pgid: number | undefined;
+  let watchdog: WatchdogProcess | undefined;
+  const startWatchdog = (lockFd: number | undefined) =>
+    new WatchdogProcess({
+      killAfterMs: killAfter,
+      command: o.command,
+      args: o.args,
+      lockFd,
+      onStarted: (pid) => {
+        pgid = pid;
+        log.info({ commandPid: pid, watchdog: watchdog?.pid }, `${o.command} runs as pid ${pid} (its own process group) under watchdog pid ${watchdog?.pid}`);
+      },
+    });
+  if (!isFileLease(o.lock)) watchdog = startWatchdog(undefined);
   try {
     try {
       lease = await openLease(o.lock, {
@@ -122,45 +138,14 @@ export async function runGuard(o: GuardOptions): Promise<number> {
       log.info({ lease: where }, 'stopped just as the lease was acquired; the command never ran');
       return GUARD_EXIT.notAcquired;
     }
-    // The command runs under a watchdog process that stops it if this process dies or stops
-    // confirming the lease (watchdog.ts); a file: lease's descriptor goes with it, so that the
-    // flock outlives this process until the command is gone.
-    const killAfter = Math.max(50, Math.min(o.graceMs, safetyMarginMs(o.ttlMs) * 0.6));
     const held = lease;
-    const lockFd = held.inheritableFd();
-    const watchdog = spawn(process.execPath, [...watchdogEntry(), String(Math.round(killAfter)), o.command, ...o.args], {
-      stdio: ['inherit', 'inherit', 'inherit', 'ipc', ...(lockFd === undefined ? [] : [lockFd])],
-      env: { ...process.env, STEWARD_LEASE_EPOCH: String(held.epoch) },
-    });
+    const running = (watchdog ??= startWatchdog(held.inheritableFd()));
+    running.start(held.epoch, held.remainingMs());
     state = 'running';
-    const confirm = () => {
-      const left = held.remainingMs();
-      // A send to a watchdog that has just died fails; its 'close' says what happened.
-      if (watchdog.connected) watchdog.send({ type: 'hold', until: left === Infinity ? null : monotonicMs() + left } satisfies ToWatchdog, () => undefined);
-    };
-    confirm();
     // From a timer of this event loop: when this process is paused, the confirmations stop.
-    const heartbeat = held.remainingMs() === Infinity ? undefined : setInterval(confirm, Math.max(20, o.ttlMs / HEARTBEATS_PER_TTL));
+    const heartbeat = held.remainingMs() === Infinity ? undefined : setInterval(() => running.hold(held.remainingMs()), Math.max(20, o.ttlMs / HEARTBEATS_PER_TTL));
 
-    let pgid: number | undefined;
     let stopping: { cancel(): void } | undefined;
-    const outcome = new Promise<Outcome>((resolve) => {
-      let said: Outcome | undefined;
-      watchdog.on('message', (m: FromWatchdog) => {
-        if (m.type === 'started') {
-          pgid = m.pid;
-          log.info({ commandPid: m.pid, watchdog: watchdog.pid }, `${o.command} runs as pid ${m.pid} (its own process group) under watchdog pid ${watchdog.pid}`);
-        } else if (m.type === 'failed') {
-          said = { kind: 'failed', message: m.message };
-        } else {
-          said = { kind: 'exited', code: m.code, stoppedBecause: m.stoppedBecause };
-        }
-      });
-      watchdog.once('error', (err) => resolve({ kind: 'failed', message: `cannot start the watchdog: ${err.message}` }));
-      // 'close' comes after the exit and after every message on the channel has been read.
-      watchdog.once('close', (code, signal) => resolve(said ?? { kind: 'watchdog-died', how: signal ?? `status ${code}` }));
-    });
-
     forward = (signal: NodeJS.Signals) => {
       if ((state !== 'running' && state !== 'stopping') || pgid === undefined) return;
       log.info({ signal }, `forwarding ${signal} to ${o.command}`);
@@ -184,7 +169,7 @@ export async function runGuard(o: GuardOptions): Promise<number> {
       }
     });
 
-    const end = await outcome;
+    const end = await running.outcome;
     forward = () => undefined;
     if (heartbeat !== undefined) clearInterval(heartbeat);
     stopping?.cancel();
@@ -192,13 +177,13 @@ export async function runGuard(o: GuardOptions): Promise<number> {
       log.error({}, end.message);
       return GUARD_EXIT.failed;
     }
-    if (end.kind === 'watchdog-died') {
+    if (end.kind === 'died') {
       // Nothing watches the command now: it goes before this guard lets the lease go.
       if (pgid === undefined) {
-        log.error({ watchdog: watchdog.pid }, `the watchdog (pid ${watchdog.pid}) ended (${end.how}) before ${o.command} started`);
+        log.error({ watchdog: running.pid }, `the watchdog (pid ${running.pid}) ended (${end.how}) before ${o.command} started`);
         return GUARD_EXIT.failed;
       }
-      log.error({ watchdog: watchdog.pid, how: end.how }, `the watchdog (pid ${watchdog.pid}) ended (${end.how}); stopping ${o.command} (TERM, then KILL after ${Math.round(killAfter)} ms)`);
+      log.error({ watchdog: running.pid, how: end.how }, `the watchdog (pid ${running.pid}) ended (${end.how}); stopping ${o.command} (TERM, then KILL after ${Math.round(killAfter)} ms)`);
       stopGroup(pgid, killAfter);
       if (!(await waitGone(pgid, killAfter + 1000))) log.error({ commandPid: pgid }, `${o.command} (pid ${pgid}) is still there after KILL`);
       signalGroup(pgid, 'SIGKILL');
@@ -214,6 +199,8 @@ export async function runGuard(o: GuardOptions): Promise<number> {
     return end.code;
   } finally {
     for (const s of handled) process.off(s, onSignal);
+    // A watchdog whose command never ran (the lease was not acquired) goes.
+    if (pgid === undefined) await watchdog?.close();
     if (lease !== undefined) {
       await lease.release();
       if (current() !== 'lost') log.info({ lease: where, epoch: lease.epoch }, `released the lease ${where}`);
@@ -223,22 +210,19 @@ export async function runGuard(o: GuardOptions): Promise<number> {
   }
 }
 
-type Outcome =
-  | { kind: 'exited'; code: number; stoppedBecause: string | null }
-  | { kind: 'failed'; message: string }
-  | { kind: 'watchdog-died'; how: string };
-
 /**
  * Confirmations of the lease to the watchdog per TTL: the watchdog moves its deadline with each,
  * so a late one costs nothing while the lease is renewed.
  */
 const HEARTBEATS_PER_TTL = 10;
 
-/** How to run watchdog.ts: compiled beside this file, or through tsx when running from the sources. */
-function watchdogEntry(): string[] {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) return ['--import', import.meta.resolve('tsx'), path.join(path.dirname(here), 'watchdog.ts')];
-  return [path.join(path.dirname(here), 'watchdog.js')];
+/** True for a `file:` lease URL (a bad URL is openLease's to report). */
+function isFileLease(url: string): boolean {
+  try {
+    return parseLeaseUrl(url).kind === 'file';
+  } catch {
+    return true;
+  }
 }
 
 async function serveStatus(

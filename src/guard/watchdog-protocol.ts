@@ -12,13 +12,11 @@ export function monotonicMs(): number {
   return Number(process.hrtime.bigint() / 1_000_000n);
 }
 
-/** Guard to watchdog. */
-export type ToWatchdog =
-  /**
-   * The guard holds the lease until `until` (monotonic ms; null: as long as the guard lives, as a
-   * flock does). The first one starts the command; each later one moves the deadline.
-   */
-  { type: 'hold'; until: number | null };
+/**
+ * Guard to watchdog. `until`: the guard holds the lease until then (monotonic ms; null: as long as
+ * the guard lives, as a flock does). `start` starts the command; each `hold` moves the deadline.
+ */
+export type ToWatchdog = { type: 'start'; epoch: number; until: number | null } | { type: 'hold'; until: number | null };
 
 /** Watchdog to guard. */
 export type FromWatchdog =
@@ -28,5 +26,6 @@ export type FromWatchdog =
   | { type: 'exited'; code: number; stoppedBecause: string | null };
 
 export function isToWatchdog(m: unknown): m is ToWatchdog {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'hold';
+  const type = typeof m === 'object' && m !== null ? (m as { type?: unknown }).type : undefined;
+  return type === 'start' || type === 'hold';
 }

@@ -2,8 +2,10 @@
  * The watchdog between `steward guard` and its command: a small process of its own, so that the
  * command stops whatever happens to the guard.
  *
- * `node watchdog.js KILL_AFTER_MS COMMAND ARGS...` waits for the guard's first `hold` message, then
- * starts the command in a process group of its own and reports its pid. It stops the group (TERM,
+ * `node watchdog.js KILL_AFTER_MS COMMAND ARGS...` is started by the guard before the lease is
+ * acquired where it can be (so that starting Node does not eat into the lease), waits for the
+ * guard's `start` message, then starts the command in a process group of its own with
+ * STEWARD_LEASE_EPOCH and reports its pid. It stops the group (TERM,
  * then KILL) when:
  * - the IPC channel to the guard closes: the guard died, even by SIGKILL;
  * - the deadline of the guard's last `hold` passes: the guard stopped saying it still holds the
@@ -65,7 +67,7 @@ function hold(next: number | null): void {
   );
 }
 
-function start(): void {
+function start(epoch: number): void {
   if (stoppedBecause !== null) return;
   if (until !== null && until <= monotonicMs()) {
     stoppedBecause = 'the lease ran out before the command could start';
@@ -73,7 +75,7 @@ function start(): void {
     return;
   }
   // Its own process group, so that a stop reaches everything the command started.
-  const started = spawn(command, args, { stdio: 'inherit', detached: true });
+  const started = spawn(command, args, { stdio: 'inherit', detached: true, env: { ...process.env, STEWARD_LEASE_EPOCH: String(epoch) } });
   child = started;
   started.once('error', (err) => {
     tell({ type: 'failed', message: `cannot start ${command}: ${err.message}` }, () => process.exit(127));
@@ -92,10 +94,11 @@ let starting = false;
 process.on('message', (m: unknown) => {
   if (!isToWatchdog(m)) return;
   hold(m.until);
-  // After every message already read: a watchdog slow to start finds several, the last one freshest.
-  if (!starting) {
+  if (m.type === 'start' && !starting) {
     starting = true;
-    setImmediate(start);
+    // After every message already read: a watchdog slow to read finds several, the last freshest.
+    const epoch = m.epoch;
+    setImmediate(() => start(epoch));
   }
 });
 process.on('disconnect', () => stop('the guard is gone'));
