@@ -30,8 +30,11 @@ export class WatchdogProcess {
 
   /** With `lockFd`, the watchdog holds a copy of that descriptor until it exits. */
   constructor(opts: { killAfterMs: number; command: string; args: readonly string[]; lockFd: number | undefined; onStarted: (pid: number) => void }) {
+    // Out of the guard's process group, as the command is: a Ctrl-Z or Ctrl-C at a terminal
+    // reaches the guard alone, which forwards it or, paused, lets the watchdog act.
     this.#child = spawn(process.execPath, [...entry(), String(Math.round(opts.killAfterMs)), opts.command, ...opts.args], {
       stdio: ['inherit', 'inherit', 'inherit', 'ipc', ...(opts.lockFd === undefined ? [] : [opts.lockFd])],
+      detached: true,
     });
     const child = this.#child;
     this.outcome = new Promise((resolve) => {

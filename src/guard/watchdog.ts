@@ -14,8 +14,9 @@
  *   it; TERM comes then and KILL KILL_AFTER_MS later, as the guard does when it loses the lease.
  *   A command whose lease has run out before the watchdog could start it is not started.
  * When the command has ended, whatever it left in its group is killed, the guard is told the
- * status, and the watchdog exits with it. Signals meant for the command are the guard's to forward:
- * the watchdog ignores them (a Ctrl-C reaches the guard's whole process group, this one included).
+ * status, and the watchdog exits with it. It runs in a process group of its own, so a terminal's
+ * signals do not reach it; signals meant for the command are the guard's to forward, and the
+ * watchdog ignores any sent to it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
