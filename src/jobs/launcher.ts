@@ -94,7 +94,11 @@ type FromServer =
 // Plain JavaScript, run as `node -e SOURCE WATCHDOG_MS`: the launcher process loads nothing else.
 const SERVER_SOURCE = `
 const { spawn } = require('node:child_process');
-const parentPort = { postMessage: (m) => { if (process.connected) process.send(m); } };
+// A send can meet the channel's end before 'disconnect' is emitted (EPIPE, ECONNRESET): with a
+// callback the error comes here instead of crashing this process, and the controller counts as gone,
+// so its steps still end.
+const parentPort = { postMessage: (m) => { if (process.connected) process.send(m, undefined, undefined, onSendError); } };
+function onSendError(err) { if (err) orphan(0, ${ORPHAN_GRACE_MS}); }
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 const WATCHDOG_MS = Number(process.argv[1]) || 0;
 const waiting = new Map();

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { Launcher, stepScript, type LaunchOptions } from '../../src/jobs/index.js';
 import { alive } from '../support/process-alive.js';
-import { eventually, tempDir } from '../support/steward-process.js';
+import { REPO, eventually, tempDir } from '../support/steward-process.js';
 
 async function run(l: Launcher, opts: Omit<LaunchOptions, 'onOutput'>): Promise<{ code: number; out: string; pid: number | undefined }> {
   const chunks: Buffer[] = [];
@@ -109,6 +111,54 @@ describe('the launcher watchdog', () => {
         assert.match(later.out, /^ERROR: .*heard nothing from the controller for 300 ms/);
       } finally {
         await l.close();
+      }
+    });
+  }
+});
+
+/**
+ * Starts a launcher in a process of its own, with one step that writes without pause, kills that
+ * process (the controller gone), and reports what became of the step and the launcher.
+ */
+async function killOwnerWhileStepWrites(poolSize: number): Promise<{ termed: boolean; launcherStderr: string }> {
+  await using dir = await tempDir();
+  const termed = path.join(dir.dir, 'termed');
+  const script = `trap 'echo > ${termed}; exit 143' TERM; echo "started $$ $PPID"; while :; do echo 0123456789abcdefghijklmnopqrstuvwxyz; done`;
+  const owner = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'test/support/launcher-owner.ts'), String(poolSize), script], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  owner.stderr.setEncoding('utf8').on('data', (t: string) => stderr.push(t));
+  // The launcher holds the pipe too: its standard error is the owner's.
+  const stderrClosed = new Promise((resolve) => owner.stderr.once('close', resolve));
+  let pids: { step: number; launcher: number } | undefined;
+  createInterface({ input: owner.stdout }).on('line', (line) => {
+    const m = /^started (\d+) (\d+)$/.exec(line);
+    if (m !== null) pids = { step: Number(m[1]), launcher: Number(m[2]) };
+  });
+  try {
+    const { step, launcher } = await eventually(() => pids, 'the step to start', 20_000);
+    await new Promise((r) => setTimeout(r, 100));
+    owner.kill('SIGKILL');
+    await eventually(() => (alive(step) ? undefined : true), `the step ${step} to end`, 10_000);
+    await eventually(() => (alive(launcher) ? undefined : true), `the launcher ${launcher} to exit`, 10_000);
+    await stderrClosed;
+    return { termed: existsSync(termed), launcherStderr: stderr.join('') };
+  } finally {
+    if (pids !== undefined && alive(pids.step)) process.kill(-pids.step, 'SIGKILL');
+    if (owner.exitCode === null && owner.signalCode === null) owner.kill('SIGKILL');
+  }
+}
+
+describe('a launcher whose controller dies', () => {
+  for (const poolSize of [0, 2]) {
+    test(`ends its steps with TERM and exits without an error when the channel closes while it relays output (${poolSize === 0 ? 'direct spawn' : 'waiting shells'})`, async () => {
+      // The channel's end can meet a write in flight (EPIPE) or not: a few rounds meet it.
+      for (let round = 1; round <= 3; round++) {
+        const r = await killOwnerWhileStepWrites(poolSize);
+        assert.equal(r.launcherStderr, '', `round ${round}: the launcher wrote nothing to its standard error`);
+        assert.ok(r.termed, `round ${round}: the launcher sent TERM to the step`);
       }
     });
   }
