@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { chmod, lchown, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 
 import type { Logger } from 'pino';
 
@@ -11,12 +11,18 @@ import { openFileRange, type FileRange } from './file-range.js';
 import { fsyncDir } from './durable.js';
 import type { Fence } from './fence.js';
 import { errnoCode, homeIoError, isMissing } from './io-error.js';
-import { isSecretPath, isTempName, resolveInHome } from './paths.js';
+import { PRIVATE_PATHS, isPrivatePath, isTempName, resolveInHome } from './paths.js';
 import { RotatingAppendLog, type RotationOptions } from './rotating-log.js';
 import { KeyedSerializer } from './serial.js';
 
-const SECRET_DIR_MODE = 0o700;
-const SECRET_FILE_MODE = 0o600;
+const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_FILE_MODE = 0o600;
+
+/** Who a folder is handed over to: the user builds on the built-in node run as. */
+export interface FolderOwner {
+  readonly uid: number;
+  readonly gid: number;
+}
 
 export interface HomeStoreOptions {
   /** The home folder. */
@@ -30,7 +36,8 @@ export interface HomeStoreOptions {
  * The only writer of the home. Paths are relative to the home (`jobs/NAME/config.xml`) and may not
  * leave it. Every write asks the fence first and a refused write changes nothing; file writes are
  * atomic and durable (temp file, fsync, rename, fsync of the folder). Reads are plain and unfenced.
- * Under `secrets/`, folders are created 0700 and files 0600 unless a mode is given.
+ * Under the private paths (`secrets/`, `users/`, `logs/`, `credentials.xml`, `queue.xml`), folders
+ * are created 0700 and files 0600 unless a mode is given, on every rewrite too.
  */
 export class HomeStore {
   readonly root: string;
@@ -149,7 +156,7 @@ export class HomeStore {
   /**
    * Replaces the file with `data`, atomically and durably, creating missing folders. Readers and
    * crashes see the old content or the new, never a mix. Concurrent writes to one path apply in
-   * call order (the last call wins). `mode` is set exactly; under `secrets/` it defaults to 0600.
+   * call order (the last call wins). `mode` is set exactly; under a private path it defaults to 0600.
    * A stream (an artifact copied in from a workspace) is read once, straight into the temp file.
    */
   writeAtomic(rel: string, data: string | Buffer | Readable, opts: { mode?: number } = {}): Promise<void> {
@@ -159,13 +166,13 @@ export class HomeStore {
     } catch (err) {
       return Promise.reject(err);
     }
-    const secret = isSecretPath(this.root, abs);
-    const mode = opts.mode ?? (secret ? SECRET_FILE_MODE : undefined);
+    const secret = isPrivatePath(this.root, abs);
+    const mode = opts.mode ?? (secret ? PRIVATE_FILE_MODE : undefined);
     return this.#writes.run(abs, () =>
       this.#mutate('write', rel, () =>
         writeFileAtomic(abs, data, {
           ...(mode === undefined ? {} : { mode }),
-          makeParent: (dir) => this.#makeDir(dir, secret ? SECRET_DIR_MODE : undefined),
+          makeParent: (dir) => this.#makeDir(dir, secret ? PRIVATE_DIR_MODE : undefined),
           // Checked again after the slow part (the fsync): a takeover during it still stops the write.
           beforePublish: () => this.#fence.assertWritable(),
         }),
@@ -179,16 +186,16 @@ export class HomeStore {
    */
   async openAppend(rel: string): Promise<AppendLog> {
     const abs = this.#resolveWritable(rel);
-    const secret = isSecretPath(this.root, abs);
+    const secret = isPrivatePath(this.root, abs);
     return this.#mutate('open', rel, async () => {
       const flags = 'a';
-      const mode = secret ? SECRET_FILE_MODE : 0o666;
+      const mode = secret ? PRIVATE_FILE_MODE : 0o666;
       let handle;
       try {
         handle = await open(abs, flags, mode);
       } catch (err) {
         if (errnoCode(err) !== 'ENOENT') throw err;
-        await this.#makeDir(dirname(abs), secret ? SECRET_DIR_MODE : undefined);
+        await this.#makeDir(dirname(abs), secret ? PRIVATE_DIR_MODE : undefined);
         handle = await open(abs, flags, mode);
       }
       try {
@@ -210,10 +217,10 @@ export class HomeStore {
     return RotatingAppendLog.open(this, rel, opts);
   }
 
-  /** Creates the folder and its missing parents; under `secrets/` the mode defaults to 0700. */
+  /** Creates the folder and its missing parents; under a private path the mode defaults to 0700. */
   async mkdir(rel: string, opts: { mode?: number } = {}): Promise<void> {
     const abs = this.resolve(rel);
-    const mode = opts.mode ?? (isSecretPath(this.root, abs) ? SECRET_DIR_MODE : undefined);
+    const mode = opts.mode ?? (isPrivatePath(this.root, abs) ? PRIVATE_DIR_MODE : undefined);
     await this.#mutate('create the folder', rel, () => this.#makeDir(abs, mode));
   }
 
@@ -238,11 +245,63 @@ export class HomeStore {
         await rename(from, to);
       } catch (err) {
         if (errnoCode(err) !== 'ENOENT' || !(await this.exists(fromRel))) throw err;
-        await this.#makeDir(toDir, isSecretPath(this.root, to) ? SECRET_DIR_MODE : undefined);
+        await this.#makeDir(toDir, isPrivatePath(this.root, to) ? PRIVATE_DIR_MODE : undefined);
         await rename(from, to);
       }
       await fsyncDir(toDir);
       if (dirname(from) !== toDir) await fsyncDir(dirname(from));
+    });
+  }
+
+  /**
+   * Closes the private paths of a home written before they were private (or changed by hand): a
+   * folder among them that others may enter becomes 0700, a file others may read 0600. Returns the
+   * paths it changed. What lies inside a closed folder is out of reach already and is left as is.
+   */
+  async protectPrivatePaths(): Promise<string[]> {
+    const changed: string[] = [];
+    for (const rel of PRIVATE_PATHS) {
+      const abs = this.resolve(rel);
+      await this.#mutate('protect', rel, async () => {
+        let mode: number;
+        let dir: boolean;
+        try {
+          const st = await lstat(abs);
+          if (st.isSymbolicLink()) throw new Error(`${rel} is a symbolic link; a private path of the home must be a real file or folder`);
+          mode = st.mode & 0o7777;
+          dir = st.isDirectory();
+        } catch (err) {
+          if (isMissing(err)) return;
+          throw err;
+        }
+        if ((mode & 0o077) === 0) return;
+        await chmod(abs, dir ? PRIVATE_DIR_MODE : PRIVATE_FILE_MODE);
+        changed.push(rel);
+      });
+    }
+    return changed;
+  }
+
+  /**
+   * Hands a folder of the home over to the user builds run as: it and everything in it become
+   * theirs, and the folders above it up to the home let others pass through (x, not read). This is
+   * the only way a path of the home leaves the controller's own user, and it is used only for the
+   * built-in node's workspaces and the build user's HOME: the places a build may write. Symbolic
+   * links are changed themselves, never followed. A folder that is the owner's already is left as
+   * is, so what a build made inside it is not walked again.
+   */
+  async handOver(rel: string, owner: FolderOwner): Promise<void> {
+    const abs = this.#resolveWritable(rel);
+    await this.#mutate('hand over', rel, async () => {
+      const st = await lstat(abs);
+      if (!st.isDirectory()) throw new Error(`${rel} is not a folder`);
+      for (let dir = dirname(abs); ; dir = dirname(dir)) {
+        const mode = (await stat(dir)).mode & 0o7777;
+        if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
+        if (dir === this.root) break;
+      }
+      if (st.uid === owner.uid && st.gid === owner.gid) return;
+      await chownTree(abs, owner);
     });
   }
 
@@ -284,6 +343,16 @@ export class HomeStore {
     }
     await mkdir(this.root, { recursive: true });
     await mkdir(abs, { recursive: true, mode });
+  }
+}
+
+/** lchown of a folder and everything in it; links are changed, not followed. */
+async function chownTree(abs: string, owner: FolderOwner): Promise<void> {
+  await lchown(abs, owner.uid, owner.gid);
+  for (const entry of await readdir(abs, { withFileTypes: true })) {
+    const child = join(abs, entry.name);
+    if (entry.isDirectory()) await chownTree(child, owner);
+    else await lchown(child, owner.uid, owner.gid);
   }
 }
 

@@ -7,9 +7,10 @@
 /**
  * Reads and writes the home by home-relative path. Every write asks a {@link Fence} first and a
  * refused write leaves the home as it was; files are replaced atomically (temp file, fsync,
- * rename, fsync of the folder), and `secrets/` gets folders 0700 and files 0600.
+ * rename, fsync of the folder); the private paths (`secrets/`, `users/`, `logs/`, `credentials.xml`,
+ * `queue.xml`) get folders 0700 and files 0600.
  */
-export { HomeStore } from './home-store.js';
+export { HomeStore, type FolderOwner } from './home-store.js';
 /** Options of {@link HomeStore}: the home folder, the fence and a pino logger. */
 export type { HomeStoreOptions } from './home-store.js';
 /** A byte range of a home file being read as a stream ({@link HomeStore.openRange}). */

@@ -23,10 +23,18 @@ function outsideHome(rel: string): StewardError {
   );
 }
 
-/** True for `secrets` and everything under it (folders 0700, files 0600 by default). */
-export function isSecretPath(root: string, abs: string): boolean {
+/**
+ * What no process but the controller may read: the keys (`secrets/`), the users with their password
+ * and token hashes (`users/`), the audit log (`logs/`), the credentials store, and the queue
+ * (sealed password parameters). Builds on the built-in node run as another user when they can,
+ * and these paths keep them out: folders 0700, files 0600.
+ */
+export const PRIVATE_PATHS = ['secrets', 'users', 'logs', 'credentials.xml', 'queue.xml'] as const;
+
+/** True for a private path and everything under it (folders 0700, files 0600 by default). */
+export function isPrivatePath(root: string, abs: string): boolean {
   const rel = relative(root, abs);
-  return rel === 'secrets' || rel.startsWith(`secrets${sep}`);
+  return PRIVATE_PATHS.some((p) => rel === p || rel.startsWith(`${p}${sep}`));
 }
 
 /** `<dir>/.<name>.tmp-<12 hex>`: in the target's folder, so that rename(2) over it is atomic. */

@@ -172,6 +172,39 @@ void describe('home store', () => {
     assert.equal((await stat(join(root, 'secrets/other'))).mode & 0o777, 0o700);
   });
 
+  void test('users/, logs/, credentials.xml and queue.xml are private like secrets/, also when rewritten', async () => {
+    await store.writeAtomic('users/users.xml', 'u');
+    await store.writeAtomic('credentials.xml', 'c');
+    await store.writeAtomic('queue.xml', 'q1');
+    await store.writeAtomic('queue.xml', 'q2');
+    const log = await store.openAppend('logs/audit.log');
+    await log.close();
+    for (const dir of ['users', 'logs']) assert.equal((await stat(join(root, dir))).mode & 0o777, 0o700, dir);
+    for (const file of ['users/users.xml', 'credentials.xml', 'queue.xml', 'logs/audit.log']) {
+      assert.equal((await stat(join(root, file))).mode & 0o777, 0o600, file);
+    }
+  });
+
+  void test('protectPrivatePaths closes what an older home left open to other users, and nothing else', async () => {
+    await fsMkdir(join(root, 'secrets'), { mode: 0o755 });
+    await fsMkdir(join(root, 'users/admin_1'), { recursive: true, mode: 0o755 });
+    await writeFile(join(root, 'credentials.xml'), 'c', { mode: 0o644 });
+    await writeFile(join(root, 'queue.xml'), 'q', { mode: 0o644 });
+    await writeFile(join(root, 'config.xml'), 'g', { mode: 0o644 });
+    const changed = await store.protectPrivatePaths();
+    assert.deepEqual(changed.sort(), ['credentials.xml', 'queue.xml', 'secrets', 'users']);
+    assert.equal((await stat(join(root, 'secrets'))).mode & 0o777, 0o700);
+    assert.equal((await stat(join(root, 'users'))).mode & 0o777, 0o700);
+    assert.equal((await stat(join(root, 'credentials.xml'))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(root, 'queue.xml'))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(root, 'config.xml'))).mode & 0o777, 0o644);
+    assert.deepEqual(await store.protectPrivatePaths(), []);
+    fence.open = false;
+    await fsMkdir(join(root, 'logs'), { mode: 0o755 });
+    await assert.rejects(store.protectPrivatePaths(), (err) => isStewardError(err, 'STW_HOME_FENCED'));
+    assert.equal((await stat(join(root, 'logs'))).mode & 0o777, 0o755);
+  });
+
   void test('remove deletes folders recursively and ignores missing paths', async () => {
     await store.writeAtomic('jobs/a/builds/1/build.xml', 'x');
     await store.remove('jobs/a/builds');
