@@ -48,6 +48,15 @@ interface StartOptions {
   auditLogFiles: number;
   maxQueuedPerJob: number;
   maxQueued: number;
+  buildUser?: string;
+}
+
+/** A user name as useradd accepts it (a uid is not one: builds need a name for USER and LOGNAME). */
+function userName(text: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(text)) {
+    throw new InvalidArgumentError(`--build-user must be a user name (letters, digits, _ . -, at most 32 characters, not starting with a digit or -), not ${JSON.stringify(text)}`);
+  }
+  return text;
 }
 
 function makeLogger(): Logger {
@@ -69,8 +78,11 @@ program
   .option('--audit-log-files <n>', 'audit log files kept, the current one included', int('--audit-log-files', 1, 1000), AUDIT_ROTATION.files)
   .option('--max-queued-per-job <n>', 'most builds of one job waiting in the queue; more are refused with 503', int('--max-queued-per-job', 1, 1_000_000), DEFAULT_MAX_QUEUED_PER_JOB)
   .option('--max-queued <n>', 'most items in the whole queue; more are refused with 503', int('--max-queued', 1, 10_000_000), DEFAULT_MAX_QUEUED)
+  .option('--build-user <name>', 'user that builds on the built-in node run as when the controller runs as root (default: $STEWARD_BUILD_USER, else steward-build, created when missing)', userName)
   .action(async (opts: StartOptions) => {
     const logger = makeLogger();
+    const envBuildUser = process.env.STEWARD_BUILD_USER;
+    const buildUser = opts.buildUser ?? (envBuildUser === undefined || envBuildUser === '' ? undefined : userName(envBuildUser));
     const home = path.resolve(opts.home ?? process.env.STEWARD_HOME ?? 'steward_home');
     const leaseTtlMs = parseDuration(opts.leaseTtl, '--lease-ttl');
     if (leaseTtlMs < 1000) throw new InvalidArgumentError('--lease-ttl must be at least 1s');
@@ -111,6 +123,7 @@ program
         ...(opts.standby === true ? { standby: true } : {}),
         trustedProxies,
         auditRotation: { maxBytes: opts.auditLogSize, files: opts.auditLogFiles },
+        ...(buildUser === undefined ? {} : { buildUser }),
         ...(opts.executors === undefined ? {} : { executors: opts.executors }),
       });
     } catch (err) {

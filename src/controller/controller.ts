@@ -6,13 +6,14 @@ import type { Logger } from 'pino';
 import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
-import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
+import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem, type RunAs } from '../jobs/index.js';
 import { BUILT_IN_NODE, Node } from '../nodes/index.js';
 import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem, type QueueLimits } from '../queue/index.js';
 import { StewardError } from '../errors/index.js';
 import { Security, jobMatrixObjections } from '../security/index.js';
 import { buildSecrets } from '../security/credentials/index.js';
-import { createWebServer, type StewardApi, type WebServer, type WebServerOptions } from '../web/index.js';
+import { createWebServer, type AdministrativeMonitor, type StewardApi, type WebServer, type WebServerOptions } from '../web/index.js';
+import { resolveBuildUser, type BuildUser } from './build-user.js';
 import { GlobalConfigFile } from './global-config.js';
 import { readConfiguredRootUrl } from './location-config.js';
 import { QueueFileWriter } from './queue-file.js';
@@ -47,7 +48,15 @@ export interface ControllerOptions {
   killGraceMs?: number;
   /** Most items in the queue per job and in all (1,000 and 10,000 when not given). */
   queueLimits?: Partial<QueueLimits>;
+  /**
+   * The user steps on the built-in node run as when the controller runs as root (default
+   * `steward-build`, created when missing). Not as root, only the controller's own user is allowed.
+   */
+  buildUser?: string;
 }
+
+/** The build user's HOME, in the home: theirs, outside every private path. */
+const BUILD_USER_HOME = 'build-home';
 
 export const VERSION = '0.1.0';
 
@@ -81,6 +90,7 @@ export class Controller implements StewardApi {
   /** Aborts a standby's wait for the lease when the controller is closed. */
   readonly #abort = new AbortController();
   #closing: Promise<void> | undefined;
+  readonly #monitors: AdministrativeMonitor[] = [];
   readonly metrics: ControllerMetrics;
   readonly #opts: ControllerOptions;
 
@@ -105,6 +115,8 @@ export class Controller implements StewardApi {
   async #start(): Promise<void> {
     const t0 = performance.now();
     const log = this.logger;
+    // Before the lease: a build user that cannot be had stops the start before it touches the home.
+    const buildUser = await resolveBuildUser(this.#opts.buildUser);
     await mkdir(path.join(this.home, '.steward'), { recursive: true });
     const holder: LeaseHolder = {
       host: os.hostname(),
@@ -146,6 +158,8 @@ export class Controller implements StewardApi {
       logger: log,
     });
     await this.store.writeAtomic('.steward/epoch', `${this.lease.epoch}\n`);
+    const closed = await this.store.protectPrivatePaths();
+    if (closed.length > 0) log.info({ paths: closed }, `closed ${closed.join(', ')} to other users than the controller's`);
 
     this.globalConfig = await GlobalConfigFile.load(this.store, { numExecutors: this.#opts.executors ?? 2 });
     this.#configuredRootUrl = await readConfiguredRootUrl(this.store);
@@ -172,11 +186,13 @@ export class Controller implements StewardApi {
 
     this.builtIn = new Node({ name: BUILT_IN_NODE, numExecutors: g.numExecutors, labelString: g.label, mode: g.mode });
     const baseEnv = baseEnvironment();
+    const runAs = await this.#setUpBuildUser(buildUser, baseEnv);
     const watchdogMs = leaseHasTtl ? launcherWatchdogMs(this.#opts.leaseTtlMs ?? 10_000) : undefined;
     this.launcher = new Launcher({
       poolSize: Math.min(Math.max(g.numExecutors, 1), 8),
       poolEnv: baseEnv,
       logger: log,
+      ...(runAs === undefined ? {} : { runAs }),
       ...(watchdogMs === undefined ? {} : { watchdogMs }),
       // A controller that can run no build on its built-in node steps down: it stops as if it had
       // lost its lease (status 4), which it most likely has, and a supervisor starts it again as
@@ -198,6 +214,7 @@ export class Controller implements StewardApi {
       baseEnv,
       killGraceMs: this.#opts.killGraceMs ?? 10_000,
       launcher: this.launcher,
+      runAs,
       queueChanged: () => this.#queueFile.changed(),
     });
     const sorter = this.extensions.first(QUEUE_SORTER);
@@ -223,6 +240,25 @@ export class Controller implements StewardApi {
       { port: this.port, ms: Math.round(performance.now() - t0), executors: this.builtIn.numExecutors },
       `Steward is ready on port ${this.port} (${Math.round(performance.now() - t0)} ms)`,
     );
+  }
+
+  /**
+   * A separate build user gets its HOME in the home and the environment that goes with it (HOME,
+   * USER, LOGNAME); otherwise the warning that builds can read this controller's secrets goes to
+   * the log and to /manage.
+   */
+  async #setUpBuildUser(user: BuildUser, env: Record<string, string>): Promise<RunAs | undefined> {
+    if (user.kind === 'controller') {
+      this.#monitors.push({ id: 'builtInNodeBuildUser', message: user.warning });
+      this.logger.warn({ buildUser: user.name }, user.warning);
+      return undefined;
+    }
+    const runAs = { uid: user.uid, gid: user.gid };
+    await this.store.mkdir(BUILD_USER_HOME);
+    await this.store.handOver(BUILD_USER_HOME, runAs);
+    Object.assign(env, { HOME: this.store.resolve(BUILD_USER_HOME), USER: user.name, LOGNAME: user.name });
+    this.logger.info({ buildUser: user.name, uid: user.uid }, `builds on the built-in node run as ${user.name}`);
+    return runAs;
   }
 
   /** Drops saved queue items whose build had already started when the controller stopped. */
@@ -298,6 +334,10 @@ export class Controller implements StewardApi {
     const quiet = quietPeriodMs ?? (def.parsed.config.quietPeriodSeconds ?? this.globalConfig.config.quietPeriod) * 1000;
     // Password values are sealed before anything holds them: the queue, queue.xml, build.xml.
     return this.queue.schedule({ task: job.name, parameters: this.jobs.sealParameters(values), cause, quietPeriodMs: quiet });
+  }
+
+  administrativeMonitors(): readonly AdministrativeMonitor[] {
+    return this.#monitors;
   }
 
   stopBuild(jobName: string, number: number, by: string): boolean {

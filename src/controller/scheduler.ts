@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { coerceError } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
-import { Jobs, runBuild, type Build, type Job, type Launcher, type Result } from '../jobs/index.js';
+import { Jobs, runBuild, type Build, type Job, type Launcher, type Result, type RunAs } from '../jobs/index.js';
 import type { Node } from '../nodes/index.js';
 import type { Executor } from '../nodes/index.js';
 import type { NodeView, PendingItem, Queue, QueueHost, QueueTask } from '../queue/index.js';
@@ -19,6 +19,8 @@ export interface SchedulerOptions {
   baseEnv: Record<string, string>;
   killGraceMs: number;
   launcher: Launcher;
+  /** The user steps on the built-in node run as, when not the controller's own: workspaces are theirs. */
+  runAs?: RunAs | undefined;
   /** Called whenever queue.xml should be written again. */
   queueChanged: () => void;
 }
@@ -159,7 +161,7 @@ export class Scheduler implements QueueHost {
           build,
           logger: log,
           workspace,
-          prepareWorkspace: () => this.#o.store.mkdir(path.relative(this.#o.store.root, workspace)),
+          prepareWorkspace: () => this.#prepareWorkspace(workspace),
           nodeName: node.name,
           nodeLabels: [...node.labels].join(' '),
           executorNumber: executor.number,
@@ -168,6 +170,7 @@ export class Scheduler implements QueueHost {
           baseEnv: this.#o.baseEnv,
           killGraceMs: this.#o.killGraceMs,
           launcher: this.#o.launcher,
+          runAs: this.#o.runAs,
         },
         sensitive,
       );
@@ -182,6 +185,13 @@ export class Scheduler implements QueueHost {
     this.counters.completed[result] = (this.counters.completed[result] ?? 0) + 1;
     executor.transition({ state: 'idle' });
     this.#afterExecutorFreed(node, job.name);
+  }
+
+  /** Creates the workspace; with a build user, it is theirs (the only folder of the home a build writes). */
+  async #prepareWorkspace(workspace: string): Promise<void> {
+    const rel = path.relative(this.#o.store.root, workspace);
+    await this.#o.store.mkdir(rel);
+    if (this.#o.runAs !== undefined) await this.#o.store.handOver(rel, this.#o.runAs);
   }
 
   #unstart(name: string): void {

@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'STW_TOKEN_NOT_FOUND'
   | 'STW_CREDENTIALS_NOT_FOUND'
   | 'STW_CREDENTIALS_EXISTS'
+  | 'STW_BUILD_USER_INVALID'
   | 'STW_INTERNAL';
 
 export interface ErrorOptions {

@@ -78,6 +78,18 @@ export interface LauncherOptions {
   logger?: Logger;
   /** Called once when the watchdog has ended the launcher: this process can run no step any more. */
   onStopped?: (reason: string) => void;
+  /**
+   * The user steps run as, when not this process's own. The launcher itself keeps this process's
+   * user (root), so that it can end every step's process group; steps and waiting shells get this
+   * uid and gid, and no supplementary groups.
+   */
+  runAs?: RunAs;
+}
+
+/** A user and group id that steps run as. */
+export interface RunAs {
+  readonly uid: number;
+  readonly gid: number;
 }
 
 type ToServer =
@@ -91,7 +103,8 @@ type FromServer =
   | { type: 'output'; id: number; chunk: Uint8Array }
   | { type: 'exit'; id: number; code: number };
 
-// Plain JavaScript, run as `node -e SOURCE WATCHDOG_MS`: the launcher process loads nothing else.
+// Plain JavaScript, run as `node -e SOURCE WATCHDOG_MS [UID GID]`: the launcher process loads nothing
+// else.
 const SERVER_SOURCE = `
 const { spawn } = require('node:child_process');
 // A send can meet the channel's end before 'disconnect' is emitted (EPIPE, ECONNRESET): with a
@@ -101,6 +114,7 @@ const parentPort = { postMessage: (m) => { if (process.connected) process.send(m
 function onSendError(err) { if (err) orphan(0, ${ORPHAN_GRACE_MS}); }
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 const WATCHDOG_MS = Number(process.argv[1]) || 0;
+const RUN_AS = process.argv.length >= 4 ? { uid: Number(process.argv[2]), gid: Number(process.argv[3]) } : {};
 const waiting = new Map();
 const live = new Set();
 // Set once the controller is gone: the exit status this process ends with.
@@ -132,7 +146,7 @@ function refuse(id) {
 function start(id, command, args, options) {
   let child;
   try {
-    child = spawn(command, args, { ...options, detached: true });
+    child = spawn(command, args, { ...options, ...RUN_AS, detached: true });
   } catch (err) {
     parentPort.postMessage({ type: 'spawned', id, pid: undefined });
     parentPort.postMessage({ type: 'output', id, chunk: Buffer.from('ERROR: cannot run ' + command + ': ' + (err && err.message) + '\\n') });
@@ -224,6 +238,7 @@ export class Launcher {
   readonly #watchdogMs: number | undefined;
   readonly #log: Logger | undefined;
   readonly #onStopped: ((reason: string) => void) | undefined;
+  readonly #runAs: RunAs | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #closed = false;
   /**
@@ -240,12 +255,14 @@ export class Launcher {
     this.#watchdogMs = opts.watchdogMs;
     this.#log = opts.logger;
     this.#onStopped = opts.onStopped;
+    this.#runAs = opts.runAs;
   }
 
   #ensureServer(): ChildProcess {
     if (this.#server !== undefined) return this.#server;
     const watchdogMs = this.#watchdogMs;
-    const server = spawn(process.execPath, ['-e', SERVER_SOURCE, String(watchdogMs ?? 0)], {
+    const runAs = this.#runAs === undefined ? [] : [String(this.#runAs.uid), String(this.#runAs.gid)];
+    const server = spawn(process.execPath, ['-e', SERVER_SOURCE, String(watchdogMs ?? 0), ...runAs], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });

@@ -1,9 +1,10 @@
+import { lchown } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
 import type { Build } from './build.js';
 import type { Job } from './job.js';
 import type { Jobs } from './jobs.js';
-import type { Launcher } from './launcher.js';
+import type { Launcher, RunAs } from './launcher.js';
 import { MaskedLog } from './masked-log.js';
 import { terminateTree, reapLeftovers } from './process-tree.js';
 import { combine, isWorseOrEqualTo, type Result } from './result.js';
@@ -26,6 +27,8 @@ export interface RunOptions {
   baseEnv: Record<string, string>;
   /** Starts the step processes. */
   launcher: Launcher;
+  /** The user the launcher runs steps as, when not the controller's own. */
+  runAs?: RunAs | undefined;
   /** How long a step gets between TERM and KILL when a build is stopped. */
   killGraceMs: number;
 }
@@ -104,6 +107,10 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
       }
     },
     interrupt: (r, reason) => build.interrupt(r, reason),
+    handOver: async (...paths) => {
+      const owner = o.runAs;
+      if (owner !== undefined) for (const p of paths) await lchown(p, owner.uid, owner.gid);
+    },
     archive: (relativePath, source) => o.jobs.archiveArtifact(job, build.number, relativePath, source),
     credential: (id) =>
       secrets === undefined

@@ -3,6 +3,15 @@ import type { Node } from '../nodes/index.js';
 import type { Queue, QueueItem } from '../queue/index.js';
 import type { Security } from '../security/index.js';
 
+/**
+ * Something an administrator should act on, as Jenkins' administrative monitors (shown in
+ * /manage): `id` is stable, `message` says what is wrong and what to do.
+ */
+export interface AdministrativeMonitor {
+  readonly id: string;
+  readonly message: string;
+}
+
 /** What the HTTP layer needs of the controller; the controller implements it. */
 export interface StewardApi {
   readonly version: string;
@@ -21,4 +30,6 @@ export interface StewardApi {
   scheduleBuild(job: string, parameters: Record<string, string | undefined>, cause: Cause, quietPeriodMs?: number): { item: QueueItem; merged: boolean };
   stopBuild(job: string, number: number, by: string): boolean;
   setBuiltInExecutors(n: number): Promise<void>;
+  /** The warnings for administrators that hold now. */
+  administrativeMonitors(): readonly AdministrativeMonitor[];
 }

@@ -158,7 +158,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
 
   /** A plain page where Jenkins serves HTML: clients such as python-jenkins follow the 302s there. */
   const page = async (reply: FastifyReply, title: string, bodyHtml?: string): Promise<void> => {
-    const esc = title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    const esc = escapeHtml(title);
     const body = bodyHtml ?? '<p>Steward answers the JSON API: add api/json to this URL.</p>';
     await reply.header('content-type', 'text/html;charset=utf-8').send(`<!DOCTYPE html><html><head><title>${esc}</title></head><body><h1>${esc}</h1>${body}</body></html>\n`);
   };
@@ -416,6 +416,18 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await sendJson(req, reply, { _class: 'hudson.LocalPluginManager', plugins: [] });
   });
 
+  // --- administrative monitors (Jenkins' "Manage Jenkins" page) ---
+  app.get('/manage/api/json', async (req: Req, reply) => {
+    requirePermission(req, securityOf(api), Permissions.ADMINISTER);
+    await sendJson(req, reply, { _class: 'hudson.model.ManageJenkinsAction', administrativeMonitors: api.administrativeMonitors().map((m) => ({ id: m.id, message: m.message })) });
+  });
+  app.get('/manage', async (req: Req, reply) => {
+    requirePermission(req, securityOf(api), Permissions.ADMINISTER);
+    const monitors = api.administrativeMonitors();
+    const body = monitors.length === 0 ? '<p>Nothing needs your attention.</p>' : `<ul>${monitors.map((m) => `<li class="warning" id="${escapeHtml(m.id)}">${escapeHtml(m.message)}</li>`).join('')}</ul>`;
+    await page(reply, 'Manage Steward', body);
+  });
+
   // --- queue ---
   app.get('/queue/api/json', async (req: Req, reply) => {
     const root = rootOf(req);
@@ -501,4 +513,8 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;
   return { port, app, close: () => app.close() };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -17,6 +17,12 @@ export interface BuildContext {
   log(text: string): void;
   /** Runs a process as part of the build: its output goes to the log, an abort stops its tree. */
   launch(command: string, args: readonly string[], opts?: { env?: Record<string, string> }): Promise<number>;
+  /**
+   * Gives files and folders the controller made for the steps, outside the home (a script, a bound
+   * secret file), to the user steps run as, so that they can read them while no other user can;
+   * nothing changes when steps run as the controller's own user.
+   */
+  handOver(...paths: string[]): Promise<void>;
   /** Copies a workspace file into the build's archive (builds/N/archive/<relativePath>). */
   archive(relativePath: string, source: string): Promise<void>;
   /** Ends the build as `result` (a timeout uses it); the running step is stopped. */

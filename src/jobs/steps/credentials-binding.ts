@@ -49,13 +49,18 @@ class Bound {
   #dir: string | undefined;
   #files = 0;
 
-  /** Writes `content` to a new file called `name` (0400), in a folder of its own; returns its path. */
-  async writeFile(name: string, content: string | Buffer): Promise<string> {
+  /**
+   * Writes `content` to a new file called `name` (0400), in a folder of its own; returns its path.
+   * Both are the steps' user's (`handOver`): the steps read the file, no other user can.
+   */
+  async writeFile(ctx: BuildContext, name: string, content: string | Buffer): Promise<string> {
+    const made = this.#dir === undefined;
     this.#dir ??= await mkdtemp(path.join(os.tmpdir(), 'steward-secrets-'));
     const folder = path.join(this.#dir, String(++this.#files));
     await mkdir(folder, { mode: 0o700 });
     const file = path.join(folder, name);
     await writeFile(file, content, { mode: 0o400, flag: 'wx' });
+    await ctx.handOver(...(made ? [this.#dir] : []), folder, file);
     return file;
   }
 
@@ -102,7 +107,7 @@ async function bind(ctx: BuildContext, binding: CredentialsBinding, bound: Bound
     }
     case 'file': {
       const c = expect(credential, 'file', ctx.jobName);
-      bound.env[binding.variable] = await bound.writeFile(safeFileName(c.fileName), c.content);
+      bound.env[binding.variable] = await bound.writeFile(ctx, safeFileName(c.fileName), c.content);
       bound.secrets.push(...textForms(c.content));
       return;
     }
@@ -110,7 +115,7 @@ async function bind(ctx: BuildContext, binding: CredentialsBinding, bound: Bound
       const c = expect(credential, 'sshPrivateKey', ctx.jobName);
       // OpenSSH refuses a key file whose last line has no newline.
       const key = c.privateKey.endsWith('\n') ? c.privateKey : `${c.privateKey}\n`;
-      bound.env[binding.keyFileVariable] = await bound.writeFile(`ssh-key-${safeFileName(binding.keyFileVariable)}`, key);
+      bound.env[binding.keyFileVariable] = await bound.writeFile(ctx, `ssh-key-${safeFileName(binding.keyFileVariable)}`, key);
       if (binding.usernameVariable !== undefined) bound.env[binding.usernameVariable] = c.username;
       if (binding.passphraseVariable !== undefined) bound.env[binding.passphraseVariable] = c.passphrase;
       bound.secrets.push(...textForms(Buffer.from(key, 'utf8')), c.passphrase, ...(c.usernameSecret ? [c.username] : []));

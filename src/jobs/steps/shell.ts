@@ -23,6 +23,7 @@ export const shellBuilder: BuilderDescriptor = {
           const script = path.join(dir, 'script.sh');
           try {
             await writeFile(script, command, { mode: 0o700 });
+            await ctx.handOver(dir, script);
             const [interpreter = '/bin/sh', ...args] = (command.slice(2).split('\n')[0] ?? '').trim().split(/\s+/);
             code = await ctx.launch(interpreter, [...args, script]);
           } finally {
