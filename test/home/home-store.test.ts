@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile, mkdir as fsMkdir } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile, mkdir as fsMkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -203,6 +203,26 @@ void describe('home store', () => {
     await fsMkdir(join(root, 'logs'), { mode: 0o755 });
     await assert.rejects(store.protectPrivatePaths(), (err) => isStewardError(err, 'STW_HOME_FENCED'));
     assert.equal((await stat(join(root, 'logs'))).mode & 0o777, 0o755);
+  });
+
+  void test('handOver gives a folder and its content to a user, lets others pass through the folders above, and never follows a link', async () => {
+    // Only root can give files away; another user can hand a folder over to itself.
+    const owner = process.getuid?.() === 0 ? { uid: 4242, gid: 4243 } : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    await fsMkdir(join(root, 'workspace/job/sub'), { recursive: true, mode: 0o700 });
+    await writeFile(join(root, 'workspace/job/sub/file'), 'f');
+    await writeFile(join(root, 'config.xml'), 'c');
+    await symlink(join(root, 'config.xml'), join(root, 'workspace/job/link'));
+    await chmod(root, 0o700);
+    await store.handOver('workspace/job', owner);
+    for (const p of ['workspace/job', 'workspace/job/sub', 'workspace/job/sub/file', 'workspace/job/link']) {
+      const st = await lstat(join(root, p));
+      assert.deepEqual([st.uid, st.gid], [owner.uid, owner.gid], p);
+    }
+    const config = await stat(join(root, 'config.xml'));
+    assert.deepEqual([config.uid, config.gid], [process.getuid?.() ?? 0, process.getgid?.() ?? 0]);
+    assert.equal((await stat(root)).mode & 0o777, 0o701);
+    assert.equal((await stat(join(root, 'workspace'))).mode & 0o001, 0o001);
+    await assert.rejects(store.handOver('', owner), (err) => isStewardError(err, 'STW_HOME_IO'));
   });
 
   void test('remove deletes folders recursively and ignores missing paths', async () => {
