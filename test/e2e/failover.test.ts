@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +27,13 @@ async function startLongBuild(s: StewardProcess, termed: string): Promise<{ numb
   const child = Number(/child=(\d+)/.exec(log)?.[1]);
   assert.ok(alive(child), `the build's child ${child} runs`);
   return { number, child };
+}
+
+/** A folder the build's steps write marks into: they run as the build user, not as this process's. */
+async function marksDir(): Promise<Awaited<ReturnType<typeof tempDir>>> {
+  const dir = await tempDir();
+  await chmod(dir.dir, 0o1777);
+  return dir;
 }
 
 /** The time (ms since the epoch) of a controller's first log line starting with `prefix`. */
@@ -113,7 +121,7 @@ describe('controllers sharing one home behind a Redis lease', () => {
 
   test('the build processes of an active controller paused past the TTL end before the standby takes over', { timeout: 90_000 }, async () => {
     await using home = await tempDir();
-    await using marks = await tempDir();
+    await using marks = await marksDir();
     const termed = path.join(marks.dir, 'termed');
     const args = ['--lock', lock('paused-build'), '--lease-ttl', TTL];
     const a = await StewardProcess.start(home.dir, args);
@@ -180,7 +188,7 @@ describe('controllers sharing one home behind a Redis lease', () => {
 describe('a controller on a file: lease', () => {
   test('paused for longer than a TTL, it keeps its build running, and ends it when stopped', { timeout: 60_000 }, async () => {
     await using home = await tempDir();
-    await using marks = await tempDir();
+    await using marks = await marksDir();
     // A paused holder of a flock keeps it: nobody can take over, so its builds are not ended.
     const s = await StewardProcess.start(home.dir, ['--lease-ttl', TTL]);
     try {
