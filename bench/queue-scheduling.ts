@@ -27,6 +27,7 @@ function pick<T>(xs: readonly T[]): T {
 class BenchNode implements NodeView {
   busy = EXECUTORS_PER_NODE;
   readonly online = true;
+  readonly mode = 'NORMAL';
   constructor(
     readonly name: string,
     readonly labels: ReadonlySet<string>,

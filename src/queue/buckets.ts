@@ -22,10 +22,11 @@ export class Bucket {
     readonly label: LabelExpression | undefined,
   ) {}
 
+  /** Items without a label run on any node in NORMAL mode; a node in EXCLUSIVE mode waits for a label. */
   matches(node: NodeView): boolean {
     let m = this.matchesNode.get(node.name);
     if (m === undefined) {
-      m = this.label === undefined || this.label.matches(node.labels);
+      m = this.label === undefined ? node.mode === 'NORMAL' : this.label.matches(node.labels);
       this.matchesNode.set(node.name, m);
     }
     return m;

@@ -1,4 +1,5 @@
 /** What the queue knows of the world outside it: tasks (jobs), nodes, and the host's callbacks. */
+import type { NodeMode } from '../nodes/index.js';
 import type { LabelExpression } from '../nodes/label/index.js';
 import type { PendingItem } from './items.js';
 
@@ -35,6 +36,11 @@ export interface NodeView {
   readonly name: string;
   /** The node's labels, including its own name. */
   readonly labels: ReadonlySet<string>;
+  /**
+   * NORMAL: the node takes any build its labels allow. EXCLUSIVE: only builds whose job has a label
+   * expression that matches it ("Only build jobs with label expressions matching this node").
+   */
+  readonly mode: NodeMode;
   idleExecutors(): number;
   readonly online: boolean;
 }

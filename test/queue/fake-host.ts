@@ -6,6 +6,7 @@ export class FakeNode implements NodeView {
   readonly labels: Set<string>;
   busy = 0;
   online = true;
+  mode: 'NORMAL' | 'EXCLUSIVE' = 'NORMAL';
   constructor(
     readonly name: string,
     public executors: number,
