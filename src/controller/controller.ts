@@ -7,7 +7,7 @@ import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
 import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem, type RunAs } from '../jobs/index.js';
-import { BUILT_IN_NODE, Node } from '../nodes/index.js';
+import { builtInNode, Computer } from '../nodes/index.js';
 import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem, type QueueLimits } from '../queue/index.js';
 import { StewardError } from '../errors/index.js';
 import { Security, jobMatrixObjections } from '../security/index.js';
@@ -77,7 +77,8 @@ export class Controller implements StewardApi {
   jobs!: Jobs;
   queue!: Queue;
   scheduler!: Scheduler;
-  builtIn!: Node;
+  /** The built-in node's computer. */
+  builtIn!: Computer;
   globalConfig!: GlobalConfigFile;
   #security: Security | undefined;
   /** The "Jenkins URL" of the home's location configuration, if it has one. */
@@ -184,7 +185,7 @@ export class Controller implements StewardApi {
     });
     await this.jobs.load();
 
-    this.builtIn = new Node({ name: BUILT_IN_NODE, numExecutors: g.numExecutors, labelString: g.label, mode: g.mode });
+    this.builtIn = new Computer(builtInNode(g, this.home));
     const baseEnv = baseEnvironment();
     const runAs = await this.#setUpBuildUser(buildUser, baseEnv);
     const watchdogMs = leaseHasTtl ? launcherWatchdogMs(this.#opts.leaseTtlMs ?? 10_000) : undefined;
@@ -209,7 +210,7 @@ export class Controller implements StewardApi {
       store: this.store,
       jobs: this.jobs,
       logger: log,
-      nodes: () => [this.builtIn],
+      computers: () => [this.builtIn],
       rootUrl: () => this.rootUrl(),
       baseEnv,
       killGraceMs: this.#opts.killGraceMs ?? 10_000,
@@ -303,7 +304,7 @@ export class Controller implements StewardApi {
     return this.#configuredRootUrl;
   }
 
-  nodes(): readonly Node[] {
+  computers(): readonly Computer[] {
     return [this.builtIn];
   }
 
@@ -351,7 +352,7 @@ export class Controller implements StewardApi {
       });
     }
     await this.globalConfig.setNumExecutors(n);
-    this.builtIn.setNumExecutors(n);
+    this.builtIn.setNode(builtInNode(this.globalConfig.config, this.home));
     this.queue.nodesChanged();
     this.logger.info({ executors: n }, `the built-in node now has ${n} executors`);
   }

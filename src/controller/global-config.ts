@@ -2,14 +2,11 @@ import { XMLParser } from 'fast-xml-parser';
 import { StewardError } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
 import { parseXml, serializeXml, type XmlDocument, type XmlElementHandle } from '../jobs/index.js';
-import type { NodeMode } from '../nodes/index.js';
+import { parseNodeMode, type BuiltInNodeConfig } from '../nodes/index.js';
 import { DEFAULT_SECURITY_ELEMENTS } from '../security/index.js';
 
-/** The parts of Jenkins' global config.xml (`<hudson>`) the controller uses. */
-export interface GlobalConfig {
-  numExecutors: number;
-  mode: NodeMode;
-  label: string;
+/** The parts of Jenkins' global config.xml (`<hudson>`) the controller uses, the built-in node's among them. */
+export interface GlobalConfig extends BuiltInNodeConfig {
   /** Default quiet period of jobs without their own, in seconds. */
   quietPeriod: number;
 }
@@ -92,10 +89,9 @@ function parseGlobal(text: string): GlobalConfig {
     }
     return n;
   };
-  const mode = root.mode === 'EXCLUSIVE' ? 'EXCLUSIVE' : 'NORMAL';
   return {
     numExecutors: int('numExecutors', 2),
-    mode,
+    mode: parseNodeMode(root.mode, CONFIG_FILE),
     label: typeof root.label === 'string' ? root.label : '',
     quietPeriod: int('quietPeriod', 5),
   };

@@ -37,10 +37,10 @@ export class ControllerMetrics {
       collect() {
         this.reset();
         if (c.builtIn === undefined) return;
-        for (const node of c.nodes()) {
+        for (const computer of c.computers()) {
           const counts: Record<string, number> = { idle: 0, pending: 0, running: 0, terminating: 0, completing: 0 };
-          for (const e of node.executors) counts[e.state.state] = (counts[e.state.state] ?? 0) + 1;
-          for (const [state, n] of Object.entries(counts)) this.set({ node: node.name, state }, n);
+          for (const e of computer.executors) counts[e.state.state] = (counts[e.state.state] ?? 0) + 1;
+          for (const [state, n] of Object.entries(counts)) this.set({ node: computer.name, state }, n);
         }
       },
     });

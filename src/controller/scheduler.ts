@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import { coerceError } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
 import { Jobs, runBuild, type Build, type Job, type Launcher, type Result, type RunAs } from '../jobs/index.js';
-import type { Node } from '../nodes/index.js';
-import type { Executor } from '../nodes/index.js';
+import { BUILT_IN_NODE, type Computer, type Executor } from '../nodes/index.js';
 import type { NodeView, PendingItem, Queue, QueueHost, QueueTask } from '../queue/index.js';
 
 /** The default priority of a job without one (PrioritySorter's default of 3 on a 1..5 scale). */
@@ -14,7 +13,7 @@ export interface SchedulerOptions {
   store: HomeStore;
   jobs: Jobs;
   logger: Logger;
-  nodes: () => readonly Node[];
+  computers: () => readonly Computer[];
   rootUrl: () => string;
   baseEnv: Record<string, string>;
   killGraceMs: number;
@@ -37,7 +36,7 @@ export class Scheduler implements QueueHost {
   readonly #starting = new Map<string, number>();
   /** Every build in flight, so that close() can wait for them. */
   readonly #inFlight = new Set<Promise<void>>();
-  #views = new Map<Node, NodeView>();
+  readonly #views = new Map<Computer, NodeView>();
   readonly counters = { started: 0, completed: {} as Record<string, number> };
 
   constructor(o: SchedulerOptions) {
@@ -72,25 +71,30 @@ export class Scheduler implements QueueHost {
   }
 
   nodes(): Iterable<NodeView> {
-    return this.#o.nodes().map((n) => this.view(n));
+    return this.#o.computers().map((c) => this.view(c));
   }
 
-  /** A stable view per node, so that the queue can cache label matches by identity. */
-  view(node: Node): NodeView {
-    let v = this.#views.get(node);
+  /**
+   * A stable view per computer, so that the queue can cache label matches by identity. Its fields
+   * read the computer each time: labels and mode change with the node's configuration.
+   */
+  view(computer: Computer): NodeView {
+    let v = this.#views.get(computer);
     if (v === undefined) {
       v = {
-        name: node.name,
+        name: computer.name,
         get labels() {
-          return node.labels;
+          return computer.labels;
+        },
+        get mode() {
+          return computer.mode;
         },
         get online() {
-          return node.online;
+          return computer.online;
         },
-        idleExecutors: () => node.idleExecutors(),
-        mode: node.mode,
-      } as NodeView;
-      this.#views.set(node, v);
+        idleExecutors: () => computer.idleExecutors(),
+      };
+      this.#views.set(computer, v);
     }
     return v;
   }
@@ -109,10 +113,10 @@ export class Scheduler implements QueueHost {
   }
 
   dispatch(item: PendingItem, view: NodeView): void {
-    const node = this.#o.nodes().find((n) => n.name === view.name);
-    const executor = node?.takeIdleExecutor();
+    const computer = this.#o.computers().find((c) => c.name === view.name);
+    const executor = computer?.takeIdleExecutor();
     const job = this.#o.jobs.get(item.task);
-    if (node === undefined || executor === undefined || job === undefined) {
+    if (computer === undefined || executor === undefined || job === undefined) {
       // The queue only dispatches to nodes with an idle executor; getting here is a bug.
       this.#o.logger.error({ item: item.id, node: view.name }, 'the queue dispatched an item to a node with no idle executor');
       queueMicrotask(() => this.#q.startFailed(item.id, 'no idle executor'));
@@ -120,13 +124,13 @@ export class Scheduler implements QueueHost {
     }
     executor.transition({ state: 'pending', queueId: item.id, job: job.name });
     this.#starting.set(job.name, (this.#starting.get(job.name) ?? 0) + 1);
-    const run = this.#start(item, job, node, executor).finally(() => this.#inFlight.delete(run));
+    const run = this.#start(item, job, computer, executor).finally(() => this.#inFlight.delete(run));
     this.#inFlight.add(run);
   }
 
   // --- Building --------------------------------------------------------------------------------
 
-  async #start(item: PendingItem, job: Job, node: Node, executor: Executor): Promise<void> {
+  async #start(item: PendingItem, job: Job, computer: Computer, executor: Executor): Promise<void> {
     const log = this.#o.logger;
     const workspace = path.join(this.#o.store.root, 'workspace', job.name);
     let build: Build;
@@ -135,7 +139,7 @@ export class Scheduler implements QueueHost {
         queueId: item.id,
         parameters: item.parameters,
         causes: item.causes,
-        builtOn: node.name === 'built-in' ? '' : node.name,
+        builtOn: computer.name === BUILT_IN_NODE ? '' : computer.name,
         workspace,
         scheduledAt: item.inQueueSince,
       });
@@ -145,14 +149,14 @@ export class Scheduler implements QueueHost {
       const e = coerceError(err);
       log.error({ job: job.name, item: item.id, err: e.toJSON() }, `could not start a build of ${job.name}: ${e.message}`);
       this.#q.startFailed(item.id, e.message);
-      this.#afterExecutorFreed(node, job.name);
+      this.#afterExecutorFreed(computer, job.name);
       return;
     }
     this.#unstart(job.name);
     executor.transition({ state: 'running', queueId: item.id, job: job.name, buildNumber: build.number, since: Date.now() });
     this.#q.started(item.id, build.number);
     this.counters.started++;
-    log.info({ job: job.name, build: build.number, node: node.name, executor: executor.number }, `started ${job.name} #${build.number} on ${node.name}`);
+    log.info({ job: job.name, build: build.number, node: computer.name, executor: executor.number }, `started ${job.name} #${build.number} on ${computer.name}`);
     const sensitive = new Map(item.parameters.filter((p) => p.sensitive).map((p) => [p.name, p.value]));
     const result: Result = await runBuild(
         {
@@ -162,8 +166,8 @@ export class Scheduler implements QueueHost {
           logger: log,
           workspace,
           prepareWorkspace: () => this.#prepareWorkspace(workspace),
-          nodeName: node.name,
-          nodeLabels: [...node.labels].join(' '),
+          nodeName: computer.name,
+          nodeLabels: [...computer.labels].join(' '),
           executorNumber: executor.number,
           rootUrl: this.#o.rootUrl(),
           home: this.#o.store.root,
@@ -184,7 +188,7 @@ export class Scheduler implements QueueHost {
     }
     this.counters.completed[result] = (this.counters.completed[result] ?? 0) + 1;
     executor.transition({ state: 'idle' });
-    this.#afterExecutorFreed(node, job.name);
+    this.#afterExecutorFreed(computer, job.name);
   }
 
   /** Creates the workspace; with a build user, it is theirs (the only folder of the home a build writes). */
@@ -200,12 +204,12 @@ export class Scheduler implements QueueHost {
     else this.#starting.set(name, n);
   }
 
-  #afterExecutorFreed(node: Node, jobName: string): void {
-    const hadRetiring = node.executors.some((e) => e.retiring);
-    node.removeRetiredIdle();
+  #afterExecutorFreed(computer: Computer, jobName: string): void {
+    const hadRetiring = computer.executors.some((e) => e.retiring);
+    computer.removeRetiredIdle();
     if (hadRetiring) this.#q.nodesChanged();
     this.#q.taskFinished(jobName);
-    this.#q.executorFreed(node.name);
+    this.#q.executorFreed(computer.name);
   }
 
   /** Asks a running build to stop; false when it is not running. */
@@ -214,8 +218,8 @@ export class Scheduler implements QueueHost {
     if (build === undefined || !build.building) return false;
     build.interrupt('ABORTED', `Aborted by ${by}`, by);
     build.record.abortedBy = by;
-    for (const node of this.#o.nodes()) {
-      for (const e of node.executors) {
+    for (const computer of this.#o.computers()) {
+      for (const e of computer.executors) {
         const s = e.state;
         if (s.state === 'running' && s.job === job.name && s.buildNumber === number) {
           e.transition({ ...s, state: 'terminating', by });

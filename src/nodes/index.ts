@@ -1,6 +1,10 @@
 /**
- * Nodes and executors: where builds run. The built-in node now; agents join through the same Node.
+ * Nodes and computers: where builds run, after Jenkins' hudson.model.Node (configuration, a value)
+ * and hudson.model.Computer (the running side: online state and executors). The built-in node now;
+ * agents join through the same two.
  */
-export { Node, BUILT_IN_NODE, type NodeMode } from './node.js';
+export { BUILT_IN_NODE, defineNode, parseNodeMode, type LauncherKind, type Node, type NodeFields, type NodeMode } from './node.js';
+export { builtInNode, type BuiltInNodeConfig } from './built-in-node.js';
+export { Computer, type ComputerState, type ComputerStateName, type OfflineCause } from './computer.js';
 export { Executor, type ExecutorState, type ExecutorStateName } from './executor.js';
 export { parseLabelExpression, parseLabels, type LabelExpression } from './label/index.js';

@@ -1,113 +1,65 @@
-import { Executor } from './executor.js';
+import { StewardError } from '../errors/index.js';
 import { parseLabels } from './label/index.js';
 
+/**
+ * NORMAL: the node takes any build its labels allow. EXCLUSIVE: only builds whose job has a label
+ * expression that matches it (Jenkins' Node.Mode, "Only build jobs with label expressions matching
+ * this node").
+ */
 export type NodeMode = 'NORMAL' | 'EXCLUSIVE';
+
+/**
+ * How the controller reaches the node: `local` is the built-in node (steps started by the launcher
+ * process over IPC); `inbound` agents connect to the controller (WebSocket or TCP); `ssh` agents are
+ * started by the controller over SSH.
+ */
+export type LauncherKind = 'local' | 'inbound' | 'ssh';
 
 /** The built-in node's name since Jenkins 2.307 (formerly "master"). */
 export const BUILT_IN_NODE = 'built-in';
 
 /**
- * A node that runs builds: the built-in node now, agents later. Holds its executors; the count can
- * change at run time (busy executors above the new count retire when their build ends).
+ * A node's configuration, after Jenkins' hudson.model.Node: what the home says about it, not how it
+ * is doing (that is its Computer). A value: a change of configuration makes a new Node, which the
+ * Computer is given.
  */
-export class Node {
+export interface Node {
   readonly name: string;
-  #labelString: string;
-  #labels: ReadonlySet<string>;
-  mode: NodeMode;
-  online = true;
-  readonly executors: Executor[] = [];
-  #nextExecutorNumber = 0;
-
-  constructor(opts: { name: string; numExecutors: number; labelString?: string; mode?: NodeMode }) {
-    this.name = opts.name;
-    this.mode = opts.mode ?? 'NORMAL';
-    this.#labelString = opts.labelString ?? '';
-    this.#labels = this.#computeLabels();
-    this.setNumExecutors(opts.numExecutors);
-  }
-
-  get labelString(): string {
-    return this.#labelString;
-  }
-
-  set labelString(text: string) {
-    this.#labelString = text;
-    this.#labels = this.#computeLabels();
-  }
-
+  readonly labelString: string;
   /** Labels including the node's own name, as Jenkins' Node.getAssignedLabels() does. */
-  get labels(): ReadonlySet<string> {
-    return this.#labels;
-  }
+  readonly labels: ReadonlySet<string>;
+  readonly mode: NodeMode;
+  readonly numExecutors: number;
+  readonly launcher: LauncherKind;
+  /** The node's root folder, where its workspaces are (Jenkins' remoteFS; the home for the built-in node). */
+  readonly remoteFS: string;
+}
 
-  get numExecutors(): number {
-    return this.executors.filter((e) => !e.retiring).length;
-  }
+export type NodeFields = Omit<Node, 'labels' | 'labelString' | 'mode'> & { labelString?: string; mode?: NodeMode };
 
-  idleExecutors(): number {
-    if (!this.online) return 0;
-    let n = 0;
-    for (const e of this.executors) if (e.idle && !e.retiring) n++;
-    return n;
-  }
+/** Makes a Node from its fields; the label string is split once here. */
+export function defineNode(fields: NodeFields): Node {
+  const labelString = fields.labelString ?? '';
+  const labels = parseLabels(labelString);
+  labels.add(fields.name);
+  return Object.freeze({
+    name: fields.name,
+    labelString,
+    labels,
+    mode: fields.mode ?? 'NORMAL',
+    numExecutors: fields.numExecutors,
+    launcher: fields.launcher,
+    remoteFS: fields.remoteFS,
+  });
+}
 
-  takeIdleExecutor(): Executor | undefined {
-    if (!this.online) return undefined;
-    return this.executors.find((e) => e.idle && !e.retiring);
-  }
-
-  /** Changes the executor count. Idle executors above the count go at once, busy ones when done. */
-  setNumExecutors(count: number): void {
-    const active = this.executors.filter((e) => !e.retiring);
-    if (active.length < count) {
-      // Reuse retiring executors first, then add new ones with the lowest free numbers.
-      for (const e of this.executors) {
-        if (active.length >= count) break;
-        if (e.retiring) {
-          e.retiring = false;
-          active.push(e);
-        }
-      }
-      while (active.length < count) {
-        const used = new Set(this.executors.map((e) => e.number));
-        let n = 0;
-        while (used.has(n)) n++;
-        const e = new Executor(n);
-        this.executors.push(e);
-        active.push(e);
-        this.#nextExecutorNumber = Math.max(this.#nextExecutorNumber, n + 1);
-      }
-    } else {
-      // Retire from the highest number down, idle ones first leave at once.
-      const sorted = [...active].sort((a, b) => b.number - a.number);
-      let excess = active.length - count;
-      for (const e of sorted.filter((x) => x.idle)) {
-        if (excess === 0) break;
-        e.retiring = true;
-        excess--;
-      }
-      for (const e of sorted.filter((x) => !x.idle)) {
-        if (excess === 0) break;
-        e.retiring = true;
-        excess--;
-      }
-      this.removeRetiredIdle();
-    }
-    this.executors.sort((a, b) => a.number - b.number);
-  }
-
-  /** Drops retiring executors that are idle; call after a build ends. */
-  removeRetiredIdle(): void {
-    for (let i = this.executors.length - 1; i >= 0; i--) {
-      const e = this.executors[i];
-      if (e !== undefined && e.retiring && e.idle) this.executors.splice(i, 1);
-    }
-  }
-
-  #computeLabels(): ReadonlySet<string> {
-    const set = parseLabels(this.#labelString);
-    set.add(this.name);
-    return set;
-  }
+/**
+ * Reads `<mode>` of a node's configuration: absent or empty is NORMAL, as in Jenkins; anything but
+ * NORMAL or EXCLUSIVE is refused, since a misspelt EXCLUSIVE would otherwise run every build there.
+ */
+export function parseNodeMode(value: unknown, file: string): NodeMode {
+  if (value === undefined || value === '') return 'NORMAL';
+  if (value === 'NORMAL' || value === 'EXCLUSIVE') return value;
+  const shown = typeof value === 'string' ? `"${value}"` : 'an element';
+  throw new StewardError('STW_CONFIG_INVALID', `${file}: <mode> must be NORMAL or EXCLUSIVE, not ${shown}`, { file, field: 'mode' });
 }

@@ -1,5 +1,5 @@
 import type { Cause, Jobs } from '../jobs/index.js';
-import type { Node } from '../nodes/index.js';
+import type { Computer } from '../nodes/index.js';
 import type { Queue, QueueItem } from '../queue/index.js';
 import type { Security } from '../security/index.js';
 
@@ -18,7 +18,8 @@ export interface StewardApi {
   readonly jobs: Jobs;
   readonly queue: Queue;
   readonly metrics: { text(): Promise<string> };
-  nodes(): readonly Node[];
+  /** The computers of the nodes, the built-in node's first. */
+  computers(): readonly Computer[];
   /**
    * The controller's public URL when the home configures one (Jenkins' "Jenkins URL"); answers then
    * use it instead of the URL of the request, as Jenkins does, and cookies are Secure over https.

@@ -10,7 +10,7 @@ import {
   type ParameterDefinition,
   type ParameterValue,
 } from '../jobs/index.js';
-import type { Node } from '../nodes/index.js';
+import { BUILT_IN_NODE, type Computer, type OfflineCause } from '../nodes/index.js';
 import type { QueueItem } from '../queue/index.js';
 import { lazy } from './tree.js';
 
@@ -250,19 +250,20 @@ export function queueItemJson(root: string, item: QueueItem, jobs: Jobs, canSee:
 }
 
 /**
- * A node as /computer/NAME/api/json shows it. A busy executor's build is shown only when
+ * A computer as /computer/NAME/api/json shows it (Jenkins' hudson.model.Computer). A busy executor's build is shown only when
  * `canSee(job)`, as Jenkins' Executor#getCurrentExecutableForApi does: otherwise the executor is
  * busy with `currentExecutable: null`, so a job the caller may not read is not named.
  */
-export function computerJson(root: string, node: Node, canSee: CanSeeJob): Record<string, unknown> {
-  const builtIn = node.name === 'built-in';
+export function computerJson(root: string, computer: Computer, canSee: CanSeeJob): Record<string, unknown> {
+  const builtIn = computer.name === BUILT_IN_NODE;
+  const state = computer.state;
   return {
     _class: builtIn ? 'hudson.model.Hudson$MasterComputer' : 'hudson.slaves.SlaveComputer',
     actions: [],
-    assignedLabels: [...node.labels].map((name) => ({ name })),
+    assignedLabels: [...computer.labels].map((name) => ({ name })),
     description: builtIn ? "the Steward controller's built-in node" : '',
-    displayName: builtIn ? 'Built-In Node' : node.name,
-    executors: node.executors.map((e) => {
+    displayName: builtIn ? 'Built-In Node' : computer.name,
+    executors: computer.executors.map((e) => {
       const s = e.state;
       return {
         _class: 'hudson.model.Executor',
@@ -276,16 +277,23 @@ export function computerJson(root: string, node: Node, canSee: CanSeeJob): Recor
       };
     }),
     icon: 'symbol-computer',
-    idle: node.executors.every((e) => e.idle),
-    jnlpAgent: false,
+    idle: computer.executors.every((e) => e.idle),
+    jnlpAgent: computer.node.launcher === 'inbound',
     launchSupported: true,
     manualLaunchAllowed: true,
     monitorData: {},
-    numExecutors: node.numExecutors,
-    offline: !node.online,
-    offlineCause: null,
-    offlineCauseReason: '',
+    numExecutors: computer.numExecutors,
+    offline: !computer.online,
+    offlineCause: state.state === 'offline' ? offlineCauseJson(state.cause) : null,
+    offlineCauseReason: computer.offlineCauseReason,
     oneOffExecutors: [],
-    temporarilyOffline: false,
+    temporarilyOffline: computer.temporarilyOffline,
   };
+}
+
+/** Jenkins' OfflineCause classes: UserCause for a computer taken offline on purpose. */
+function offlineCauseJson(cause: OfflineCause): Record<string, unknown> {
+  return cause.kind === 'temporary'
+    ? { _class: 'hudson.slaves.OfflineCause$UserCause', timestamp: cause.since }
+    : { _class: 'hudson.slaves.OfflineCause$ChannelTermination', timestamp: cause.since };
 }

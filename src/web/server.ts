@@ -172,7 +172,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   app.get('/api/json', async (req: Req, reply) => {
     const root = rootOf(req);
     const security = securityOf(api);
-    const builtIn = api.nodes()[0];
+    const builtIn = api.computers()[0];
     await sendJson(req, reply, {
       _class: 'hudson.model.Hudson',
       assignedLabels: builtIn === undefined ? [] : [...builtIn.labels].map((name) => ({ name })),
@@ -344,8 +344,8 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   app.get('/job/:job/:number/api/json', async (req: Req, reply) => {
     const { job, record } = await recordOf(req);
     const executor = api
-      .nodes()
-      .flatMap((n) => n.executors)
+      .computers()
+      .flatMap((c) => c.executors)
       .find((e) => 'buildNumber' in e.state && e.state.job === job.name && e.state.buildNumber === record.number);
     await sendJson(req, reply, buildJson(rootOf(req), api.jobs, job, record, executor, canSeeJob(req)));
   });
@@ -475,13 +475,13 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
 
   // --- nodes ---
   app.get('/computer/api/json', async (req: Req, reply) => {
-    const nodes = api.nodes();
-    const total = nodes.reduce((n, x) => n + x.numExecutors, 0);
-    const busy = nodes.reduce((n, x) => n + x.executors.filter((e) => !e.idle).length, 0);
+    const computers = api.computers();
+    const total = computers.reduce((n, x) => n + x.numExecutors, 0);
+    const busy = computers.reduce((n, x) => n + x.executors.filter((e) => !e.idle).length, 0);
     await sendJson(req, reply, {
       _class: 'hudson.model.ComputerSet',
       busyExecutors: busy,
-      computer: nodes.map((n) => computerJson(rootOf(req), n, canSeeJob(req))),
+      computer: computers.map((c) => computerJson(rootOf(req), c, canSeeJob(req))),
       displayName: 'Nodes',
       totalExecutors: total,
     });
@@ -492,9 +492,9 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     // Jenkins calls the built-in node "(built-in)" (before 2.307, "(master)"). Its display name,
     // "Built-In Node", is what python-jenkins' get_running_builds asks for; Jenkins answers 404.
     const name = BUILT_IN_ALIASES.has(given) ? 'built-in' : given;
-    const node = api.nodes().find((n) => n.name === name);
-    if (node === undefined) throw new StewardError('STW_NODE_NOT_FOUND', `no node named "${given}"; the built-in node is "(built-in)"`);
-    await sendJson(req, reply, computerJson(rootOf(req), node, canSeeJob(req)));
+    const computer = api.computers().find((c) => c.name === name);
+    if (computer === undefined) throw new StewardError('STW_NODE_NOT_FOUND', `no node named "${given}"; the built-in node is "(built-in)"`);
+    await sendJson(req, reply, computerJson(rootOf(req), computer, canSeeJob(req)));
   });
 
   // Steward's own: change the built-in node's executor count at run time.

@@ -1,0 +1,152 @@
+import { StewardError } from '../errors/index.js';
+import { Executor } from './executor.js';
+import type { Node, NodeMode } from './node.js';
+
+/**
+ * Why a computer is offline. `temporary`: someone took it offline on purpose (Jenkins'
+ * temporarilyOffline with an OfflineCause.UserCause); `disconnected`: the controller has no channel
+ * to it (an agent not connected yet, or whose connection ended).
+ */
+export type OfflineCause =
+  | { readonly kind: 'temporary'; readonly reason: string; readonly by: string; readonly since: number }
+  | { readonly kind: 'disconnected'; readonly reason: string; readonly since: number };
+
+export type ComputerState = { readonly state: 'online' } | { readonly state: 'offline'; readonly cause: OfflineCause };
+
+export type ComputerStateName = ComputerState['state'];
+
+const ALLOWED: Record<ComputerStateName, readonly ComputerStateName[]> = {
+  online: ['offline'],
+  offline: ['online'],
+};
+
+/**
+ * The running side of a node, after Jenkins' hudson.model.Computer: whether it is online (and why
+ * not), and its executors. Its Node (the configuration) can be replaced at run time; executors
+ * follow the new count (busy executors above it retire when their build ends).
+ */
+export class Computer {
+  #node: Node;
+  #state: ComputerState;
+  readonly executors: Executor[] = [];
+
+  constructor(node: Node, state: ComputerState = { state: 'online' }) {
+    this.#node = node;
+    this.#state = state;
+    this.#setExecutorCount(node.numExecutors);
+  }
+
+  get node(): Node {
+    return this.#node;
+  }
+
+  get name(): string {
+    return this.#node.name;
+  }
+
+  get labels(): ReadonlySet<string> {
+    return this.#node.labels;
+  }
+
+  get mode(): NodeMode {
+    return this.#node.mode;
+  }
+
+  /** The configured count; executors retiring after a decrease are not counted. */
+  get numExecutors(): number {
+    return this.#node.numExecutors;
+  }
+
+  get state(): ComputerState {
+    return this.#state;
+  }
+
+  get online(): boolean {
+    return this.#state.state === 'online';
+  }
+
+  /** Taken offline on purpose, as Jenkins' Computer.isTemporarilyOffline. */
+  get temporarilyOffline(): boolean {
+    return this.#state.state === 'offline' && this.#state.cause.kind === 'temporary';
+  }
+
+  /** Jenkins' offlineCauseReason: the reason given, '' when online. */
+  get offlineCauseReason(): string {
+    return this.#state.state === 'offline' ? this.#state.cause.reason : '';
+  }
+
+  transition(next: ComputerState): void {
+    const from = this.#state.state;
+    if (!ALLOWED[from].includes(next.state)) {
+      throw new StewardError('STW_COMPUTER_STATE', `the computer of node ${this.name} cannot go from ${from} to ${next.state}`);
+    }
+    this.#state = next;
+  }
+
+  /** Gives the computer its node's new configuration. Idle executors above the count go at once, busy ones when done. */
+  setNode(node: Node): void {
+    if (node.name !== this.#node.name) {
+      throw new StewardError('STW_INTERNAL', `the computer of node ${this.#node.name} cannot take the configuration of node ${node.name}`);
+    }
+    this.#node = node;
+    this.#setExecutorCount(node.numExecutors);
+  }
+
+  idleExecutors(): number {
+    if (!this.online) return 0;
+    let n = 0;
+    for (const e of this.executors) if (e.idle && !e.retiring) n++;
+    return n;
+  }
+
+  takeIdleExecutor(): Executor | undefined {
+    if (!this.online) return undefined;
+    return this.executors.find((e) => e.idle && !e.retiring);
+  }
+
+  /** Drops retiring executors that are idle; call after a build ends. */
+  removeRetiredIdle(): void {
+    for (let i = this.executors.length - 1; i >= 0; i--) {
+      const e = this.executors[i];
+      if (e !== undefined && e.retiring && e.idle) this.executors.splice(i, 1);
+    }
+  }
+
+  #setExecutorCount(count: number): void {
+    const active = this.executors.filter((e) => !e.retiring);
+    if (active.length < count) {
+      // Reuse retiring executors first, then add new ones with the lowest free numbers.
+      for (const e of this.executors) {
+        if (active.length >= count) break;
+        if (e.retiring) {
+          e.retiring = false;
+          active.push(e);
+        }
+      }
+      while (active.length < count) {
+        const used = new Set(this.executors.map((e) => e.number));
+        let n = 0;
+        while (used.has(n)) n++;
+        const e = new Executor(n);
+        this.executors.push(e);
+        active.push(e);
+      }
+    } else {
+      // Retire from the highest number down; idle ones leave at once.
+      const sorted = [...active].sort((a, b) => b.number - a.number);
+      let excess = active.length - count;
+      for (const e of sorted.filter((x) => x.idle)) {
+        if (excess === 0) break;
+        e.retiring = true;
+        excess--;
+      }
+      for (const e of sorted.filter((x) => !x.idle)) {
+        if (excess === 0) break;
+        e.retiring = true;
+        excess--;
+      }
+      this.removeRetiredIdle();
+    }
+    this.executors.sort((a, b) => a.number - b.number);
+  }
+}
