@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { moduleEntry } from '../process-entry/index.js';
 import { monotonicMs, type FromWatchdog, type ToWatchdog } from './watchdog-protocol.js';
 
 /** How the watchdog's run ended, as the guard learns it. */
@@ -9,13 +8,6 @@ export type WatchdogOutcome =
   | { kind: 'failed'; message: string }
   /** The watchdog itself ended without reporting the command's end (killed). */
   | { kind: 'died'; how: string };
-
-/** How to run watchdog.ts: compiled beside this file, or through tsx when running from the sources. */
-function entry(): string[] {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) return ['--import', import.meta.resolve('tsx'), path.join(path.dirname(here), 'watchdog.ts')];
-  return [path.join(path.dirname(here), 'watchdog.js')];
-}
 
 /**
  * The guard's side of the watchdog process (watchdog.ts): spawned with the command to run, it
@@ -32,7 +24,7 @@ export class WatchdogProcess {
   constructor(opts: { killAfterMs: number; command: string; args: readonly string[]; lockFd: number | undefined; onStarted: (pid: number) => void }) {
     // Out of the guard's process group, as the command is: a Ctrl-Z or Ctrl-C at a terminal
     // reaches the guard alone, which forwards it or, paused, lets the watchdog act.
-    this.#child = spawn(process.execPath, [...entry(), String(Math.round(opts.killAfterMs)), opts.command, ...opts.args], {
+    this.#child = spawn(process.execPath, [...moduleEntry(import.meta.url, 'watchdog'), String(Math.round(opts.killAfterMs)), opts.command, ...opts.args], {
       stdio: ['inherit', 'inherit', 'inherit', 'ipc', ...(opts.lockFd === undefined ? [] : [opts.lockFd])],
       detached: true,
     });
