@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
+import { PROTOCOL_VERSION, parseFromAgent, type FromAgent, type ToAgent, type Unversioned } from '../agent-protocol/index.js';
+import { moduleEntry } from '../process-entry/index.js';
+import { WATCHDOG_EXIT_CODE } from './launcher-exit.js';
 
 /**
  * Starts step processes.
@@ -8,8 +11,8 @@ import type { Logger } from 'pino';
  * milliseconds, more for a large process, and a fork of the controller holds up its other threads
  * (file system work included) while the kernel copies its memory map. Two things keep that off a
  * build's critical path:
- * - Steps are started by a small launcher process (a Node process with nothing else loaded), so
- *   the forks copy its small memory map, not the controller's, and the controller never blocks.
+ * - Steps are started by a small launcher process (launcher-process.ts: Node with nothing else
+ *   loaded but the agent protocol), so the forks copy its small memory map, not the controller's, and the controller never blocks.
  * - A few shells are started ahead of time (`/bin/sh -s`, blocked reading their standard input),
  *   and replaced after a step ends.
  *   A step takes one and sends it a short script that sets the step's exact environment, changes
@@ -32,21 +35,10 @@ import type { Logger } from 'pino';
  * in the build's log; the controller, when it runs again, finds its lease lost and stops.
  */
 
-/** How long the steps of a controller that is gone get between TERM and KILL. */
-export const ORPHAN_GRACE_MS = 5_000;
+export { ORPHAN_GRACE_MS } from './launcher-exit.js';
 
 /** Heartbeats per watchdog period: a few may come late before the watchdog fires. */
 const HEARTBEATS_PER_WATCHDOG = 5;
-
-/**
- * After the watchdog's TERM, KILL comes a fifth of the watchdog later (1 s with the default TTL of
- * 10 s), not {@link ORPHAN_GRACE_MS}: with the watchdog at half the TTL, that is still before a
- * standby can acquire the lease (two thirds of the TTL after the last heartbeat at the soonest).
- */
-const WATCHDOG_GRACE_DIVISOR = 5;
-
-/** The launcher process's exit status when its watchdog ended it. */
-const WATCHDOG_EXIT_CODE = 75;
 
 export interface StepProcess {
   /** Resolves with the pid once the process runs (undefined if it could not start). */
@@ -91,108 +83,6 @@ export interface RunAs {
   readonly uid: number;
   readonly gid: number;
 }
-
-type ToServer =
-  | { type: 'spawn'; id: number; command: string; args: readonly string[]; cwd: string; env: Record<string, string> }
-  | { type: 'prefork'; id: number; env: Record<string, string> }
-  | { type: 'go'; id: number; script: string }
-  | { type: 'heartbeat' };
-
-type FromServer =
-  | { type: 'spawned'; id: number; pid: number | undefined }
-  | { type: 'output'; id: number; chunk: Uint8Array }
-  | { type: 'exit'; id: number; code: number };
-
-// Plain JavaScript, run as `node -e SOURCE WATCHDOG_MS [UID GID]`: the launcher process loads nothing
-// else.
-const SERVER_SOURCE = `
-const { spawn } = require('node:child_process');
-// A send can meet the channel's end before 'disconnect' is emitted (EPIPE, ECONNRESET): with a
-// callback the error comes here instead of crashing this process, and the controller counts as gone,
-// so its steps still end.
-const parentPort = { postMessage: (m) => { if (process.connected) process.send(m, undefined, undefined, onSendError); } };
-function onSendError(err) { if (err) orphan(0, ${ORPHAN_GRACE_MS}); }
-const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-const WATCHDOG_MS = Number(process.argv[1]) || 0;
-const RUN_AS = process.argv.length >= 4 ? { uid: Number(process.argv[2]), gid: Number(process.argv[3]) } : {};
-const waiting = new Map();
-const live = new Set();
-// Set once the controller is gone: the exit status this process ends with.
-let orphaned;
-function signalAll(signal) {
-  for (const child of live) {
-    try { process.kill(-child.pid, signal); } catch {}
-  }
-}
-function orphan(code, graceMs) {
-  if (orphaned !== undefined) return;
-  orphaned = code;
-  if (live.size === 0) process.exit(code);
-  signalAll('SIGTERM');
-  setTimeout(() => { signalAll('SIGKILL'); process.exit(code); }, graceMs);
-}
-process.on('disconnect', () => orphan(0, ${ORPHAN_GRACE_MS}));
-if (WATCHDOG_MS > 0) {
-  // Unref'd: while connected, the channel keeps this process alive. Any message is a sign of life.
-  // A short grace after the watchdog: KILL must come before a standby can take the lease too.
-  const watchdog = setTimeout(() => orphan(${WATCHDOG_EXIT_CODE}, Math.min(${ORPHAN_GRACE_MS}, WATCHDOG_MS / ${WATCHDOG_GRACE_DIVISOR})), WATCHDOG_MS);
-  watchdog.unref();
-  process.on('message', () => { if (orphaned === undefined) watchdog.refresh(); });
-}
-function refuse(id) {
-  parentPort.postMessage({ type: 'output', id, chunk: Buffer.from('ERROR: the launcher is ending every step: it heard nothing from the controller for ' + WATCHDOG_MS + ' ms\\n') });
-  parentPort.postMessage({ type: 'exit', id, code: 127 });
-}
-function start(id, command, args, options) {
-  let child;
-  try {
-    child = spawn(command, args, { ...options, ...RUN_AS, detached: true });
-  } catch (err) {
-    parentPort.postMessage({ type: 'spawned', id, pid: undefined });
-    parentPort.postMessage({ type: 'output', id, chunk: Buffer.from('ERROR: cannot run ' + command + ': ' + (err && err.message) + '\\n') });
-    parentPort.postMessage({ type: 'exit', id, code: 127 });
-    return undefined;
-  }
-  let failed = false;
-  child.once('error', (err) => {
-    failed = true;
-    waiting.delete(id);
-    parentPort.postMessage({ type: 'output', id, chunk: Buffer.from('ERROR: cannot run ' + command + ': ' + err.message + '\\n') });
-    parentPort.postMessage({ type: 'exit', id, code: 127 });
-  });
-  parentPort.postMessage({ type: 'spawned', id, pid: child.pid });
-  if (child.pid !== undefined) live.add(child);
-  const relay = (chunk) => parentPort.postMessage({ type: 'output', id, chunk });
-  child.stdout.on('data', relay);
-  child.stderr.on('data', relay);
-  // 'close' (not 'exit'): every byte of output has been relayed first.
-  child.once('close', (code, signal) => {
-    waiting.delete(id);
-    live.delete(child);
-    if (orphaned !== undefined && live.size === 0) process.exit(orphaned);
-    if (failed) return;
-    parentPort.postMessage({ type: 'exit', id, code: code !== null ? code : 128 + (SIGNALS[signal] || 1) });
-  });
-  return child;
-}
-process.on('message', (m) => {
-  if (orphaned !== undefined) {
-    if (m.type === 'spawn' || m.type === 'go') refuse(m.id);
-  } else if (m.type === 'spawn') {
-    start(m.id, m.command, m.args, { cwd: m.cwd, env: m.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  } else if (m.type === 'prefork') {
-    const child = start(m.id, '/bin/sh', ['-s'], { cwd: '/', env: m.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    if (child !== undefined) {
-      child.stdin.on('error', () => {});
-      waiting.set(m.id, child);
-    }
-  } else if (m.type === 'go') {
-    const child = waiting.get(m.id);
-    waiting.delete(m.id);
-    if (child !== undefined) child.stdin.end(m.script);
-  }
-});
-`;
 
 interface Pending {
   onOutput: (chunk: Buffer) => void;
@@ -262,11 +152,20 @@ export class Launcher {
     if (this.#server !== undefined) return this.#server;
     const watchdogMs = this.#watchdogMs;
     const runAs = this.#runAs === undefined ? [] : [String(this.#runAs.uid), String(this.#runAs.gid)];
-    const server = spawn(process.execPath, ['-e', SERVER_SOURCE, String(watchdogMs ?? 0), ...runAs], {
+    const server = spawn(process.execPath, [...moduleEntry(import.meta.url, 'launcher-process'), String(watchdogMs ?? 0), ...runAs], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
-    server.on('message', (m: FromServer) => this.#onMessage(m));
+    server.on('message', (input: unknown) => {
+      let m: FromAgent;
+      try {
+        m = parseFromAgent(input);
+      } catch (err) {
+        this.#log?.error({ err }, 'a message from the launcher was refused');
+        return;
+      }
+      this.#onMessage(m);
+    });
     server.on('error', (err) => this.#failAll(`the launcher stopped: ${err.message}`));
     server.on('exit', (code) => {
       if (this.#server === server) {
@@ -286,7 +185,7 @@ export class Launcher {
     if (watchdogMs !== undefined) {
       // From a timer of this process's own event loop, so that they stop when it is paused or blocked.
       this.#heartbeat = setInterval(() => {
-        if (server.connected) server.send({ type: 'heartbeat' } satisfies ToServer, () => undefined);
+        if (server.connected) server.send({ v: PROTOCOL_VERSION, type: 'heartbeat' } satisfies ToAgent, () => undefined);
       }, watchdogMs / HEARTBEATS_PER_WATCHDOG);
       this.#heartbeat.unref();
     }
@@ -312,12 +211,12 @@ export class Launcher {
     }
   }
 
-  #post(m: ToServer): void {
+  #post(m: Unversioned<ToAgent>): void {
     // A launcher whose channel is closed is exiting: its 'exit' fails what it had, with the reason.
-    this.#ensureServer().send(m, () => undefined);
+    this.#ensureServer().send({ v: PROTOCOL_VERSION, ...m } satisfies ToAgent, () => undefined);
   }
 
-  #onMessage(m: FromServer): void {
+  #onMessage(m: FromAgent): void {
     if (this.#waiting.has(m.id)) {
       // A waiting shell: it reports its pid, and exits only if something killed it before use.
       if (m.type === 'spawned') this.#waiting.set(m.id, m.pid);
