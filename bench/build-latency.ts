@@ -24,7 +24,8 @@ const JOB = 'latency';
 const dir = scratchDir('build-latency');
 const home = path.join(dir, 'home');
 const fifo = path.join(dir, 'signal.fifo');
-const mk = spawnSync('mkfifo', [fifo]);
+// Writable by everyone: as root, steps run as the build user, not as this process.
+const mk = spawnSync('mkfifo', ['-m', '0666', fifo]);
 if (mk.status !== 0) throw new Error(`mkfifo failed: ${mk.stderr.toString()}`);
 
 // O_RDWR: the FIFO always has a writer (us), so it never reads EOF between steps and opening it
