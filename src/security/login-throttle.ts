@@ -10,7 +10,7 @@ export interface LoginThrottleOptions {
   baseDelayMs?: number;
   /** The longest lock. Default 15 minutes. */
   maxDelayMs?: number;
-  /** At most this many user ids and addresses are tracked; the least recently seen go first. Default 10 000. */
+  /** At most this many user ids and addresses are tracked (beyond those with attempts being checked); the least recently seen go first. Default 10 000. */
   maxEntries?: number;
   now?: () => number;
 }
@@ -121,7 +121,7 @@ export class LoginThrottle {
         if (ended) return;
         ended = true;
         for (const key of keys) {
-          const entry = this.#entries.get(key); // gone when evicted meanwhile
+          const entry = this.#entries.get(key); // kept while attempts are under way (#evict, recordSuccess)
           if (entry !== undefined) entry.inFlight = Math.max(0, entry.inFlight - 1);
         }
         if (outcome === 'failed') this.recordFailure(userId, address);
@@ -176,12 +176,21 @@ export class LoginThrottle {
       entry = { failures: 0, inFlight: 0, windowStart: now, lockedUntil: 0, locks: 0 };
     }
     this.#entries.set(key, entry);
-    while (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      this.#entries.delete(oldest.value);
-    }
+    this.#evict(key);
     return entry;
+  }
+
+  /**
+   * Forgets the least recently seen entries beyond `maxEntries`, but never `keep` nor one whose
+   * attempts are being checked: forgetting it would forget that they count, and let more in.
+   * Those are bounded by the password checks under way, so the map may pass its bound by that many.
+   */
+  #evict(keep: string): void {
+    if (this.#entries.size <= this.#maxEntries) return;
+    for (const [key, entry] of this.#entries) {
+      if (this.#entries.size <= this.#maxEntries) break;
+      if (key !== keep && entry.inFlight === 0) this.#entries.delete(key);
+    }
   }
 }
 

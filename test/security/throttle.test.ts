@@ -93,4 +93,14 @@ describe('login throttling', () => {
     assert.ok(throttle.size <= 100);
     assert.equal(throttle.check('anyone', '10.0.0.1').allowed, false, 'the busy address is the most recent entry and stays');
   });
+
+  test('a flood of other user ids does not evict a user id whose attempts are being checked', () => {
+    const throttle = new LoginThrottle({ maxEntries: 100 });
+    const checking = Array.from({ length: 5 }, () => attemptOf(throttle.reserve('bob')));
+    for (let i = 0; i < 10_000; i++) attemptOf(throttle.reserve(`u${i}`)).end('failed');
+    assert.equal(throttle.check('bob').allowed, false, 'the five attempts under way still count');
+    for (const a of checking) a.end('failed');
+    assert.deepEqual(throttle.check('bob'), { allowed: false, retryAfterMs: 30_000, lockedBy: 'user' }, 'and their failures lock bob');
+    assert.ok(throttle.size <= 101, `${throttle.size} entries are tracked`);
+  });
 });
