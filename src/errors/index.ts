@@ -91,3 +91,5 @@ export function coerceError(err: unknown, code: ErrorCode = 'STW_INTERNAL'): Ste
 export function isStewardError(err: unknown, code?: ErrorCode): err is StewardError {
   return err instanceof StewardError && (code === undefined || err.code === code);
 }
+
+export { EXCERPT_MAX, excerpt } from './excerpt.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import type { Logger } from 'pino';
 
-import { StewardError, coerceError } from '../errors/index.js';
+import { StewardError, coerceError, excerpt } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
 import { generateToken, hashOfPresentedToken, type ApiTokenInfo, type HashedToken } from './api-token.js';
 import type { AuditSink } from './audit-log.js';
@@ -143,7 +143,7 @@ export class UserStore {
     checkPassword(password);
     const key = idKey(id);
     if (this.#users.has(key) || this.#creating.has(key)) {
-      throw new StewardError('STW_USER_EXISTS', `a user named ${JSON.stringify(id)} already exists`);
+      throw new StewardError('STW_USER_EXISTS', `a user named ${JSON.stringify(excerpt(id))} already exists`);
     }
     this.#creating.add(key);
     try {
@@ -306,7 +306,7 @@ export class UserStore {
 
   #require(id: string): UserRecord {
     const record = this.#users.get(idKey(id));
-    if (record === undefined) throw new StewardError('STW_USER_NOT_FOUND', `no user named ${JSON.stringify(id)}`);
+    if (record === undefined) throw new StewardError('STW_USER_NOT_FOUND', `no user named ${JSON.stringify(excerpt(id))}`);
     return record;
   }
 
@@ -320,11 +320,11 @@ function checkUserId(id: string): void {
   if (!ID_PATTERN.test(id)) {
     throw new StewardError(
       'STW_NAME_INVALID',
-      `user id ${JSON.stringify(id)} is not allowed: use 1 to 64 letters, digits, '_' or '-'`,
+      `user id ${JSON.stringify(excerpt(id))} is not allowed: use 1 to 64 letters, digits, '_' or '-'`,
     );
   }
   if (RESERVED_IDS.has(idKey(id))) {
-    throw new StewardError('STW_NAME_INVALID', `user id ${JSON.stringify(id)} is reserved`);
+    throw new StewardError('STW_NAME_INVALID', `user id ${JSON.stringify(excerpt(id))} is reserved`);
   }
 }
 

@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-import { StewardError } from '../errors/index.js';
+import { StewardError, excerpt } from '../errors/index.js';
 import type { Job } from '../jobs/index.js';
 import {
   ANONYMOUS,
@@ -61,7 +61,7 @@ function decodeBasic(header: string): { user: string; secret: string } {
 }
 
 function invalidFor(user: string): StewardError {
-  return new StewardError('STW_AUTH_INVALID', `Invalid password/token for user: ${user}`);
+  return new StewardError('STW_AUTH_INVALID', `Invalid password/token for user: ${excerpt(user)}`);
 }
 
 /**
@@ -224,7 +224,7 @@ export function readableJob(req: FastifyRequest, api: StewardApi, name: string |
   if (job !== undefined && security.strategy.hasPermission(req.auth, Permissions.ITEM_DISCOVER, security.jobContext(job.definition))) {
     requirePermission(req, security, Permissions.ITEM_READ, job);
   }
-  throw new StewardError('STW_JOB_NOT_FOUND', `no job named "${name ?? ''}"`);
+  throw new StewardError('STW_JOB_NOT_FOUND', `no job named "${excerpt(name ?? '')}"`);
 }
 
 /** Whether the browser reaches the controller over https: the request, or the configured URL (a TLS proxy in front). */

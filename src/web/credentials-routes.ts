@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-import { StewardError } from '../errors/index.js';
+import { StewardError, excerpt } from '../errors/index.js';
 import { Permissions, type Security } from '../security/index.js';
 import { parsePostedCredentials, parsePostedUpdate, type CredentialsInfo } from '../security/credentials/index.js';
 import type { StewardApi } from './api.js';
@@ -56,7 +56,7 @@ export function registerCredentialsRoutes(app: FastifyInstance, api: StewardApi,
   };
   const existing = (security: Security, id: string | undefined): CredentialsInfo => {
     const info = security.credentials.info(id ?? '');
-    if (info === undefined) throw new StewardError('STW_CREDENTIALS_NOT_FOUND', `no credentials with the id '${id ?? ''}'`);
+    if (info === undefined) throw new StewardError('STW_CREDENTIALS_NOT_FOUND', `no credentials with the id '${excerpt(id ?? '')}'`);
     return info;
   };
 

@@ -1,7 +1,7 @@
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-import { StewardError } from '../errors/index.js';
+import { StewardError, excerpt } from '../errors/index.js';
 
 /** A query string or form body as parsed: a name given more than once holds every value. */
 export type RawParameters = Record<string, string | string[]>;
@@ -23,16 +23,11 @@ export function parseParameters(text: string): RawParameters {
   return out;
 }
 
-/** A name as the request gave it, cut to what a message needs to say which one. */
-function shown(name: string): string {
-  return name.length <= 100 ? name : `${name.slice(0, 100)}...`;
-}
-
 function refuseRepeats(params: unknown): void {
   if (params === null || typeof params !== 'object') return;
   for (const [name, value] of Object.entries(params)) {
     if (Array.isArray(value)) {
-      throw new StewardError('STW_REQUEST_INVALID', `parameter "${shown(name)}" is given ${value.length} times; give it once`, { field: shown(name) });
+      throw new StewardError('STW_REQUEST_INVALID', `parameter "${excerpt(name)}" is given ${value.length} times; give it once`, { field: excerpt(name) });
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-import { StewardError } from '../errors/index.js';
+import { StewardError, excerpt } from '../errors/index.js';
 import { Permissions, idKey, type Security, type User, type UserStore } from '../security/index.js';
 import type { StewardApi } from './api.js';
 import { formField } from './form.js';
@@ -111,7 +111,7 @@ export function registerSecurityRoutes(app: FastifyInstance, api: StewardApi, h:
 
   const requireUser = (id: string | undefined): User => {
     const user = usersOf(securityOf(api)).get(id ?? '');
-    if (user === undefined) throw new StewardError('STW_USER_NOT_FOUND', `no user "${id ?? ''}"`);
+    if (user === undefined) throw new StewardError('STW_USER_NOT_FOUND', `no user "${excerpt(id ?? '')}"`);
     return user;
   };
 

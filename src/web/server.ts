@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { StewardError, coerceError, isStewardError } from '../errors/index.js';
+import { StewardError, coerceError, excerpt, isStewardError } from '../errors/index.js';
 import type { FileRange } from '../home/index.js';
 import type { Cause } from '../jobs/index.js';
 import { QueueFullError } from '../queue/index.js';
@@ -71,9 +71,15 @@ function parseDelay(text: string | undefined): number | undefined {
   const m = /^([0-9]+)\s*(sec|secs|s)?$/.exec(text.trim());
   const seconds = wholeNumber(m?.[1]);
   if (seconds === undefined || !Number.isSafeInteger(seconds * 1000)) {
-    throw new StewardError('STW_REQUEST_INVALID', `delay "${text}" is not a number of seconds like 10sec`, { field: 'delay' });
+    throw new StewardError('STW_REQUEST_INVALID', `delay "${excerpt(text)}" is not a number of seconds like 10sec`, { field: 'delay' });
   }
   return seconds * 1000;
+}
+
+/** A URL the router refused. Its message quotes the whole URL, which may be 16 KiB: only the start is shown. */
+function urlRefusal(err: Error): StewardError {
+  const message = err.message.replace(/'([^']*)'/g, (_all, url: string) => `'${excerpt(url)}'`);
+  return new StewardError('STW_REQUEST_INVALID', `the URL is not valid: ${excerpt(message, 200)}`, { cause: err });
 }
 
 export async function createWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -88,7 +94,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     ...(opts.trustedProxies === undefined || opts.trustedProxies.length === 0 ? {} : { trustProxy: [...opts.trustedProxies] }),
     // A path with a bad escape (`%zz`) or an overlong parameter, refused before any route.
     frameworkErrors: (err, _req, reply) => {
-      void sendError(reply, new StewardError('STW_REQUEST_INVALID', `the URL is not valid: ${err.message}`, { cause: err }));
+      void sendError(reply, urlRefusal(err));
     },
   });
   await installParameterParsing(app);
@@ -109,7 +115,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       : (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? new StewardError('STW_REQUEST_TOO_LARGE', `the request body is larger than the limit of ${sizeText(req.routeOptions.bodyLimit)}; nothing was changed`)
         : (err as { statusCode?: number }).statusCode !== undefined && (err as { statusCode: number }).statusCode < 500
-          ? new StewardError('STW_REQUEST_INVALID', (err as Error).message)
+          ? new StewardError('STW_REQUEST_INVALID', excerpt((err as Error).message, 200))
           : coerceError(err);
     const status = STATUS_OF[e.code];
     // The path only: a query string can hold a password (`/user/NAME/password?password=`).
@@ -120,7 +126,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   });
 
   app.setNotFoundHandler(async (req, reply) => {
-    await sendError(reply, new StewardError('STW_NOT_FOUND', `nothing at ${req.method} ${pathOf(req)}`));
+    await sendError(reply, new StewardError('STW_NOT_FOUND', `nothing at ${req.method} ${excerpt(pathOf(req))}`));
   });
 
   // Only the active controller answers the API; a standby (or a controller that lost its lease)
@@ -200,13 +206,13 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     if (req.query.mode !== undefined) {
       // copy_job: the new job gets the source's config.xml text and no builds; Jenkins answers 302.
       if (req.query.mode !== 'copy') {
-        throw new StewardError('STW_REQUEST_INVALID', `createItem mode "${req.query.mode}" is not supported; use mode=copy&from=NAME or a config.xml body`, { field: 'mode' });
+        throw new StewardError('STW_REQUEST_INVALID', `createItem mode "${excerpt(req.query.mode)}" is not supported; use mode=copy&from=NAME or a config.xml body`, { field: 'mode' });
       }
       const fromName = req.query.from;
       if (fromName === undefined || fromName === '') throw new StewardError('STW_REQUEST_INVALID', 'createItem?mode=copy needs &from=NAME', { field: 'from' });
       const from = api.jobs.get(fromName);
       if (from === undefined || !canRead(req, securityOf(api), from)) {
-        throw new StewardError('STW_REQUEST_INVALID', `no job named "${fromName}" to copy`, { field: 'from' });
+        throw new StewardError('STW_REQUEST_INVALID', `no job named "${excerpt(fromName)}" to copy`, { field: 'from' });
       }
       requirePermission(req, securityOf(api), Permissions.ITEM_EXTENDED_READ, from);
       const xml = from.definition.xml;
@@ -301,7 +307,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const text = formField(req, 'nextBuildNumber');
     const n = wholeNumber(text);
     if (n === undefined || n < 1) {
-      throw new StewardError('STW_REQUEST_INVALID', `nextBuildNumber must be a whole number of 1 or more, not "${text ?? ''}"`, { field: 'nextBuildNumber' });
+      throw new StewardError('STW_REQUEST_INVALID', `nextBuildNumber must be a whole number of 1 or more, not "${excerpt(text ?? '')}"`, { field: 'nextBuildNumber' });
     }
     await api.jobs.setNextBuildNumber(job, n);
     await reply.status(302).header('Location', jobUrl(rootOf(req), job.name)).send('');
@@ -334,7 +340,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     // A permalink (lastBuild, lastSuccessfulBuild...) stands for the build it names now.
     const n = /^[0-9]+$/.test(given) ? wholeNumber(given) : await permalinkTarget(api.jobs, job, given);
     if (n === undefined) {
-      throw new StewardError('STW_BUILD_NOT_FOUND', `job ${job.name} has no ${given === 'firstBuild' || Object.hasOwn(PERMALINKS, given) ? given : `build "${given}"`}`);
+      throw new StewardError('STW_BUILD_NOT_FOUND', `job ${job.name} has no ${given === 'firstBuild' || Object.hasOwn(PERMALINKS, given) ? given : `build "${excerpt(given)}"`}`);
     }
     const record = await api.jobs.record(job, n);
     if (record === undefined) throw new StewardError('STW_BUILD_NOT_FOUND', `job ${job.name} has no build #${n}`);
@@ -370,7 +376,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const startText = formField(req, 'start');
     const start = startText === undefined ? 0 : wholeNumber(startText);
     if (start === undefined) {
-      throw new StewardError('STW_REQUEST_INVALID', `start must be a byte offset of 0 or more, not "${startText ?? ''}"`, { field: 'start' });
+      throw new StewardError('STW_REQUEST_INVALID', `start must be a byte offset of 0 or more, not "${excerpt(startText ?? '')}"`, { field: 'start' });
     }
     // Decide "more data" before reading, so that a build ending between the two is read again.
     const building = job.running.get(record.number)?.building === true;
@@ -387,7 +393,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const { job, record } = await recordOf(req);
     const rel = req.params['*'] ?? '';
     const found = (await api.jobs.artifacts(job, record.number)).includes(rel);
-    if (!found) throw new StewardError('STW_BUILD_NOT_FOUND', `${job.name} #${record.number} has no artifact ${rel}`);
+    if (!found) throw new StewardError('STW_BUILD_NOT_FOUND', `${job.name} #${record.number} has no artifact ${excerpt(rel)}`);
     await sendRange(reply, 'application/octet-stream', await api.jobs.openArtifact(job, record.number, rel));
   });
 
@@ -450,7 +456,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const found = id === undefined ? undefined : api.queue.get(id);
     const job = found === undefined ? undefined : api.jobs.get(found.task);
     const item = job !== undefined && canRead(req, securityOf(api), job) ? found : undefined;
-    if (item === undefined) throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${req.params.id ?? ''}`);
+    if (item === undefined) throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${excerpt(req.params.id ?? '')}`);
     await sendJson(req, reply, queueItemJson(rootOf(req), item, api.jobs, canSeeJob(req)));
   });
 
@@ -460,7 +466,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const item = id === undefined ? undefined : api.queue.get(id);
     const job = item === undefined ? undefined : api.jobs.get(item.task);
     if (id === undefined || job === undefined || !canRead(req, securityOf(api), job)) {
-      throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${idText ?? ''}`);
+      throw new StewardError('STW_QUEUE_ITEM_NOT_FOUND', `no queue item #${excerpt(idText ?? '')}`);
     }
     requirePermission(req, securityOf(api), Permissions.ITEM_CANCEL, job);
     api.queue.cancel(id);
@@ -493,7 +499,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     // "Built-In Node", is what python-jenkins' get_running_builds asks for; Jenkins answers 404.
     const name = BUILT_IN_ALIASES.has(given) ? 'built-in' : given;
     const computer = api.computers().find((c) => c.name === name);
-    if (computer === undefined) throw new StewardError('STW_NODE_NOT_FOUND', `no node named "${given}"; the built-in node is "(built-in)"`);
+    if (computer === undefined) throw new StewardError('STW_NODE_NOT_FOUND', `no node named "${excerpt(given)}"; the built-in node is "(built-in)"`);
     await sendJson(req, reply, computerJson(rootOf(req), computer, canSeeJob(req)));
   });
 
@@ -503,7 +509,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const text = formField(req, 'numExecutors');
     const n = wholeNumber(text);
     if (n === undefined) {
-      throw new StewardError('STW_REQUEST_INVALID', `numExecutors must be a whole number, not "${text ?? ''}"`, { field: 'numExecutors' });
+      throw new StewardError('STW_REQUEST_INVALID', `numExecutors must be a whole number, not "${excerpt(text ?? '')}"`, { field: 'numExecutors' });
     }
     await api.setBuiltInExecutors(n);
     await reply.status(204).send();

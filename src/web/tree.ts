@@ -1,4 +1,4 @@
-import { StewardError } from '../errors/index.js';
+import { StewardError, excerpt } from '../errors/index.js';
 import { wholeNumber } from './whole-number.js';
 
 /**
@@ -22,7 +22,7 @@ function isLazy(v: unknown): v is Lazy {
 export function parseTree(text: string): TreeNode {
   let i = 0;
   const fail = (what: string): never => {
-    throw new StewardError('STW_REQUEST_INVALID', `tree "${text}": ${what} at column ${i + 1}`, { field: 'tree', column: i + 1 });
+    throw new StewardError('STW_REQUEST_INVALID', `tree "${excerpt(text)}": ${what} at column ${i + 1}`, { field: 'tree', column: i + 1 });
   };
   const parseList = (): TreeNode => {
     const node: TreeNode = { fields: new Map() };

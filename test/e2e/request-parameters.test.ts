@@ -195,4 +195,45 @@ describe('request parameters', () => {
       }
     });
   });
+
+  describe('an error shows at most 100 characters of a value from the request', () => {
+    /** The answer to a request carrying one long value: a 4xx whose body is small and shows the value's start only. */
+    async function assertShort(res: { status: number; body: string }, what: string): Promise<void> {
+      assert.ok(res.status >= 400 && res.status < 500, `${what}: status ${res.status}`);
+      assert.ok(res.body.length < 2048, `${what}: the body is ${res.body.length} bytes`);
+      const message = (JSON.parse(res.body) as ErrorBody).error.message;
+      assert.doesNotMatch(message, /x{101}/, `${what}: ${message}`);
+    }
+    const answer = async (res: Response) => ({ status: res.status, body: await res.text() });
+    const value = 'x'.repeat(16 * 1024);
+    // A URL and its headers must fit Node's 16 KiB header limit.
+    const inUrl = 'x'.repeat(10 * 1024);
+
+    test('a wrong password for a user id of 11,000 characters answers 401 with a body under 2 KiB', async () => {
+      const res = await nodePost(new URL('api/json', ctl.s.url), `Basic ${Buffer.from(`${'x'.repeat(11_000)}:wrong`).toString('base64')}`);
+      await assertShort(res, 'HTTP Basic');
+      assert.equal(res.status, 401);
+      assert.match((JSON.parse(res.body) as ErrorBody).error.message, /^Invalid password\/token for user: x{100}… \(11000 characters\)$/);
+    });
+
+    test('a start, next build number or executor count of 16 KiB answers 400 with a body under 2 KiB', async () => {
+      await ctl.s.createJob('echoed', freestyleXml({ command: 'echo hi' }));
+      const n = await ctl.s.buildNumberOf(await ctl.s.queueBuild('echoed'));
+      assert.equal(await ctl.s.waitForResult('echoed', n), 'SUCCESS');
+      await assertShort(await answer(await post(ctl.s, `job/echoed/${n}/logText/progressiveText`, `start=${value}`)), 'start');
+      await assertShort(await answer(await post(ctl.s, 'job/echoed/nextbuildnumber/submit', `nextBuildNumber=${value}`)), 'nextBuildNumber');
+      await assertShort(await answer(await post(ctl.s, 'computer/(built-in)/setNumExecutors', `numExecutors=${value}`)), 'numExecutors');
+    });
+
+    test('a delay, tree, createItem mode or source, path or artifact of 10 KiB answers 4xx with a body under 2 KiB', async () => {
+      await assertShort(await answer(await post(ctl.s, `job/echoed/build?delay=${inUrl}`)), 'delay');
+      await assertShort(await answer(await ctl.s.fetch(`api/json?tree=jobs[${inUrl}`)), 'tree');
+      await assertShort(await answer(await post(ctl.s, `createItem?name=copy&mode=${inUrl}`)), 'mode');
+      await assertShort(await answer(await post(ctl.s, `createItem?name=copy&mode=copy&from=${inUrl}`)), 'from');
+      await assertShort(await answer(await ctl.s.fetch(`no/${inUrl}`)), 'path');
+      await assertShort(await answer(await ctl.s.fetch(`job/echoed/1/artifact/${inUrl}`)), 'artifact');
+      await assertShort(await answer(await ctl.s.fetch(`job/${inUrl}/api/json`)), 'job name');
+      await assertShort(await answer(await ctl.s.fetch(`job/%zz${inUrl}/api/json`)), 'bad escape');
+    });
+  });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Logger } from 'pino';
 
-import { StewardError, isStewardError } from '../../errors/index.js';
+import { StewardError, excerpt, isStewardError } from '../../errors/index.js';
 import { KeyedSerializer, type HomeStore } from '../../home/index.js';
 import { writeXmlSpec, type BuildCredential, type XmlSpec } from '../../jobs/index.js';
 import type { SecretKeys } from '../secrets/index.js';
@@ -101,7 +101,7 @@ export class CredentialsStore {
     checkInput(input);
     return this.#change(async (file) => {
       if (file.find(id) !== undefined) {
-        throw new StewardError('STW_CREDENTIALS_EXISTS', `credentials with the id '${id}' already exist`, { field: 'id' });
+        throw new StewardError('STW_CREDENTIALS_EXISTS', `credentials with the id '${excerpt(id)}' already exist`, { field: 'id' });
       }
       const next = this.#migrated(file, new Map(), credentialSpec(input, id, this.#keys.master));
       const created = next.find(id);
@@ -187,7 +187,7 @@ function withFields(c: StoredCredentials, depth: number, set: ReadonlyMap<string
 
 function requireCredential(file: CredentialsFile, id: string): StoredCredentials {
   const c = file.find(id);
-  if (c === undefined) throw new StewardError('STW_CREDENTIALS_NOT_FOUND', `no credentials with the id '${id}'`, { field: 'id' });
+  if (c === undefined) throw new StewardError('STW_CREDENTIALS_NOT_FOUND', `no credentials with the id '${excerpt(id)}'`, { field: 'id' });
   return c;
 }
 
@@ -197,7 +197,7 @@ function invalid(field: string, message: string): StewardError {
 
 function checkId(id: string): void {
   if (!ID_PATTERN.test(id)) {
-    throw invalid('id', `the credentials id ${JSON.stringify(id)} is not allowed: use 1 to 256 letters, digits, '_', '.' or '-'`);
+    throw invalid('id', `the credentials id ${JSON.stringify(excerpt(id))} is not allowed: use 1 to 256 letters, digits, '_', '.' or '-'`);
   }
 }
 
