@@ -99,7 +99,7 @@ export { LoginThrottle, LoginThrottledError, type LockedBy, type LoginAttempt, t
 /** logs/audit.log: JSON lines of security events, never holding a password or token. */
 export { AuditLog, AUDIT_FIELD_MAX, AUDIT_LOG, AUDIT_ROTATION, type AuditEvent, type AuditLogOptions, type AuditSink } from './audit-log.js';
 /** A login refused by the throttle, and the audit event that counts such refusals. */
-export type { ThrottledAttempt, ThrottledSummary } from './throttled-digest.js';
+export type { ThrottledAttempt, ThrottledSummary } from './audit-log.js';
 
 /** Login sessions carried in a signed cookie, valid on every controller of the home. */
 export { SessionCodec, SESSION_COOKIE, SESSION_KEY_FILE, type Session, type SessionCodecOptions } from './sessions.js';

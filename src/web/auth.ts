@@ -201,7 +201,7 @@ export function requirePermission(req: FastifyRequest, security: Security, permi
     checkPermission(security.strategy, req.auth, permission, context);
   } catch (err) {
     void security.audit
-      .record({ type: 'permission.denied', userId: req.auth.userId, permission: permission.id, ...(job === undefined ? {} : { target: job.name }) })
+      .record({ type: 'permission.denied', userId: req.auth.userId, permission: permission.id, ...(job === undefined ? {} : { target: job.name }), address: req.ip })
       .catch((e: unknown) => req.log.warn({ err: e }, 'could not write the audit log'));
     throw err;
   }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
-import { adminPassword, useController, type StewardProcess } from '../support/steward-process.js';
+import { StewardProcess, adminPassword, freestyleXml, tempDir, useController } from '../support/steward-process.js';
 
 type ErrorBody = { error: { code: string; message: string } };
 
@@ -150,5 +150,57 @@ describe('a controller started with a small audit log size', () => {
     for (const name of names) assert.ok((await stat(path.join(ctl.home, 'logs', name))).size <= 1024, name);
     const events = [...(await auditEvents(ctl.home)), ...(await readFile(path.join(ctl.home, 'logs', 'audit.log.1'), 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>)];
     assert.ok(events.some((e) => e.event === 'login.failed' && String(e.userId).startsWith('nobody-4-')), 'the newest event is kept');
+  });
+});
+
+describe('a controller that lets anonymous users read', () => {
+  const CONFIG = `<?xml version='1.1' encoding='UTF-8'?>
+<hudson>
+  <quietPeriod>0</quietPeriod>
+  <authorizationStrategy class="hudson.security.FullControlOnceLoggedInAuthorizationStrategy">
+    <denyAnonymousReadAccess>false</denyAnonymousReadAccess>
+  </authorizationStrategy>
+  <securityRealm class="hudson.security.HudsonPrivateSecurityRealm">
+    <disableSignup>true</disableSignup>
+  </securityRealm>
+</hudson>
+`;
+  let home: Awaited<ReturnType<typeof tempDir>>;
+  let s: StewardProcess;
+  before(async () => {
+    home = await tempDir();
+    await writeFile(path.join(home.dir, 'config.xml'), CONFIG);
+    s = await StewardProcess.start(home.dir);
+    await s.createJob('open', freestyleXml({ command: 'true' }));
+  });
+  after(async () => {
+    await s.stop();
+    await home[Symbol.asyncDispose]();
+  });
+
+  /** `count` POSTs at once, 50 at a time, answered with `status`. */
+  async function flood(count: number, p: string, headers: Record<string, string>, status: number): Promise<void> {
+    for (let sent = 0; sent < count; sent += 50) {
+      const answers = await Promise.all(Array.from({ length: 50 }, () => s.fetchAnonymous(p, { method: 'POST', headers }).then(async (r) => (await r.arrayBuffer(), r.status))));
+      assert.deepEqual(tally(answers), { [status]: 50 });
+    }
+  }
+
+  test('500 crumbless anonymous POSTs and 500 refused anonymous builds write a few counted lines to the audit log', async () => {
+    const before = (await auditEvents(home.dir)).length;
+    await flood(500, 'job/open/build', {}, 403);
+    const { crumbRequestField, crumb } = (await (await s.fetchAnonymous('crumbIssuer/api/json')).json()) as { crumbRequestField: string; crumb: string };
+    await flood(500, 'job/open/build', { [crumbRequestField]: crumb }, 401);
+    const written = (await auditEvents(home.dir)).slice(before);
+    assert.ok(written.length <= 4, `${written.length} lines were written`);
+    await s.stop();
+    // The counts not yet written are written when the controller stops.
+    const events = (await auditEvents(home.dir)).slice(before);
+    assert.ok(events.length <= 4, `${events.length} lines in all`);
+    const sum = (type: string) => events.filter((e) => e.event === type).reduce((n, e) => n + Number(e.count ?? 1), 0);
+    assert.equal(sum('crumb.rejected'), 500);
+    assert.equal(sum('permission.denied'), 500);
+    const denied = events.find((e) => e.event === 'permission.denied');
+    assert.deepEqual([denied?.permission, denied?.target, denied?.address], ['hudson.model.Item.Build', 'open', '127.0.0.1']);
   });
 });

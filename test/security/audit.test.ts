@@ -86,6 +86,62 @@ describe('audit log bounds', () => {
     }
   });
 
+  test("anonymous refusals are counted per address, permission and target; a signed-in user's are written one by one", async () => {
+    await using home = await openHome();
+    const audit = await AuditLog.open(home.store, { throttledIntervalMs: 60_000 });
+    const denied = { type: 'permission.denied', userId: undefined, address: '192.0.2.1', permission: 'hudson.model.Item.Build', target: 'a' } as const;
+    try {
+      for (let i = 0; i < 5; i++) await audit.record(denied);
+      for (let i = 0; i < 3; i++) await audit.record({ ...denied, target: 'b' });
+      for (let i = 0; i < 4; i++) await audit.record({ type: 'crumb.rejected', userId: undefined, address: '192.0.2.2' });
+      for (let i = 0; i < 3; i++) await audit.record({ ...denied, userId: 'bob' });
+      for (let i = 0; i < 2; i++) await audit.record({ type: 'crumb.rejected', userId: 'bob', address: '192.0.2.2' });
+      await audit.close();
+      const lines = (await readFile(path.join(home.dir, AUDIT_LOG), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(
+        lines.map((l) => [l.event, l.userId ?? null, l.address, l.target ?? null, l.count ?? null]),
+        [
+          ['permission.denied', null, '192.0.2.1', 'a', 1],
+          ['permission.denied', null, '192.0.2.1', 'b', 1],
+          ['crumb.rejected', null, '192.0.2.2', null, 1],
+          ['permission.denied', 'bob', '192.0.2.1', 'a', null],
+          ['permission.denied', 'bob', '192.0.2.1', 'a', null],
+          ['permission.denied', 'bob', '192.0.2.1', 'a', null],
+          ['crumb.rejected', 'bob', '192.0.2.2', null, null],
+          ['crumb.rejected', 'bob', '192.0.2.2', null, null],
+          // written at close
+          ['permission.denied', null, '192.0.2.1', 'a', 4],
+          ['permission.denied', null, '192.0.2.1', 'b', 2],
+          ['crumb.rejected', null, '192.0.2.2', null, 3],
+        ],
+      );
+    } finally {
+      await audit.close();
+    }
+  });
+
+  test('past the bound on counted keys, the refusals of further addresses are written as one "and N more" per type', async () => {
+    await using home = await openHome();
+    const audit = await AuditLog.open(home.store, { throttledIntervalMs: 60_000, maxCountedKeys: 10 });
+    try {
+      for (let i = 0; i < 1000; i++) await audit.record({ type: 'crumb.rejected', userId: undefined, address: `10.0.${i >> 8}.${i & 255}` });
+      for (let i = 0; i < 5; i++) await audit.record({ type: 'permission.denied', userId: undefined, address: `10.1.0.${i}`, permission: 'hudson.model.Item.Build' });
+      await audit.close();
+      const lines = (await readFile(path.join(home.dir, AUDIT_LOG), 'utf8')).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.equal(lines.length, 12);
+      assert.equal(lines.filter((l) => l.count === 1 && l.event === 'crumb.rejected').length, 10);
+      assert.deepEqual(
+        lines.slice(10).map((l) => [l.event, l.count, l.more]),
+        [
+          ['crumb.rejected', 990, true],
+          ['permission.denied', 5, true],
+        ],
+      );
+    } finally {
+      await audit.close();
+    }
+  });
+
   test('the audit log is rotated by size and keeps a bounded number of files', async () => {
     await using home = await openHome();
     const audit = await AuditLog.open(home.store, { rotation: { maxBytes: 1024, files: 3 } });
