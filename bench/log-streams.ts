@@ -15,8 +15,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { slowRead, watchResident } from '../test/support/slow-reader.js';
-import { freestyleXml } from '../test/support/steward-process.js';
+import { bigLogJobXml, slowRead, watchResident } from '../test/support/slow-reader.js';
 import { Controller, QUICK, machineLine, mib, scratchDir } from './lib.js';
 
 const MiB = 2 ** 20;
@@ -35,16 +34,7 @@ console.log(machineLine());
 const dir = scratchDir('log-streams');
 const controller = await Controller.start(path.join(dir, 'home'), { logFile: path.join(dir, 'controller.log') });
 try {
-  const archiver = `<publishers>
-    <hudson.tasks.ArtifactArchiver>
-      <artifacts>big.bin</artifacts>
-      <allowEmptyArchive>false</allowEmptyArchive>
-      <onlyIfSuccessful>false</onlyIfSuccessful>
-      <fingerprint>false</fingerprint>
-    </hudson.tasks.ArtifactArchiver>
-  </publishers>`;
-  const command = `yes 'a line of a long build log, written quickly 0123456789abcdefghijklmnopqrstuvwxyz' | head -c ${SIZE}\nhead -c ${SIZE} /dev/urandom > big.bin`;
-  await controller.createJob('big', freestyleXml({ command }).replace('<publishers/>', archiver));
+  await controller.createJob('big', bigLogJobXml(SIZE));
   const t0 = performance.now();
   const n = await controller.buildNumberOf(await controller.queueBuild('big'));
   const result = await controller.waitForResult('big', n);

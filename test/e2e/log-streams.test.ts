@@ -6,7 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { eventually, freestyleXml, useController } from '../support/steward-process.js';
-import { residentBytes, slowRead, watchResident } from '../support/slow-reader.js';
+import { bigLogJobXml, residentBytes, slowRead, watchResident } from '../support/slow-reader.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 64 * MiB;
@@ -22,16 +22,7 @@ describe('large logs and artifacts are streamed from their files', () => {
   const ctl = useController();
 
   test('many slow readers of a 64 MiB log and artifact each get every byte while the controller stays small', async () => {
-    const archiver = `<publishers>
-    <hudson.tasks.ArtifactArchiver>
-      <artifacts>big.bin</artifacts>
-      <allowEmptyArchive>false</allowEmptyArchive>
-      <onlyIfSuccessful>false</onlyIfSuccessful>
-      <fingerprint>false</fingerprint>
-    </hudson.tasks.ArtifactArchiver>
-  </publishers>`;
-    const command = `yes 'a line of a long build log, written quickly 0123456789abcdefghijklmnopqrstuvwxyz' | head -c ${SIZE}\nhead -c ${SIZE} /dev/urandom > big.bin`;
-    await ctl.s.createJob('big', freestyleXml({ command }).replace('<publishers/>', archiver));
+    await ctl.s.createJob('big', bigLogJobXml(SIZE));
     const n = await ctl.s.buildNumberOf(await ctl.s.queueBuild('big'));
     assert.equal(await ctl.s.waitForResult('big', n), 'SUCCESS');
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { freestyleXml } from './steward-process.js';
 
 export interface SlowRead {
   status: number;
@@ -76,4 +77,21 @@ export function watchResident(pid: number, everyMs = 50): { stop(): number } {
       return peak;
     },
   };
+}
+
+/**
+ * A job whose build prints `size` bytes of log fast and archives a `size`-byte file `big.bin`:
+ * what the log-streams test and bench read slowly.
+ */
+export function bigLogJobXml(size: number): string {
+  const archiver = `<publishers>
+    <hudson.tasks.ArtifactArchiver>
+      <artifacts>big.bin</artifacts>
+      <allowEmptyArchive>false</allowEmptyArchive>
+      <onlyIfSuccessful>false</onlyIfSuccessful>
+      <fingerprint>false</fingerprint>
+    </hudson.tasks.ArtifactArchiver>
+  </publishers>`;
+  const command = `yes 'a line of a long build log, written quickly 0123456789abcdefghijklmnopqrstuvwxyz' | head -c ${size}\nhead -c ${size} /dev/urandom > big.bin`;
+  return freestyleXml({ command }).replace('<publishers/>', archiver);
 }
