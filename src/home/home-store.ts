@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { chmod, lchown, lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { chmod, lchown, lstat, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
 
 import type { Logger } from 'pino';
 
@@ -8,6 +8,7 @@ import { StewardError } from '../errors/index.js';
 import { FileAppendLog, type AppendLog } from './append-log.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { openFileRange, type FileRange } from './file-range.js';
+import { entryOf, openChildDir, openDirNoFollow } from './open-beneath.js';
 import { fsyncDir } from './durable.js';
 import type { Fence } from './fence.js';
 import { errnoCode, homeIoError, isMissing } from './io-error.js';
@@ -346,13 +347,36 @@ export class HomeStore {
   }
 }
 
-/** lchown of a folder and everything in it; links are changed, not followed. */
+/**
+ * lchown of a folder and everything in it; links are changed, not followed. A previous owner's
+ * process may still be swapping a folder for a link, so each folder is opened without following
+ * links and its entries are named through the open folder (see open-beneath.ts).
+ */
 async function chownTree(abs: string, owner: FolderOwner): Promise<void> {
   await lchown(abs, owner.uid, owner.gid);
-  for (const entry of await readdir(abs, { withFileTypes: true })) {
-    const child = join(abs, entry.name);
-    if (entry.isDirectory()) await chownTree(child, owner);
-    else await lchown(child, owner.uid, owner.gid);
+  const dir = await openDirNoFollow(abs);
+  try {
+    await chownEntries(dir, owner);
+  } finally {
+    await dir.close();
+  }
+}
+
+async function chownEntries(dir: FileHandle, owner: FolderOwner): Promise<void> {
+  await dir.chown(owner.uid, owner.gid);
+  for (const name of await readdir(entryOf(dir, '.'))) {
+    const child = await openChildDir(dir, name);
+    if (child === undefined) {
+      await lchown(entryOf(dir, name), owner.uid, owner.gid).catch((err: unknown) => {
+        if (!isMissing(err)) throw err;
+      });
+      continue;
+    }
+    try {
+      await chownEntries(child, owner);
+    } finally {
+      await child.close();
+    }
   }
 }
 

@@ -44,3 +44,9 @@ export { KeyedSerializer } from './serial.js';
  * job's folder: 255 less what an atomic write's temporary name adds (237).
  */
 export { MAX_NAME_BYTES } from './paths.js';
+
+/**
+ * Opens a regular file beneath a folder another user may be changing (a workspace), following no
+ * symbolic link at any level; a refusal says why (`link`, `missing`, `not-a-file`).
+ */
+export { openFileBeneath, type RefusedPath } from './open-beneath.js';

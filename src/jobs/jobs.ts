@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -605,13 +605,16 @@ export class Jobs {
     }
   }
 
-  /** Copies a file into builds/N/archive/<relativePath>, atomically, through the home store. */
-  async archiveArtifact(job: Job, number: number, relativePath: string, source: string): Promise<void> {
+  /**
+   * Copies `source` (a workspace file the caller opened) into builds/N/archive/<relativePath>,
+   * atomically, through the home store.
+   */
+  async archiveArtifact(job: Job, number: number, relativePath: string, source: Readable): Promise<void> {
     const clean = path.posix.normalize(relativePath.split(path.sep).join('/'));
     if (clean.startsWith('../') || clean === '..' || path.posix.isAbsolute(clean)) {
       throw new StewardError('STW_REQUEST_INVALID', `artifact path ${relativePath} is outside the workspace`);
     }
-    await this.#store.writeAtomic(`${job.buildDir(number)}/archive/${clean}`, createReadStream(source));
+    await this.#store.writeAtomic(`${job.buildDir(number)}/archive/${clean}`, source);
   }
 
   /** Archived artifacts of a build, as paths relative to its archive folder, sorted. */

@@ -1,6 +1,7 @@
 import { lchown } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
+import { openFileBeneath, type RefusedPath } from '../home/index.js';
 import type { Build } from './build.js';
 import type { Job } from './job.js';
 import type { Jobs } from './jobs.js';
@@ -64,6 +65,13 @@ export function buildEnvironment(o: RunOptions): Record<string, string> {
   return env;
 }
 
+/** Why a workspace file was not archived, in the build's log. */
+const SKIPPED: Readonly<Record<RefusedPath['refused'], string>> = {
+  link: 'it leads outside the workspace',
+  missing: 'it is no longer there',
+  'not-a-file': 'it is not a regular file',
+};
+
 /**
  * Runs a build to its end: wrappers, builders, publishers, then the final record. Never throws:
  * every failure ends as a result in the record and a line in the log.
@@ -111,7 +119,16 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
       const owner = o.runAs;
       if (owner !== undefined) for (const p of paths) await lchown(p, owner.uid, owner.gid);
     },
-    archive: (relativePath, source) => o.jobs.archiveArtifact(job, build.number, relativePath, source),
+    archive: async (relativePath) => {
+      const file = await openFileBeneath(o.workspace, relativePath);
+      if ('refused' in file) return { archived: false, skipped: SKIPPED[file.refused] };
+      try {
+        await o.jobs.archiveArtifact(job, build.number, relativePath, file.createReadStream({ autoClose: false }));
+      } finally {
+        await file.close();
+      }
+      return { archived: true };
+    },
     credential: (id) =>
       secrets === undefined
         ? Promise.reject(new StewardError('STW_INTERNAL', `credentials '${id}' cannot be bound: this controller was started without a credentials store`))

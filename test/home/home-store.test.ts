@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { chmod, lstat, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile, mkdir as fsMkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,6 +226,36 @@ void describe('home store', () => {
     assert.equal((await stat(join(root, 'workspace'))).mode & 0o001, 0o001);
     await assert.rejects(store.handOver('', owner), (err) => isStewardError(err, 'STW_HOME_IO'));
   });
+
+  void test(
+    'handOver changes nothing outside the folder while a process of its previous owner swaps folders in it for links',
+    { skip: process.getuid?.() === 0 ? false : 'needs root, to give files away' },
+    async () => {
+      const previous = { uid: 4242, gid: 4243 };
+      const next = { uid: 4244, gid: 4245 };
+      await fsMkdir(join(root, 'secrets'), { mode: 0o700 });
+      await writeFile(join(root, 'secrets/key'), 'k');
+      for (let i = 0; i < 20; i++) {
+        await fsMkdir(join(root, `workspace/job/d${i}`), { recursive: true });
+        await writeFile(join(root, `workspace/job/d${i}/key`), 'mine');
+      }
+      await store.handOver('workspace/job', previous);
+      const swap =
+        'for my $i (0..19) { symlink $ARGV[0], "l$i" } ' +
+        'while (1) { for my $i (0..19) { rename "d$i", "r$i"; rename "l$i", "d$i"; rename "d$i", "l$i"; rename "r$i", "d$i" } }';
+      const swapper = spawn('perl', ['-e', swap, join(root, 'secrets')], { cwd: join(root, 'workspace/job'), ...previous, stdio: 'ignore' });
+      const exited = once(swapper, 'exit');
+      try {
+        for (let round = 0; round < 40; round++) {
+          await store.handOver('workspace/job', round % 2 === 0 ? next : previous);
+          for (const p of ['secrets', 'secrets/key']) assert.equal((await lstat(join(root, p))).uid, 0, `${p} after round ${round}`);
+        }
+      } finally {
+        swapper.kill('SIGKILL');
+        await exited;
+      }
+    },
+  );
 
   void test('remove deletes folders recursively and ignores missing paths', async () => {
     await store.writeAtomic('jobs/a/builds/1/build.xml', 'x');

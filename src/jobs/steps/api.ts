@@ -23,8 +23,13 @@ export interface BuildContext {
    * nothing changes when steps run as the controller's own user.
    */
   handOver(...paths: string[]): Promise<void>;
-  /** Copies a workspace file into the build's archive (builds/N/archive/<relativePath>). */
-  archive(relativePath: string, source: string): Promise<void>;
+  /**
+   * Copies the workspace file `relativePath` into the build's archive
+   * (builds/N/archive/<relativePath>). The build's processes may be changing the workspace
+   * meanwhile, so the file is opened without following a link at any level; `skipped` says why a
+   * file was not copied.
+   */
+  archive(relativePath: string): Promise<{ archived: true } | { archived: false; skipped: string }>;
   /** Ends the build as `result` (a timeout uses it); the running step is stopped. */
   interrupt(result: Result, reason: string): void;
   /**

@@ -39,7 +39,12 @@ export const artifactArchiver: PublisherDescriptor = {
           ctx.log(`ERROR: No artifacts found that match the file pattern "${s.artifacts}". Configuration error?`);
           return 'FAILURE';
         }
-        for (const file of files.sort()) await ctx.archive(file, `${ctx.workspace}/${file}`);
+        // The glob lists what was there; each file is opened again without following links, since
+        // a process the build left running may have swapped a folder for a link since.
+        for (const file of files.sort()) {
+          const done = await ctx.archive(file);
+          if (!done.archived) ctx.log(`WARNING: skipped ${file}: ${done.skipped}`);
+        }
         return undefined;
       },
     };
