@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { coerceError, isStewardError } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
 import { parseQueueFile, serializeQueueFile, serializeQueueItem, type PersistedQueueItem } from '../jobs/index.js';
-import type { Queue } from '../queue/index.js';
+import { requestCount, type Queue } from '../queue/index.js';
 
 export const QUEUE_FILE = 'queue.xml';
 
@@ -28,8 +28,8 @@ export class QueueFileWriter {
   #running: Promise<void> | undefined;
   #dirty = false;
   #interval: number;
-  /** Item text by id, with the number of causes it was written with (a merge adds a cause). */
-  #texts = new Map<number, { causes: number; text: string }>();
+  /** Item text by id, with the number of requests it stood for when written (a merge adds one). */
+  #texts = new Map<number, { requests: number; text: string }>();
 
   constructor(store: HomeStore, queue: () => Queue, logger: Logger, intervalMs = QUEUE_WRITE_INTERVAL_MS) {
     this.#store = store;
@@ -49,10 +49,11 @@ export class QueueFileWriter {
     }
   }
 
-  #text(item: PersistedQueueItem, next: Map<number, { causes: number; text: string }>): string {
+  #text(item: PersistedQueueItem, next: Map<number, { requests: number; text: string }>): string {
     let cached = this.#texts.get(item.id);
-    if (cached === undefined || cached.causes !== item.causes.length) {
-      cached = { causes: item.causes.length, text: serializeQueueItem(item) };
+    const requests = requestCount(item.causes);
+    if (cached === undefined || cached.requests !== requests) {
+      cached = { requests, text: serializeQueueItem(item) };
     }
     next.set(item.id, cached);
     return cached.text;
@@ -63,7 +64,7 @@ export class QueueFileWriter {
       while (this.#dirty) {
         this.#dirty = false;
         const { items, nextId } = this.#queue().persistable();
-        const next = new Map<number, { causes: number; text: string }>();
+        const next = new Map<number, { requests: number; text: string }>();
         const text = serializeQueueFile(items, nextId, (item) => this.#text(item, next));
         this.#texts = next;
         const started = performance.now();

@@ -24,6 +24,8 @@ export type {
   QueueItem,
   WaitingItem,
 } from './items.js';
+/** Identical causes kept once with a count, as Jenkins' CauseAction keeps its causeBag. */
+export { addCause, countOf, foldCauses, requestCount, sameCause } from './causes.js';
 export type { Cause, NodeView, ParameterValue, PersistedQueueItem, QueueHost, QueueTask } from './types.js';
 export {
   DEFAULT_QUEUE_SORTER,

@@ -15,6 +15,7 @@
 import type { Logger } from 'pino';
 import { StewardError } from '../errors/index.js';
 import { Buckets, type Bucket } from './buckets.js';
+import { addCause, foldCauses } from './causes.js';
 import {
   bySortKey,
   Entry,
@@ -93,9 +94,10 @@ export class Queue {
   /**
    * Asks for a build. A request for a job that already has a waiting, blocked or buildable item
    * with the same parameters (same names and values; password values by digest, and only into an
-   * item the same requester asked for) is merged into it: the item keeps its id and due time and
-   * gains the cause (`merged: true`). Otherwise a new item waits out the quiet period (none when
-   * `quietPeriodMs` is 0) and may be dispatched before this returns.
+   * item the same requester asked for) is merged into it (`merged: true`): the item keeps its id
+   * and due time and counts the cause, whose count grows when the item has it already, as in
+   * Jenkins' causeBag. Otherwise a new item waits out the quiet period (none when `quietPeriodMs`
+   * is 0) and may be dispatched before this returns.
    * @throws StewardError STW_JOB_NOT_FOUND when the host does not know the job; QueueFullError
    * (STW_QUEUE_FULL) when a new item would put more than the limit in the queue, for the job or
    * in all (a request that merges is always taken).
@@ -111,7 +113,7 @@ export class Queue {
     for (const existing of this.#byTask.get(req.task) ?? []) {
       const state = existing.at.state;
       if ((state === 'waiting' || state === 'blocked' || state === 'buildable') && mayMerge(existing, req.parameters, req.cause)) {
-        existing.causes.push({ ...req.cause });
+        addCause(existing.causes, req.cause);
         this.#host.changed();
         return { item: existing.snapshot(this.#host.now()), merged: true };
       }
@@ -316,7 +318,7 @@ export class Queue {
         throw new StewardError('STW_CONFIG_INVALID', `queue item #${p.id} (${p.job}) is already in the queue`, { field: 'id' });
       }
       maxId = Math.max(maxId, p.id);
-      const entry = new Entry(p.id, p.job, p.parameters.map((v) => ({ ...v })), p.causes.map((c) => ({ ...c })), p.inQueueSince, p.dueAt);
+      const entry = new Entry(p.id, p.job, p.parameters.map((v) => ({ ...v })), foldCauses(p.causes), p.inQueueSince, p.dueAt);
       const task = this.#host.task(p.job);
       if (task !== undefined) entry.sortKey = this.#sorter.sortKey({ task, inQueueSince: entry.inQueueSince });
       this.#add(entry);

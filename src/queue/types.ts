@@ -11,6 +11,11 @@ export type Cause = {
   userName?: string;
   /** For an upstream cause, the job whose build started this one (answers hide it from who may not read it). */
   upstreamProject?: string;
+  /**
+   * How many identical requests this cause stands for (Jenkins' causeBag count); absent means 1.
+   * A list of causes holds each distinct cause once (see causes.ts).
+   */
+  count?: number;
 };
 
 /**

@@ -64,7 +64,7 @@ describe('queue lifecycle', () => {
     queue.close();
   });
 
-  it('a request with the same parameters merges into the waiting item and adds its cause', () => {
+  it('a request with the same parameters merges into the waiting item and counts its cause', () => {
     const { host, queue } = setup();
     const params = [{ name: 'BRANCH', value: 'main', sensitive: false }];
     const a = queue.schedule({ task: 'app', parameters: params, cause: user, quietPeriodMs: 5000 });
@@ -76,9 +76,12 @@ describe('queue lifecycle', () => {
     assert.equal(b.item.id, a.item.id);
     assert.equal(c.item.dueAt, a.item.dueAt, 'a merged item keeps its due time');
     assert.deepEqual(
-      c.item.causes.map((x) => x.kind),
-      ['user', 'timer', 'user'],
-      'duplicate causes are counted',
+      c.item.causes.map((x) => [x.kind, x.count ?? 1]),
+      [
+        ['user', 2],
+        ['timer', 1],
+      ],
+      'identical causes are kept once and counted',
     );
     assert.equal(queue.items().length, 1);
     queue.close();

@@ -1,4 +1,4 @@
-import type { Cause as QueueCause } from '../../queue/index.js';
+import { addCause, countOf, foldCauses, type Cause as QueueCause } from '../../queue/index.js';
 import { valueClassOf, type ParameterValue } from './parameters.js';
 import type { XmlElementHandle, XmlSpec } from './xml.js';
 
@@ -50,7 +50,8 @@ function describe(kind: CauseKind, type: string, field: (name: string) => string
 
 /**
  * Reads a CauseAction: the current `<causeBag>` (a map from cause to how many times it
- * happened; a count of n gives n causes) or the old `<causes>` list. Unknown cause classes become
+ * happened) or the old `<causes>` list, where a cause repeats once per request. Either way
+ * identical causes come out once, with their count. Unknown cause classes become
  * `kind: 'other'`. A `<shortDescription>` element, which Steward writes only when the description
  * cannot be derived from the other fields, wins over the derived one.
  */
@@ -61,13 +62,23 @@ export function readCauseAction(action: XmlElementHandle): Cause[] {
     for (const entry of bag.childrenNamed('entry')) {
       const [cause, count] = entry.children();
       if (cause === undefined) continue;
-      const times = count === undefined ? 1 : Math.min(Math.max(Number(count.text().trim()) || 1, 1), 1000);
-      const parsed = readCause(cause);
-      for (let i = 0; i < times; i++) out.push(parsed);
+      addCause(out, { ...readCause(cause), count: readCount(count) });
     }
   }
-  for (const cause of action.child('causes')?.children() ?? []) out.push(readCause(cause));
-  return out;
+  for (const cause of action.child('causes')?.children() ?? []) addCause(out, readCause(cause));
+  return out.map((c) => (c.count === 1 ? withoutCount(c) : c));
+}
+
+/** A causeBag count: a positive whole number; anything else counts once, as the cause is there. */
+function readCount(el: XmlElementHandle | undefined): number {
+  const text = el?.text().trim() ?? '';
+  const n = /^\d{1,15}$/.test(text) ? Number(text) : 1;
+  return n >= 1 ? n : 1;
+}
+
+function withoutCount(c: Cause): Cause {
+  const { count: _count, ...rest } = c;
+  return rest;
 }
 
 function readCause(el: XmlElementHandle): Cause {
@@ -85,7 +96,7 @@ function readCause(el: XmlElementHandle): Cause {
   };
 }
 
-/** A CauseAction as Jenkins writes it: each cause its own `<entry>` with count 1. */
+/** A CauseAction as Jenkins writes it: each distinct cause its own `<entry>` with its count. */
 export function causeActionSpec(causes: readonly Cause[]): XmlSpec {
   return {
     name: 'hudson.model.CauseAction',
@@ -93,7 +104,7 @@ export function causeActionSpec(causes: readonly Cause[]): XmlSpec {
       {
         name: 'causeBag',
         attributes: { class: 'linked-hash-map' },
-        children: causes.map((c) => ({ name: 'entry', children: [causeSpec(c), { name: 'int', text: '1' }] })),
+        children: foldCauses(causes).map((c) => ({ name: 'entry', children: [causeSpec(c), { name: 'int', text: String(countOf(c)) }] })),
       },
     ],
   };

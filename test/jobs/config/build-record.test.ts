@@ -36,6 +36,26 @@ const finished: BuildRecord = {
 };
 
 describe('build records (build.xml)', () => {
+  it('keeps identical causes once with their count, writes them as a causeBag entry and folds the old list', () => {
+    const text = `<build><actions><hudson.model.CauseAction><causeBag class="linked-hash-map">
+      <entry><hudson.model.Cause_-UserIdCause><userId>alice</userId></hudson.model.Cause_-UserIdCause><int>3</int></entry>
+      <entry><hudson.triggers.TimerTrigger_-TimerTriggerCause/><int>1</int></entry>
+    </causeBag></hudson.model.CauseAction></actions><timestamp>5</timestamp></build>`;
+    const record = parseBuildRecord(text, FILE, 1);
+    assert.deepEqual(record.causes, [
+      { kind: 'user', shortDescription: 'Started by user alice', userId: 'alice', count: 3 },
+      { kind: 'timer', shortDescription: 'Started by timer' },
+    ]);
+    const written = serializeBuildRecord(record);
+    assert.match(written, /<\/hudson\.model\.Cause_-UserIdCause>\s*<int>3<\/int>/);
+    assert.match(written, /<hudson\.triggers\.TimerTrigger_-TimerTriggerCause\/>\s*<int>1<\/int>/);
+    const old = `<build><actions><hudson.model.CauseAction><causes>
+      <hudson.model.Cause_-UserIdCause><userId>bob</userId></hudson.model.Cause_-UserIdCause>
+      <hudson.model.Cause_-UserIdCause><userId>bob</userId></hudson.model.Cause_-UserIdCause>
+    </causes></hudson.model.CauseAction></actions><timestamp>5</timestamp></build>`;
+    assert.deepEqual(parseBuildRecord(old, FILE, 1).causes, [{ kind: 'user', shortDescription: 'Started by user bob', userId: 'bob', count: 2 }]);
+  });
+
   it('round-trips every field', () => {
     const text = serializeBuildRecord(finished);
     assert.deepEqual(parseBuildRecord(text, FILE, 57), finished);
@@ -142,8 +162,7 @@ describe('build records (build.xml)', () => {
       causes: [
         { kind: 'user', shortDescription: 'Started by user alice', userId: 'alice' },
         { kind: 'upstream', shortDescription: 'Started by upstream project "shop-web" build number 311', upstreamProject: 'shop-web' },
-        { kind: 'timer', shortDescription: 'Started by timer' },
-        { kind: 'timer', shortDescription: 'Started by timer' },
+        { kind: 'timer', shortDescription: 'Started by timer', count: 2 },
       ],
       parameters: [
         { name: 'BRANCH', value: 'release/2.4', sensitive: false },
