@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { eventually } from '../support/eventually.js';
-import { freestyleXml, useController } from '../support/steward-process.js';
+import { StewardProcess, freestyleXml, tempDir, useController } from '../support/steward-process.js';
 
 const REQUESTS = 2000;
 
@@ -53,5 +53,24 @@ describe('identical build requests', () => {
     const record = readFileSync(path.join(ctl.home, 'jobs/merged/builds', String(n), 'build.xml'), 'utf8');
     assert.match(record, new RegExp(`<hudson\\.model\\.Cause_-UserIdCause>\\s*<userId>admin</userId>[\\s\\S]*?</hudson\\.model\\.Cause_-UserIdCause>\\s*<int>${REQUESTS}</int>`));
     assert.ok(Buffer.byteLength(record) < 4096, `build.xml takes ${Buffer.byteLength(record)} bytes`);
+  });
+
+  test('a build.xml from Jenkins with a cause counted twice in its causeBag shows that cause once', async () => {
+    await using home = await tempDir();
+    const builds = path.join(home.dir, 'jobs/shop-api/builds/57');
+    mkdirSync(builds, { recursive: true });
+    writeFileSync(path.join(home.dir, 'jobs/shop-api/config.xml'), freestyleXml({ command: 'true' }));
+    writeFileSync(path.join(builds, 'build.xml'), readFileSync(new URL('../jobs/config/fixtures/build-jenkins.xml', import.meta.url)));
+    writeFileSync(path.join(home.dir, 'jobs/shop-api/nextBuildNumber'), '58');
+    const s = await StewardProcess.start(home.dir);
+    try {
+      const build = await s.json<Causes>('job/shop-api/57/api/json');
+      assert.deepEqual(
+        causesOf(build)?.map((c) => c.shortDescription),
+        ['Started by user alice', 'Started by an upstream project', 'Started by timer'],
+      );
+    } finally {
+      await s.stop();
+    }
   });
 });
