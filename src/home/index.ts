@@ -50,3 +50,8 @@ export { MAX_NAME_BYTES } from './paths.js';
  * symbolic link at any level; a refusal says why (`link`, `missing`, `not-a-file`).
  */
 export { openFileBeneath, type RefusedPath } from './open-beneath.js';
+/**
+ * Removes a folder another user may be changing (a step's temporary folder handed over to the
+ * build user) without following a link at any level.
+ */
+export { removeTreeNoFollow } from './open-beneath.js';

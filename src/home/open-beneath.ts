@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rmdir, unlink, type FileHandle } from 'node:fs/promises';
 
 import { errnoCode } from './io-error.js';
 
@@ -99,5 +99,54 @@ function refusal(err: unknown): RefusedPath['refused'] | undefined {
       return 'not-a-file';
     default:
       return undefined;
+  }
+}
+
+/**
+ * Removes the folder `abs` and everything in it, following no link: each folder is opened with
+ * O_NOFOLLOW and its entries are removed through the open folder, so a folder swapped for a link
+ * meanwhile loses the link, never what it leads to. What another user's process keeps adding or
+ * moving while this runs may stay behind; a missing `abs` is no error.
+ */
+export async function removeTreeNoFollow(abs: string): Promise<void> {
+  let dir: FileHandle;
+  try {
+    dir = await openDirNoFollow(abs);
+  } catch (err) {
+    const why = refusal(err);
+    if (why === 'missing') return;
+    if (why === 'link') return ignoreRace(unlink(abs));
+    throw err;
+  }
+  try {
+    await removeEntries(dir);
+  } finally {
+    await dir.close();
+  }
+  await ignoreRace(rmdir(abs));
+}
+
+async function removeEntries(dir: FileHandle): Promise<void> {
+  for (const name of await readdir(entryOf(dir, '.'))) {
+    const child = await openChildDir(dir, name);
+    if (child === undefined) {
+      await ignoreRace(unlink(entryOf(dir, name)));
+      continue;
+    }
+    try {
+      await removeEntries(child);
+    } finally {
+      await child.close();
+    }
+    await ignoreRace(rmdir(entryOf(dir, name)));
+  }
+}
+
+/** A removal that lost a race with another process (gone, swapped, refilled) leaves the entry. */
+async function ignoreRace(removal: Promise<void>): Promise<void> {
+  try {
+    await removal;
+  } catch (err) {
+    if (!['ENOENT', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(errnoCode(err) ?? '')) throw err;
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
@@ -93,6 +93,49 @@ describe('archiving artifacts from a workspace the build can change', () => {
       } finally {
         writeFileSync(path.join(workspace, 'stop'), '');
         await stopSwappers(workspace);
+      }
+    },
+  );
+});
+
+describe("removing a step's temporary folder that the build can change", () => {
+  const ctl = useController();
+
+  test(
+    'a folder swapped for a link to secrets/ while the script folder is removed leaves secrets/ as it was',
+    { skip: AS_ROOT ? false : 'needs root, to run the build as the build user' },
+    async () => {
+      const s = ctl.s;
+      const secrets = path.join(ctl.home, 'secrets');
+      const before = filesUnder(secrets);
+      // A `#!` script's folder is the build user's; the script leaves a process swapping folders
+      // in it for links to secrets/, each holding a file named like the key, and making them again
+      // as they are removed.
+      const swap =
+        'while (1) { for my $i (0..11) { ' +
+        'if (mkdir "d$i") { open(my $f, ">", "d$i/steward.key"); close $f } symlink "$ENV{JENKINS_HOME}/secrets", "l$i"; ' +
+        'rename "d$i", "r$i"; rename "l$i", "d$i"; rename "d$i", "l$i"; rename "r$i", "d$i" } }';
+      const command = [
+        '#!/bin/sh',
+        'cd "$(dirname "$0")" && pwd >> "$WORKSPACE/folders"',
+        `JENKINS_NODE_COOKIE=dontKillMe timeout 60 perl -e '${swap}' </dev/null >/dev/null 2>&1 &`,
+        'echo $! > "$WORKSPACE/swappers"',
+        'sleep 0.3',
+      ].join('\n');
+      await s.createJob('script', freestyleXml({ command }));
+      const workspace = path.join(ctl.home, 'workspace/script');
+      try {
+        for (let round = 0; round < 6; round++) {
+          const { log } = await build(s, 'script');
+          await stopSwappers(workspace);
+          assert.deepEqual(filesUnder(secrets), before, log);
+        }
+      } finally {
+        await stopSwappers(workspace);
+        // What the swapper made as the folder was being removed stays behind (see removeTreeNoFollow).
+        for (const folder of readFileSync(path.join(workspace, 'folders'), 'utf8').split('\n').filter((l) => l.startsWith('/'))) {
+          rmSync(folder, { recursive: true, force: true });
+        }
       }
     },
   );

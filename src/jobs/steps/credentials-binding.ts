@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { StewardError } from '../../errors/index.js';
+import { removeTreeNoFollow } from '../../home/index.js';
 import type { BuildCredential } from '../build-secrets.js';
 import { parseSecretBuildWrapper, type CredentialsBinding } from '../config/index.js';
 import type { BuildContext, BuildWrapperDescriptor } from './api.js';
@@ -67,7 +68,8 @@ class Bound {
   async removeFiles(): Promise<void> {
     const dir = this.#dir;
     this.#dir = undefined;
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    // The folder is the build user's: a process it left running may swap a folder in it for a link.
+    if (dir !== undefined) await removeTreeNoFollow(dir);
   }
 }
 

@@ -1,7 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseShellStep } from '../config/index.js';
+import { removeTreeNoFollow } from '../../home/index.js';
 import type { BuilderDescriptor } from './api.js';
 
 /**
@@ -27,7 +28,8 @@ export const shellBuilder: BuilderDescriptor = {
             const [interpreter = '/bin/sh', ...args] = (command.slice(2).split('\n')[0] ?? '').trim().split(/\s+/);
             code = await ctx.launch(interpreter, [...args, script]);
           } finally {
-            await rm(dir, { recursive: true, force: true });
+            // The folder is the build user's: a process it left running may swap a folder in it for a link.
+            await removeTreeNoFollow(dir);
           }
         } else {
           code = await ctx.launch('/bin/sh', ['-xe', '-c', command]);
