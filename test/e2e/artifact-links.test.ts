@@ -87,7 +87,8 @@ describe('archiving artifacts from a workspace the build can change', () => {
           for (const [file, content] of archived) assert.equal(content.includes(key), false, `${file} holds the key\n${log}`);
           assert.ok([...archived.keys()].filter((f) => f.includes('/a-many/')).length === 300, log);
           for (const line of log.split('\n').filter((l) => l.startsWith('WARNING: skipped'))) {
-            assert.match(line, /^WARNING: skipped d\d+\/steward\.key: (it leads outside the workspace|it is no longer there)$/);
+            // The glob may list a swapped folder's link target (any file of secrets/): refused the same way.
+            assert.match(line, /^WARNING: skipped d\d+\/[^/]+: (it leads outside the workspace|it is no longer there)$/);
           }
         }
       } finally {
