@@ -1,5 +1,5 @@
 import type { ParameterValue as QueueParameterValue } from '../../queue/index.js';
-import { StewardError } from '../../errors/index.js';
+import { StewardError, excerpt } from '../../errors/index.js';
 import { configInvalid, readBoolean } from './values.js';
 import type { XmlElementHandle } from './xml.js';
 
@@ -108,11 +108,6 @@ function listSome(items: readonly string[]): string {
   return items.length <= LISTED ? shown : `${shown} and ${(items.length - LISTED).toLocaleString('en-US')} more`;
 }
 
-/** A name as a request gave it, cut to what a message needs to show which one. */
-function shownName(name: string): string {
-  return name.length <= 100 ? name : `${name.slice(0, 100)}...`;
-}
-
 /**
  * Turns the values given for a build into the job's parameter values, in definition order, by
  * Jenkins' rules: a missing value takes the default (a choice's default is its first choice);
@@ -129,7 +124,7 @@ export function resolveParameters(
   for (const [name, value] of Object.entries(given)) {
     if (value !== undefined && !defined.has(name)) {
       const has = defs.length === 0 ? 'it has none' : `it has: ${listSome(defs.map((d) => d.name))}`;
-      throw new StewardError('STW_PARAMETER_INVALID', `job defines no parameter named ${shownName(name)}; ${has}`, { field: shownName(name) });
+      throw new StewardError('STW_PARAMETER_INVALID', `job defines no parameter named ${excerpt(name)}; ${has}`, { field: excerpt(name) });
     }
     // An environment variable ends at a NUL, so the build would see another value than was given.
     const nul = value?.indexOf('\0') ?? -1;
