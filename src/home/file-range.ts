@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
 import { homeIoError, isMissing } from './io-error.js';
@@ -20,6 +20,16 @@ export interface FileRange {
   readonly stream: Readable;
 }
 
+/** `abs` opened for reading; undefined when it does not exist, other failures named by `rel`. */
+export async function openForReading(abs: string, rel: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(abs, 'r');
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw homeIoError('read', rel, err);
+  }
+}
+
 /**
  * Opens `abs` (home-relative `rel`, for errors) and takes its range from `start` to its size now;
  * a start past the end gives an empty range. The file is opened once: the stream reads what was
@@ -27,13 +37,8 @@ export interface FileRange {
  * exist.
  */
 export async function openFileRange(abs: string, rel: string, start: number): Promise<FileRange | undefined> {
-  let handle;
-  try {
-    handle = await open(abs, 'r');
-  } catch (err) {
-    if (isMissing(err)) return undefined;
-    throw homeIoError('read', rel, err);
-  }
+  const handle = await openForReading(abs, rel);
+  if (handle === undefined) return undefined;
   let size;
   try {
     size = (await handle.stat()).size;

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { StewardError } from '../errors/index.js';
 import { FileAppendLog, type AppendLog } from './append-log.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { openFileRange, type FileRange } from './file-range.js';
+import { openFileRange, openForReading, type FileRange } from './file-range.js';
 import { entryOf, openChildDir, openDirNoFollow } from './open-beneath.js';
 import { fsyncDir } from './durable.js';
 import type { Fence } from './fence.js';
@@ -78,13 +78,8 @@ export class HomeStore {
     if (!isOffset(start) || (end !== undefined && !isOffset(end))) {
       throw new StewardError('STW_HOME_IO', `invalid byte range ${start}..${end ?? ''} of ${rel}`, { file: rel });
     }
-    let handle;
-    try {
-      handle = await open(abs, 'r');
-    } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw homeIoError('read', rel, err);
-    }
+    const handle = await openForReading(abs, rel);
+    if (handle === undefined) return undefined;
     try {
       const { size } = await handle.stat();
       const to = Math.min(end ?? size, size);
