@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { Gauge, Histogram, Registry } from 'prom-client';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
 import { openLease, parseLeaseUrl, redactLeaseUrl, safetyMarginMs, type Lease } from '../ha/index.js';
-import { signalGroup, stopGroup, waitGone } from './process-group.js';
+import { signalGroup, stopGroup, waitGone } from '../process-group/index.js';
 import { WatchdogProcess } from './watchdog-process.js';
 
 /** Exit statuses of `steward guard` other than the command's own. */

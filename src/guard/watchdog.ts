@@ -20,7 +20,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { signalGroup } from './process-group.js';
+import { signalGroup } from '../process-group/index.js';
 import { isToWatchdog, monotonicMs, type FromWatchdog } from './watchdog-protocol.js';
 
 const [killAfterArg = '', command = '', ...args] = process.argv.slice(2);

@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { PROTOCOL_VERSION, parseToAgent, type FromAgent, type ToAgent, type Unversioned } from '../agent-protocol/index.js';
+import { signalGroup } from '../process-group/index.js';
 import { ORPHAN_GRACE_MS, WATCHDOG_EXIT_CODE, WATCHDOG_GRACE_DIVISOR } from './launcher-exit.js';
 
 const [watchdogArg = '', uidArg, gidArg] = process.argv.slice(2);
@@ -38,12 +39,7 @@ function onSendError(err: Error | null): void {
 
 function signalAll(signal: NodeJS.Signals): void {
   for (const child of live) {
-    if (child.pid === undefined) continue;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // ESRCH: the group is gone already.
-    }
+    if (child.pid !== undefined) signalGroup(child.pid, signal);
   }
 }
 

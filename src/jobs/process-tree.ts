@@ -8,15 +8,11 @@
  * BUILD_ID=dontKillMe) keeps a process alive past its build, as in Jenkins.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { signalGroup } from '../process-group/index.js';
 import type { StepProcess } from './launcher.js';
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // ESRCH: the group is gone already.
-  }
+  if (pid !== undefined) signalGroup(pid, signal);
 }
 
 /** Pids of processes (other than ours) whose environment carries the cookie. Linux only. */

@@ -1,3 +1,8 @@
+/**
+ * Signalling process groups and waiting for processes to go, on Linux: used by the guard and its
+ * watchdog, the launcher process and the controller's step killing. Node built-ins only, so that
+ * the small processes that load it stay small.
+ */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
