@@ -2,22 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { StewardProcess, basic, createApiToken, eventually, freestyleXml, tempDir } from '../support/steward-process.js';
-
-const CONFIG = `<?xml version='1.1' encoding='UTF-8'?>
-<hudson>
-  <quietPeriod>0</quietPeriod>
-  <numExecutors>2</numExecutors>
-  <authorizationStrategy class="hudson.security.ProjectMatrixAuthorizationStrategy">
-    <permission>USER:hudson.model.Hudson.Administer:admin</permission>
-    <permission>GROUP:hudson.model.Hudson.Read:authenticated</permission>
-    <permission>USER:hudson.model.Item.Create:eve</permission>
-  </authorizationStrategy>
-  <securityRealm class="hudson.security.HudsonPrivateSecurityRealm">
-    <disableSignup>true</disableSignup>
-  </securityRealm>
-</hudson>
-`;
+import { StewardProcess, basic, createApiToken, eventually, freestyleXml, jobWithMatrix, projectMatrixConfig, tempDir } from '../support/steward-process.js';
 
 /** A build of a job `eve` may read, started by a build of the hidden job (a home from Jenkins). */
 const UPSTREAM_BUILD = `<?xml version='1.1' encoding='UTF-8'?>
@@ -58,12 +43,9 @@ describe('a job the caller may not read is named nowhere in what the caller sees
   };
   before(async () => {
     home = await tempDir();
-    writeFileSync(path.join(home.dir, 'config.xml'), CONFIG);
+    writeFileSync(path.join(home.dir, 'config.xml'), projectMatrixConfig(['USER:hudson.model.Item.Create:eve']));
     mkdirSync(path.join(home.dir, 'jobs', 'visible', 'builds', '1'), { recursive: true });
-    const readable = freestyleXml({ command: 'true' }).replace(
-      '<properties>',
-      '<properties><hudson.security.AuthorizationMatrixProperty><permission>USER:hudson.model.Item.Read:eve</permission></hudson.security.AuthorizationMatrixProperty>',
-    );
+    const readable = jobWithMatrix(['USER:hudson.model.Item.Read:eve'], 'true');
     writeFileSync(path.join(home.dir, 'jobs', 'visible', 'config.xml'), readable);
     writeFileSync(path.join(home.dir, 'jobs', 'visible', 'builds', '1', 'build.xml'), UPSTREAM_BUILD);
     s = await StewardProcess.start(home.dir);

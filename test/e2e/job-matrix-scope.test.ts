@@ -2,31 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { StewardProcess, basic, createApiToken, freestyleXml, tempDir } from '../support/steward-process.js';
+import { StewardProcess, basic, createApiToken, jobWithMatrix, projectMatrixConfig, tempDir } from '../support/steward-process.js';
 
 type ErrorBody = { error: { code: string; message: string; file?: string; line?: number; field?: string } };
-
-const CONFIG = `<?xml version='1.1' encoding='UTF-8'?>
-<hudson>
-  <quietPeriod>0</quietPeriod>
-  <authorizationStrategy class="hudson.security.ProjectMatrixAuthorizationStrategy">
-    <permission>USER:hudson.model.Hudson.Administer:admin</permission>
-    <permission>GROUP:hudson.model.Hudson.Read:authenticated</permission>
-  </authorizationStrategy>
-  <securityRealm class="hudson.security.HudsonPrivateSecurityRealm">
-    <disableSignup>true</disableSignup>
-  </securityRealm>
-</hudson>
-`;
-
-/** A job whose own matrix holds these grants (full permission ids), one per line. */
-function jobGranting(grants: string[]): string {
-  const lines = grants.map((g) => `\n      <permission>${g}</permission>`).join('');
-  return freestyleXml({ command: 'echo built' }).replace(
-    '<properties>',
-    `<properties>\n    <hudson.security.AuthorizationMatrixProperty>${lines}\n    </hudson.security.AuthorizationMatrixProperty>`,
-  );
-}
 
 const MALLORY_CONFIGURES = ['USER:hudson.model.Item.Read:mallory', 'USER:hudson.model.Item.Configure:mallory'];
 
@@ -36,10 +14,10 @@ describe("a job's matrix grants only permissions on that job", () => {
   let mallory = '';
   before(async () => {
     home = await tempDir();
-    writeFileSync(path.join(home.dir, 'config.xml'), CONFIG);
+    writeFileSync(path.join(home.dir, 'config.xml'), projectMatrixConfig());
     // A home from elsewhere whose job matrix already grants Overall/Administer.
     mkdirSync(path.join(home.dir, 'jobs', 'legacy'), { recursive: true });
-    writeFileSync(path.join(home.dir, 'jobs', 'legacy', 'config.xml'), jobGranting(['USER:hudson.model.Item.Read:mallory', 'USER:hudson.model.Hudson.Administer:mallory']));
+    writeFileSync(path.join(home.dir, 'jobs', 'legacy', 'config.xml'), jobWithMatrix(['USER:hudson.model.Item.Read:mallory', 'USER:hudson.model.Hudson.Administer:mallory']));
     s = await StewardProcess.start(home.dir);
     const res = await s.fetch('securityRealm/createAccountByAdmin', {
       method: 'POST',
@@ -47,7 +25,7 @@ describe("a job's matrix grants only permissions on that job", () => {
     });
     assert.equal(res.status, 302, await res.text());
     mallory = basic('mallory', await createApiToken(s.url, 'mallory', 'mallory-password-1'));
-    await s.createJob('mallory-job', jobGranting(MALLORY_CONFIGURES));
+    await s.createJob('mallory-job', jobWithMatrix(MALLORY_CONFIGURES));
   });
   after(async () => {
     await s.stop();
@@ -58,7 +36,7 @@ describe("a job's matrix grants only permissions on that job", () => {
     s.fetch(`job/${job}/config.xml`, { method: 'POST', headers: { authorization, 'content-type': 'application/xml' }, body: xml });
 
   test('a user who may configure one job cannot grant himself Overall/Administer through its matrix: 400 naming the permission and its line', async () => {
-    const xml = jobGranting([...MALLORY_CONFIGURES, 'USER:hudson.model.Hudson.Administer:mallory']);
+    const xml = jobWithMatrix([...MALLORY_CONFIGURES, 'USER:hudson.model.Hudson.Administer:mallory']);
     const res = await postConfig('mallory-job', xml);
     const body = (await res.json()) as ErrorBody;
     assert.equal(res.status, 400);
@@ -80,7 +58,7 @@ describe("a job's matrix grants only permissions on that job", () => {
       const res = await s.fetch('createItem?name=granting', {
         method: 'POST',
         headers: { 'content-type': 'application/xml' },
-        body: jobGranting([`USER:${id}:mallory`]),
+        body: jobWithMatrix([`USER:${id}:mallory`]),
       });
       const body = (await res.json()) as ErrorBody;
       assert.deepEqual([res.status, body.error.code], [400, 'STW_CONFIG_INVALID'], id);
@@ -91,12 +69,12 @@ describe("a job's matrix grants only permissions on that job", () => {
   });
 
   test('job, run and SCM permissions are accepted, and Configure lets a user grant himself more of the job, as in Jenkins', async () => {
-    const xml = jobGranting([...MALLORY_CONFIGURES, 'USER:hudson.model.Item.Build:mallory', 'USER:hudson.model.Run.Delete:mallory', 'USER:hudson.scm.SCM.Tag:mallory']);
+    const xml = jobWithMatrix([...MALLORY_CONFIGURES, 'USER:hudson.model.Item.Build:mallory', 'USER:hudson.model.Run.Delete:mallory', 'USER:hudson.scm.SCM.Tag:mallory']);
     const res = await postConfig('mallory-job', xml);
     assert.equal(res.status, 200, await res.text());
     const build = await s.fetch('job/mallory-job/build', { method: 'POST', headers: { authorization: mallory } });
     assert.equal(build.status, 201);
-    assert.equal((await postConfig('mallory-job', jobGranting(MALLORY_CONFIGURES))).status, 200);
+    assert.equal((await postConfig('mallory-job', jobWithMatrix(MALLORY_CONFIGURES))).status, 200);
   });
 
   test('a home whose job matrix already grants Overall/Administer loads the job, ignores the grant and says so in the log', async () => {

@@ -10,6 +10,8 @@ import {
   basic,
   createApiToken,
   freestyleXml,
+  jobWithMatrix,
+  projectMatrixConfig,
   tempDir,
   useController,
 } from '../support/steward-process.js';
@@ -229,26 +231,9 @@ describe('bad credentials', () => {
   });
 });
 
-const MATRIX_CONFIG = `<?xml version='1.1' encoding='UTF-8'?>
-<hudson>
-  <numExecutors>2</numExecutors>
-  <quietPeriod>0</quietPeriod>
-  <useSecurity>true</useSecurity>
-  <authorizationStrategy class="hudson.security.ProjectMatrixAuthorizationStrategy">
-    <permission>USER:hudson.model.Hudson.Administer:admin</permission>
-    <permission>GROUP:hudson.model.Hudson.Read:authenticated</permission>
-    <permission>USER:hudson.model.Item.Read:reader</permission>
-  </authorizationStrategy>
-  <securityRealm class="hudson.security.HudsonPrivateSecurityRealm">
-    <disableSignup>true</disableSignup>
-  </securityRealm>
-</hudson>
-`;
-
-/** A job whose own project matrix grants the given permissions to a user. */
+/** A job whose own project matrix grants the given Job permissions to a user. */
 function jobFor(user: string, permissions: string[]): string {
-  const grants = permissions.map((p) => `<permission>USER:hudson.model.Item.${p}:${user}</permission>`).join('');
-  return freestyleXml({ command: 'echo built' }).replace('<properties>', `<properties><hudson.security.AuthorizationMatrixProperty>${grants}</hudson.security.AuthorizationMatrixProperty>`);
+  return jobWithMatrix(permissions.map((p) => `USER:hudson.model.Item.${p}:${user}`));
 }
 
 describe('project-based matrix authorization from config.xml', () => {
@@ -257,7 +242,7 @@ describe('project-based matrix authorization from config.xml', () => {
   const as: Record<string, string> = {};
   before(async () => {
     home = await tempDir();
-    writeFileSync(path.join(home.dir, 'config.xml'), MATRIX_CONFIG);
+    writeFileSync(path.join(home.dir, 'config.xml'), projectMatrixConfig(['USER:hudson.model.Item.Read:reader']));
     mkdirSync(path.join(home.dir, 'jobs'));
     s = await StewardProcess.start(home.dir);
     for (const id of ['alice', 'reader', 'nobody']) {

@@ -106,6 +106,37 @@ export function useController(args: string[] = []): { readonly s: StewardProcess
   };
 }
 
+/**
+ * A home's config.xml with Jenkins' project-based matrix and its own user database: `admin`
+ * administers, signed-in users read, and `grants` (`USER:hudson.model.Item.Create:eve`) are added.
+ */
+export function projectMatrixConfig(grants: readonly string[] = []): string {
+  const extra = grants.map((g) => `\n    <permission>${g}</permission>`).join('');
+  return `<?xml version='1.1' encoding='UTF-8'?>
+<hudson>
+  <numExecutors>2</numExecutors>
+  <quietPeriod>0</quietPeriod>
+  <useSecurity>true</useSecurity>
+  <authorizationStrategy class="hudson.security.ProjectMatrixAuthorizationStrategy">
+    <permission>USER:hudson.model.Hudson.Administer:admin</permission>
+    <permission>GROUP:hudson.model.Hudson.Read:authenticated</permission>${extra}
+  </authorizationStrategy>
+  <securityRealm class="hudson.security.HudsonPrivateSecurityRealm">
+    <disableSignup>true</disableSignup>
+  </securityRealm>
+</hudson>
+`;
+}
+
+/** A freestyle job whose own matrix (AuthorizationMatrixProperty) holds `grants`, one a line. */
+export function jobWithMatrix(grants: readonly string[], command = 'echo built'): string {
+  const lines = grants.map((g) => `\n      <permission>${g}</permission>`).join('');
+  return freestyleXml({ command }).replace(
+    '<properties>',
+    `<properties>\n    <hudson.security.AuthorizationMatrixProperty>${lines}\n    </hudson.security.AuthorizationMatrixProperty>`,
+  );
+}
+
 /** A freestyle config.xml the way Jenkins writes it. */
 export function freestyleXml(opts: {
   command: string;
