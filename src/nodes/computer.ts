@@ -1,4 +1,5 @@
 import { StewardError } from '../errors/index.js';
+import type { NodeChannel } from './channel.js';
 import { Executor } from './executor.js';
 import type { Node, NodeMode } from './node.js';
 
@@ -22,18 +23,31 @@ const ALLOWED: Record<ComputerStateName, readonly ComputerStateName[]> = {
 
 /**
  * The running side of a node, after Jenkins' hudson.model.Computer: whether it is online (and why
- * not), and its executors. Its Node (the configuration) can be replaced at run time; executors
- * follow the new count (busy executors above it retire when their build ends).
+ * not), its executors, and its channel (how builds reach the machine; none while disconnected).
+ * Its Node (the configuration) can be replaced at run time; executors follow the new count (busy
+ * executors above it retire when their build ends).
  */
 export class Computer {
   #node: Node;
   #state: ComputerState;
+  #channel: NodeChannel | undefined;
   readonly executors: Executor[] = [];
 
-  constructor(node: Node, state: ComputerState = { state: 'online' }) {
+  constructor(node: Node, state: ComputerState = { state: 'online' }, channel?: NodeChannel) {
     this.#node = node;
     this.#state = state;
+    this.#channel = channel;
     this.#setExecutorCount(node.numExecutors);
+  }
+
+  /** How builds reach the node's machine; undefined while it is not connected. */
+  get channel(): NodeChannel | undefined {
+    return this.#channel;
+  }
+
+  /** Gives the computer the channel of a node that connected (or undefined when it went away). */
+  setChannel(channel: NodeChannel | undefined): void {
+    this.#channel = channel;
   }
 
   get node(): Node {

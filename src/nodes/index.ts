@@ -5,6 +5,7 @@
  */
 export { BUILT_IN_NODE, defineNode, parseNodeMode, type LauncherKind, type Node, type NodeFields, type NodeMode } from './node.js';
 export { builtInNode, type BuiltInNodeConfig } from './built-in-node.js';
+export type { NodeChannel, LaunchOptions, StepOwner, StepProcess, TempFile, RefusedFile } from './channel.js';
 export { Computer, type ComputerState, type ComputerStateName, type OfflineCause } from './computer.js';
 export { Executor, type ExecutorState, type ExecutorStateName } from './executor.js';
 export { parseLabelExpression, parseLabels, type LabelExpression } from './label/index.js';
