@@ -18,6 +18,7 @@ function fail(message: string, field: string): never {
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Uint8Array) return 'bytes';
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
@@ -72,15 +73,30 @@ export function parseToAgent(input: unknown): ToAgent {
   const v = PROTOCOL_VERSION;
   switch (m.type) {
     case 'spawn':
-      return { v, type: 'spawn', id: id(m), command: str(m, 'command'), args: strings(m, 'args'), cwd: str(m, 'cwd'), env: environment(m, 'env') };
+      return {
+        v,
+        type: 'spawn',
+        id: id(m),
+        command: str(m, 'command'),
+        args: strings(m, 'args'),
+        cwd: str(m, 'cwd'),
+        env: environment(m, 'env'),
+        cookie: str(m, 'cookie'),
+        mask: strings(m, 'mask'),
+      };
     case 'prefork':
       return { v, type: 'prefork', id: id(m), env: environment(m, 'env') };
     case 'go':
-      return { v, type: 'go', id: id(m), script: str(m, 'script') };
+      return { v, type: 'go', id: id(m), script: str(m, 'script'), cookie: str(m, 'cookie'), mask: strings(m, 'mask') };
+    case 'stop': {
+      const graceMs = int(m, 'graceMs');
+      if (graceMs < 0) refuse('graceMs', `must be a whole number ≥ 0, not ${graceMs}`);
+      return { v, type: 'stop', id: id(m), graceMs };
+    }
     case 'heartbeat':
       return { v, type: 'heartbeat' };
     default:
-      return refuse('type', `${describe(m.type)} is not a message to an agent (spawn, prefork, go, heartbeat)`);
+      return refuse('type', `${describe(m.type)} is not a message to an agent (spawn, prefork, go, stop, heartbeat)`);
   }
 }
 

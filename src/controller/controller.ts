@@ -6,8 +6,8 @@ import type { Logger } from 'pino';
 import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
-import { Jobs, Launcher, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem, type RunAs } from '../jobs/index.js';
-import { builtInNode, Computer } from '../nodes/index.js';
+import { Jobs, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
+import { builtInNode, Computer, Launcher, LocalChannel, type RunAs } from '../nodes/index.js';
 import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem, type QueueLimits } from '../queue/index.js';
 import { StewardError } from '../errors/index.js';
 import { Security, jobMatrixObjections } from '../security/index.js';
@@ -185,7 +185,6 @@ export class Controller implements StewardApi {
     });
     await this.jobs.load();
 
-    this.builtIn = new Computer(builtInNode(g, this.home));
     const baseEnv = baseEnvironment();
     const runAs = await this.#setUpBuildUser(buildUser, baseEnv);
     const watchdogMs = leaseHasTtl ? launcherWatchdogMs(this.#opts.leaseTtlMs ?? 10_000) : undefined;
@@ -206,6 +205,7 @@ export class Controller implements StewardApi {
         this.#opts.onLeaseLost?.(reason);
       },
     });
+    this.builtIn = new Computer(builtInNode(g, this.home), { state: 'online' }, new LocalChannel(this.store, this.launcher, runAs));
     this.scheduler = new Scheduler({
       store: this.store,
       jobs: this.jobs,
@@ -214,8 +214,6 @@ export class Controller implements StewardApi {
       rootUrl: () => this.rootUrl(),
       baseEnv,
       killGraceMs: this.#opts.killGraceMs ?? 10_000,
-      launcher: this.launcher,
-      runAs,
       queueChanged: () => this.#queueFile.changed(),
     });
     const sorter = this.extensions.first(QUEUE_SORTER);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { coerceError } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
-import { Jobs, runBuild, type Build, type Job, type Launcher, type Result, type RunAs } from '../jobs/index.js';
+import { Jobs, runBuild, type Build, type Job, type Result } from '../jobs/index.js';
 import { BUILT_IN_NODE, type Computer, type Executor } from '../nodes/index.js';
 import type { NodeView, PendingItem, Queue, QueueHost, QueueTask } from '../queue/index.js';
 
@@ -17,9 +17,6 @@ export interface SchedulerOptions {
   rootUrl: () => string;
   baseEnv: Record<string, string>;
   killGraceMs: number;
-  launcher: Launcher;
-  /** The user steps on the built-in node run as, when not the controller's own: workspaces are theirs. */
-  runAs?: RunAs | undefined;
   /** Called whenever queue.xml should be written again. */
   queueChanged: () => void;
 }
@@ -132,7 +129,8 @@ export class Scheduler implements QueueHost {
 
   async #start(item: PendingItem, job: Job, computer: Computer, executor: Executor): Promise<void> {
     const log = this.#o.logger;
-    const workspace = path.join(this.#o.store.root, 'workspace', job.name);
+    // Jenkins' place for a job's workspace on a node: <remoteFS>/workspace/<job>.
+    const workspace = path.join(computer.node.remoteFS, 'workspace', job.name);
     let build: Build;
     try {
       build = await this.#o.jobs.allocate(job, {
@@ -158,14 +156,15 @@ export class Scheduler implements QueueHost {
     this.counters.started++;
     log.info({ job: job.name, build: build.number, node: computer.name, executor: executor.number }, `started ${job.name} #${build.number} on ${computer.name}`);
     const sensitive = new Map(item.parameters.filter((p) => p.sensitive).map((p) => [p.name, p.value]));
-    const result: Result = await runBuild(
+    const channel = computer.channel;
+    const result: Result = channel === undefined ? await this.#lostNode(build, computer.name) : await runBuild(
         {
           jobs: this.#o.jobs,
           job,
           build,
           logger: log,
+          channel,
           workspace,
-          prepareWorkspace: () => this.#prepareWorkspace(workspace),
           nodeName: computer.name,
           nodeLabels: [...computer.labels].join(' '),
           executorNumber: executor.number,
@@ -173,8 +172,6 @@ export class Scheduler implements QueueHost {
           home: this.#o.store.root,
           baseEnv: this.#o.baseEnv,
           killGraceMs: this.#o.killGraceMs,
-          launcher: this.#o.launcher,
-          runAs: this.#o.runAs,
         },
         sensitive,
       );
@@ -191,11 +188,10 @@ export class Scheduler implements QueueHost {
     this.#afterExecutorFreed(computer, job.name);
   }
 
-  /** Creates the workspace; with a build user, it is theirs (the only folder of the home a build writes). */
-  async #prepareWorkspace(workspace: string): Promise<void> {
-    const rel = path.relative(this.#o.store.root, workspace);
-    await this.#o.store.mkdir(rel);
-    if (this.#o.runAs !== undefined) await this.#o.store.handOver(rel, this.#o.runAs);
+  /** A build whose node lost its connection between dispatch and start ends at once, saying so. */
+  async #lostNode(build: Build, node: string): Promise<Result> {
+    await build.log.write(`ERROR: node ${node} is no longer connected\nFinished: FAILURE\n`).catch(() => undefined);
+    return 'FAILURE';
   }
 
   #unstart(name: string): void {

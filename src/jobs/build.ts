@@ -1,6 +1,6 @@
 import type { AppendLog } from '../home/index.js';
 import type { BuildRecord } from './config/index.js';
-import type { StepProcess } from './launcher.js';
+import type { StepProcess } from '../nodes/index.js';
 import type { Result } from './result.js';
 
 /**

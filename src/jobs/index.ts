@@ -12,7 +12,6 @@ export { Build } from './build.js';
  */
 export type { BuildSecrets, BuildCredential, LogMasker, SecretOrigin } from './build-secrets.js';
 export { runBuild, buildEnvironment, type RunOptions } from './run-build.js';
-export { Launcher, stepScript, shellQuote, type StepProcess, type LaunchOptions, type LauncherOptions, type RunAs } from './launcher.js';
 export { combine, colorOf, type Result } from './result.js';
 /**
  * Jenkins' peephole permalinks (lastCompletedBuild, lastSuccessfulBuild...) and their cache file,

@@ -53,6 +53,11 @@ const LOAD_CONCURRENCY = 64;
  */
 export class Jobs {
   readonly #store: HomeStore;
+
+  /** The home store the jobs are written through. */
+  get store(): HomeStore {
+    return this.#store;
+  }
   readonly #extensions: ExtensionRegistry;
   readonly #log: Logger;
   readonly #now: () => number;

@@ -29,6 +29,23 @@ export class MaskedLog {
     this.#append(this.#masker === undefined ? bytes : this.#masker.write(bytes));
   }
 
+  /** The values masked now: a step's node masks its output with them. */
+  get secrets(): string[] {
+    return [...this.#secrets];
+  }
+
+  /** Writes what the masker holds back, so that bytes masked elsewhere can follow in order. */
+  flush(): void {
+    if (this.#masker === undefined || this.#ended) return;
+    this.#append(this.#masker.end());
+    this.#masker = this.#makeMasker?.([...this.#secrets]);
+  }
+
+  /** Writes bytes already masked (a step's output, masked where it ran) as they are. */
+  writeMasked(chunk: Buffer): void {
+    if (!this.#ended) this.#append(chunk);
+  }
+
   /** Masks `secrets` from now on (empty ones are ignored). */
   mask(secrets: Iterable<string>): void {
     if (this.#makeMasker === undefined || this.#ended) return;

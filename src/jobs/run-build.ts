@@ -1,13 +1,10 @@
-import { lchown } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
-import { openFileBeneath, type RefusedPath } from '../home/index.js';
+import type { NodeChannel, RefusedFile } from '../nodes/index.js';
 import type { Build } from './build.js';
 import type { Job } from './job.js';
 import type { Jobs } from './jobs.js';
-import type { Launcher, RunAs } from './launcher.js';
 import { MaskedLog } from './masked-log.js';
-import { terminateTree, reapLeftovers } from './process-tree.js';
 import { combine, isWorseOrEqualTo, type Result } from './result.js';
 import type { BuildContext } from './steps/api.js';
 
@@ -16,9 +13,10 @@ export interface RunOptions {
   job: Job;
   build: Build;
   logger: Logger;
-  /** Absolute workspace path; created before the steps run. */
+  /** How the build reaches the node it runs on: its workspace, processes and files. */
+  channel: NodeChannel;
+  /** The workspace's absolute path on the node; the channel makes it before the steps run. */
   workspace: string;
-  prepareWorkspace: () => Promise<void>;
   nodeName: string;
   nodeLabels: string;
   executorNumber: number;
@@ -26,16 +24,12 @@ export interface RunOptions {
   home: string;
   /** The environment builds inherit (the controller's, less its own settings). */
   baseEnv: Record<string, string>;
-  /** Starts the step processes. */
-  launcher: Launcher;
-  /** The user the launcher runs steps as, when not the controller's own. */
-  runAs?: RunAs | undefined;
   /** How long a step gets between TERM and KILL when a build is stopped. */
   killGraceMs: number;
 }
 
 /** Jenkins' environment variables for a build (EnvVars of a freestyle build on a node). */
-export function buildEnvironment(o: RunOptions): Record<string, string> {
+export function buildEnvironment(o: Omit<RunOptions, 'channel'>): Record<string, string> {
   const jobUrl = `${o.rootUrl}job/${encodeURIComponent(o.job.name)}/`;
   const n = String(o.build.number);
   const env: Record<string, string> = {
@@ -66,7 +60,7 @@ export function buildEnvironment(o: RunOptions): Record<string, string> {
 }
 
 /** Why a workspace file was not archived, in the build's log. */
-const SKIPPED: Readonly<Record<RefusedPath['refused'], string>> = {
+const SKIPPED: Readonly<Record<RefusedFile, string>> = {
   link: 'it leads outside the workspace',
   missing: 'it is no longer there',
   'not-a-file': 'it is not a regular file',
@@ -77,19 +71,21 @@ const SKIPPED: Readonly<Record<RefusedPath['refused'], string>> = {
  * every failure ends as a result in the record and a line in the log.
  */
 export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, string>): Promise<Result> {
-  const { build, job } = o;
+  const { build, job, channel } = o;
   const secrets = o.jobs.secrets;
-  // Everything the build writes to its log goes through one masker: password parameter values
-  // and bound credentials come out as ****.
+  // Everything the build writes to its log is masked: password parameter values and bound
+  // credentials come out as ****. Its own lines go through one masker; a step's output comes
+  // masked by its node, with the same values.
   const out = new MaskedLog(build.log, secrets === undefined ? undefined : (values) => secrets.masker(values));
   const log = (text: string): void => out.write(text.endsWith('\n') ? text : `${text}\n`);
   let result: Result = 'SUCCESS';
+  const workspace = o.workspace;
   const env = buildEnvironment(o);
   const { unreadable } = openPasswordParameters(o, parameters, env, out);
   const ctx: BuildContext = {
     jobName: job.name,
     buildNumber: build.number,
-    workspace: o.workspace,
+    workspace,
     env,
     signal: build.abortController.signal,
     log,
@@ -98,36 +94,29 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
     },
     launch: async (command, args, opts) => {
       if (build.abortController.signal.aborted) return 143;
-      const step = o.launcher.spawn({
+      out.flush();
+      const step = channel.launch({
+        build,
         command,
         args,
-        cwd: o.workspace,
+        cwd: workspace,
         env: { ...env, ...(opts?.env ?? {}) },
-        onOutput: (chunk) => out.write(chunk),
+        mask: out.secrets,
+        onOutput: (chunk) => out.writeMasked(chunk),
       });
       build.current = step;
       try {
-        const code = await step.exited;
-        await reapLeftovers(step, build.cookie);
-        return code;
+        return await step.exited;
       } finally {
         build.current = undefined;
       }
     },
     interrupt: (r, reason) => build.interrupt(r, reason),
-    handOver: async (...paths) => {
-      const owner = o.runAs;
-      if (owner !== undefined) for (const p of paths) await lchown(p, owner.uid, owner.gid);
-    },
+    tempFile: (name, content, mode) => channel.writeTempFile(name, content, mode),
+    listFiles: (include, exclude) => channel.listFiles(workspace, include, exclude),
     archive: async (relativePath) => {
-      const file = await openFileBeneath(o.workspace, relativePath);
-      if ('refused' in file) return { archived: false, skipped: SKIPPED[file.refused] };
-      try {
-        await o.jobs.archiveArtifact(job, build.number, relativePath, file.createReadStream({ autoClose: false }));
-      } finally {
-        await file.close();
-      }
-      return { archived: true };
+      const done = await channel.readFile(workspace, relativePath, (bytes) => o.jobs.archiveArtifact(job, build.number, relativePath, bytes));
+      return done.read ? { archived: true } : { archived: false, skipped: SKIPPED[done.refused] };
     },
     credential: (id) =>
       secrets === undefined
@@ -135,7 +124,7 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
         : secrets.credential(id, job.name),
   };
   const onAbort = (): void => {
-    void terminateTree(build.current, build.cookie, o.killGraceMs).catch((err: unknown) =>
+    void build.current?.stop(o.killGraceMs).catch((err: unknown) =>
       o.logger.warn({ job: job.name, build: build.number, err: coerceError(err).toJSON() }, 'stopping the build processes failed'),
     );
   };
@@ -144,8 +133,8 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
   try {
     for (const cause of build.record.causes) log(cause.shortDescription);
     log(`Running as SYSTEM`);
-    log(`Building ${o.nodeName === 'built-in' ? 'on the built-in node' : `remotely on ${o.nodeName}`} in workspace ${o.workspace}`);
-    await o.prepareWorkspace();
+    log(`Building ${o.nodeName === 'built-in' ? 'on the built-in node' : `remotely on ${o.nodeName}`} in workspace ${workspace}`);
+    await channel.workspace(job.name);
     const def = job.definition;
     if (def.kind !== 'freestyle') {
       log(`ERROR: the job's configuration cannot be read: ${def.error.message}`);
@@ -196,7 +185,7 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
   }
   if (build.interruption !== undefined) {
     // Wait until the stopped step's processes are gone before the build counts as ended.
-    await terminateTree(build.current, build.cookie, o.killGraceMs).catch(() => undefined);
+    await build.current?.stop(o.killGraceMs).catch(() => undefined);
     log(build.interruption.reason);
     result = build.interruption.result;
   }

@@ -61,7 +61,12 @@ export interface LaunchOptions {
   cwd: string;
   /** Its whole environment. */
   env: Record<string, string>;
-  /** Its standard output and error, in the order written, each chunk once. */
+  /**
+   * Values replaced by `****` in its output before onOutput sees it (passwords, bound
+   * credentials), where the step runs: what travels back and what the log holds is masked alike.
+   */
+  mask: readonly string[];
+  /** Its standard output and error, masked, in the order written, each chunk once. */
   onOutput: (chunk: Buffer) => void;
 }
 

@@ -9,3 +9,6 @@ export type { NodeChannel, LaunchOptions, StepOwner, StepProcess, TempFile, Refu
 export { Computer, type ComputerState, type ComputerStateName, type OfflineCause } from './computer.js';
 export { Executor, type ExecutorState, type ExecutorStateName } from './executor.js';
 export { parseLabelExpression, parseLabels, type LabelExpression } from './label/index.js';
+/** The built-in node's side: its launcher process's client and its channel. */
+export { Launcher, stepScript, shellQuote, ORPHAN_GRACE_MS, type LauncherOptions, type RunAs } from './local/launcher.js';
+export { LocalChannel } from './local/local-channel.js';

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The `node` arguments that run `name` (a module file beside the module at `fromUrl`, given without
- * its extension) as a process of its own: the compiled `name.js` when `fromUrl` is compiled, or
+ * The `node` arguments that run `name` (a module file's path relative to the folder of the module at
+ * `fromUrl`, given without its extension) as a process of its own: the compiled `name.js` when `fromUrl` is compiled, or
  * `name.ts` through tsx when running from the sources. Pass `import.meta.url`.
  */
 export function moduleEntry(fromUrl: string, name: string): string[] {

@@ -19,10 +19,12 @@ const v = PROTOCOL_VERSION;
 
 describe('messages to an agent', () => {
   test('each kind is parsed into the same typed message', () => {
-    const spawn = { v, type: 'spawn', id: 3, command: '/bin/sh', args: ['-c', 'true'], cwd: '/w', env: { A: '1' } };
+    const spawn = { v, type: 'spawn', id: 3, command: '/bin/sh', args: ['-c', 'true'], cwd: '/w', env: { A: '1' }, cookie: 'c', mask: ['pw'] };
     assert.deepEqual(parseToAgent(spawn), spawn);
     assert.deepEqual(parseToAgent({ v, type: 'prefork', id: 4, env: {} }), { v, type: 'prefork', id: 4, env: {} });
-    assert.deepEqual(parseToAgent({ v, type: 'go', id: 4, script: 'exec true\n' }), { v, type: 'go', id: 4, script: 'exec true\n' });
+    const go = { v, type: 'go', id: 4, script: 'exec true\n', cookie: 'c', mask: [] };
+    assert.deepEqual(parseToAgent(go), go);
+    assert.deepEqual(parseToAgent({ v, type: 'stop', id: 4, graceMs: 500 }), { v, type: 'stop', id: 4, graceMs: 500 });
     assert.deepEqual(parseToAgent({ v, type: 'heartbeat' }), { v, type: 'heartbeat' });
   });
 
@@ -42,13 +44,13 @@ describe('messages to an agent', () => {
   });
 
   test('an unknown type is refused, listing the known ones', () => {
-    assert.match(refused(() => parseToAgent({ v, type: 'reboot', id: 1 }), 'type'), /string "reboot" is not a message to an agent \(spawn, prefork, go, heartbeat\)/);
+    assert.match(refused(() => parseToAgent({ v, type: 'reboot', id: 1 }), 'type'), /string "reboot" is not a message to an agent \(spawn, prefork, go, stop, heartbeat\)/);
     assert.match(refused(() => parseToAgent({ v, type: 'exit', id: 1, code: 0 }), 'type'), /is not a message to an agent/);
     refused(() => parseToAgent({ v, id: 1 }), 'type');
   });
 
   test('a wrong or missing field is refused by its name, down to the element', () => {
-    const spawn = { v, type: 'spawn', id: 1, command: 'x', args: [], cwd: '/', env: {} };
+    const spawn = { v, type: 'spawn', id: 1, command: 'x', args: [], cwd: '/', env: {}, cookie: 'c', mask: [] };
     assert.match(refused(() => parseToAgent({ ...spawn, id: -1 }), 'id'), /id must be a whole number ≥ 0, not number -1/);
     assert.match(refused(() => parseToAgent({ ...spawn, id: '1' }), 'id'), /not string "1"/);
     assert.match(refused(() => parseToAgent({ ...spawn, command: undefined }), 'command'), /command must be a string, not undefined/);

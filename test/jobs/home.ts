@@ -1,10 +1,10 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ExtensionRegistry } from '../../src/extensions/index.js';
 import { acquireFileLease } from '../../src/ha/index.js';
 import { HomeStore, leaseFence } from '../../src/home/index.js';
-import { Jobs, Launcher, registerBuiltInSteps, runBuild, type ParameterValue, type Result } from '../../src/jobs/index.js';
+import { Jobs, registerBuiltInSteps, runBuild, type ParameterValue, type Result } from '../../src/jobs/index.js';
+import { Launcher, LocalChannel } from '../../src/nodes/index.js';
 
 /**
  * The jobs of a home in `dir`, behind a real file lease and its fence, with the built-in steps and
@@ -38,6 +38,8 @@ export async function runOneBuild(
   const workspace = path.join(home, 'workspace', name);
   const b = await jobs.allocate(job, { queueId: 1, parameters, causes: [], builtOn: '', workspace, scheduledAt: 0 });
   const launcher = new Launcher();
+  // The home store of the jobs' home, for the workspace; the lease is the jobs' own.
+  const channel = new LocalChannel(jobs.store, launcher, undefined);
   let result: Result;
   try {
     result = await runBuild(
@@ -46,15 +48,14 @@ export async function runOneBuild(
         job,
         build: b,
         logger: pino({ level: 'silent' }),
+        channel,
         workspace,
-        prepareWorkspace: async () => void (await mkdir(workspace, { recursive: true })),
         nodeName: 'built-in',
         nodeLabels: 'built-in',
         executorNumber: 0,
         rootUrl: 'http://localhost/',
         home,
         baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        launcher,
         killGraceMs: 1_000,
       },
       new Map(parameters.filter((p) => p.sensitive).map((p) => [p.name, p.value])),

@@ -6,7 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
-import { Launcher } from '../../src/jobs/index.js';
+import { Launcher } from '../../src/nodes/index.js';
 
 const [poolSize, script] = process.argv.slice(2);
 if (script === undefined) throw new Error('usage: launcher-owner.ts POOL_SIZE SCRIPT');
@@ -19,6 +19,6 @@ const output = new PassThrough();
 createInterface({ input: output }).on('line', (line) => {
   if (line.startsWith('started ')) process.stdout.write(`${line}\n`);
 });
-const step = launcher.spawn({ command: '/bin/sh', args: ['-c', script], cwd: '/', env, onOutput: (chunk) => output.write(chunk) });
+const step = launcher.spawn({ build: { job: 'j', number: 1, cookie: 'owner-cookie' }, mask: [], command: '/bin/sh', args: ['-c', script], cwd: '/', env, onOutput: (chunk) => output.write(chunk) });
 process.exitCode = await step.exited;
 await launcher.close();

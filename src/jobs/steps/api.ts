@@ -2,7 +2,7 @@ import { extensionPoint, type Descriptor } from '../../extensions/index.js';
 import type { Step } from '../config/index.js';
 import type { BuildCredential } from '../build-secrets.js';
 import type { Result } from '../result.js';
-import type { StepProcess } from '../launcher.js';
+import type { StepProcess, TempFile } from '../../nodes/index.js';
 
 /** What a step sees of the build it runs in. */
 export interface BuildContext {
@@ -15,14 +15,21 @@ export interface BuildContext {
   readonly signal: AbortSignal;
   /** Writes a line (or raw text) to the console log. */
   log(text: string): void;
-  /** Runs a process as part of the build: its output goes to the log, an abort stops its tree. */
+  /**
+   * Runs a process on the build's node: its output goes to the log, an abort stops its tree.
+   * Resolves with its exit code once the processes it left behind are ended.
+   */
   launch(command: string, args: readonly string[], opts?: { env?: Record<string, string> }): Promise<number>;
   /**
-   * Gives files and folders the controller made for the steps, outside the home (a script, a bound
-   * secret file), to the user steps run as, so that they can read them while no other user can;
-   * nothing changes when steps run as the controller's own user.
+   * Writes a file on the build's node, outside the workspace, that only the steps' user can read
+   * (a `#!` script, a bound secret file); `mode` is 0400 unless given. Remove it when done.
    */
-  handOver(...paths: string[]): Promise<void>;
+  tempFile(name: string, content: string | Uint8Array, mode?: number): Promise<TempFile>;
+  /**
+   * The workspace's regular files matching one of `include` and none of `exclude` (globs), not
+   * following links, sorted.
+   */
+  listFiles(include: readonly string[], exclude: readonly string[]): Promise<string[]>;
   /**
    * Copies the workspace file `relativePath` into the build's archive
    * (builds/N/archive/<relativePath>). The build's processes may be changing the workspace

@@ -1,4 +1,3 @@
-import { glob } from 'tinyglobby';
 import { parseArtifactArchiver } from '../config/index.js';
 import type { PublisherDescriptor } from './api.js';
 
@@ -24,13 +23,7 @@ export const artifactArchiver: PublisherDescriptor = {
       async perform(ctx, result) {
         if (result === 'ABORTED') return undefined;
         ctx.log('Archiving artifacts');
-        const files = await glob(antPatterns(s.artifacts), {
-          cwd: ctx.workspace,
-          ignore: antPatterns(s.excludes),
-          onlyFiles: true,
-          dot: false,
-          followSymbolicLinks: false,
-        });
+        const files = await ctx.listFiles(antPatterns(s.artifacts), antPatterns(s.excludes));
         if (files.length === 0) {
           if (s.allowEmptyArchive) {
             ctx.log(`No artifacts found that match the file pattern "${s.artifacts}". Nothing to archive.`);
@@ -41,7 +34,7 @@ export const artifactArchiver: PublisherDescriptor = {
         }
         // The glob lists what was there; each file is opened again without following links, since
         // a process the build left running may have swapped a folder for a link since.
-        for (const file of files.sort()) {
+        for (const file of files) {
           const done = await ctx.archive(file);
           if (!done.archived) ctx.log(`WARNING: skipped ${file}: ${done.skipped}`);
         }

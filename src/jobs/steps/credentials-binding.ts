@@ -1,8 +1,6 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { StewardError } from '../../errors/index.js';
-import { removeTreeNoFollow } from '../../home/index.js';
+import type { TempFile } from '../../nodes/index.js';
 import type { BuildCredential } from '../build-secrets.js';
 import { parseSecretBuildWrapper, type CredentialsBinding } from '../config/index.js';
 import type { BuildContext, BuildWrapperDescriptor } from './api.js';
@@ -18,7 +16,7 @@ const KIND_NAMES: Readonly<Record<BuildCredential['kind'], string>> = {
 /**
  * The credentials-binding plugin's SecretBuildWrapper for freestyle jobs: each binding puts a
  * credential into the build's environment (secret files and SSH keys as the path of a temporary
- * file, 0400 in a 0700 folder outside the home, removed when the build ends). The bound values are
+ * file on the build's node, 0400 in a 0700 folder outside the workspace, removed when the build ends). The bound values are
  * masked in the log from then on. A credential that does not exist, is of another kind, or cannot
  * be decrypted fails the build before any builder runs, naming the id and the job; so does a
  * binding that lacks a field or that Steward does not implement (the job itself loads).
@@ -47,29 +45,18 @@ export const credentialsBindingWrapper: BuildWrapperDescriptor = {
 class Bound {
   readonly env: Record<string, string> = {};
   readonly secrets: string[] = [];
-  #dir: string | undefined;
-  #files = 0;
+  readonly #files: TempFile[] = [];
 
-  /**
-   * Writes `content` to a new file called `name` (0400), in a folder of its own; returns its path.
-   * Both are the steps' user's (`handOver`): the steps read the file, no other user can.
-   */
+  /** Writes `content` to a new file called `name` (0400) that only the steps' user can read; returns its path. */
   async writeFile(ctx: BuildContext, name: string, content: string | Buffer): Promise<string> {
-    const made = this.#dir === undefined;
-    this.#dir ??= await mkdtemp(path.join(os.tmpdir(), 'steward-secrets-'));
-    const folder = path.join(this.#dir, String(++this.#files));
-    await mkdir(folder, { mode: 0o700 });
-    const file = path.join(folder, name);
-    await writeFile(file, content, { mode: 0o400, flag: 'wx' });
-    await ctx.handOver(...(made ? [this.#dir] : []), folder, file);
-    return file;
+    const file = await ctx.tempFile(name, content);
+    this.#files.push(file);
+    return file.path;
   }
 
   async removeFiles(): Promise<void> {
-    const dir = this.#dir;
-    this.#dir = undefined;
-    // The folder is the build user's: a process it left running may swap a folder in it for a link.
-    if (dir !== undefined) await removeTreeNoFollow(dir);
+    const files = this.#files.splice(0);
+    for (const f of files) await f.remove();
   }
 }
 

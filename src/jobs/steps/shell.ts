@@ -1,8 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { parseShellStep } from '../config/index.js';
-import { removeTreeNoFollow } from '../../home/index.js';
 import type { BuilderDescriptor } from './api.js';
 
 /**
@@ -20,16 +16,12 @@ export const shellBuilder: BuilderDescriptor = {
       async perform(ctx) {
         let code: number;
         if (command.startsWith('#!')) {
-          const dir = await mkdtemp(path.join(os.tmpdir(), 'steward-sh-'));
-          const script = path.join(dir, 'script.sh');
+          const script = await ctx.tempFile('script.sh', command, 0o700);
           try {
-            await writeFile(script, command, { mode: 0o700 });
-            await ctx.handOver(dir, script);
             const [interpreter = '/bin/sh', ...args] = (command.slice(2).split('\n')[0] ?? '').trim().split(/\s+/);
-            code = await ctx.launch(interpreter, [...args, script]);
+            code = await ctx.launch(interpreter, [...args, script.path]);
           } finally {
-            // The folder is the build user's: a process it left running may swap a folder in it for a link.
-            await removeTreeNoFollow(dir);
+            await script.remove();
           }
         } else {
           code = await ctx.launch('/bin/sh', ['-xe', '-c', command]);

@@ -3,11 +3,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { PROTOCOL_VERSION, parseFromAgent, type FromAgent } from '../../src/agent-protocol/index.js';
-import { Launcher } from '../../src/jobs/index.js';
+import { Launcher } from '../../src/nodes/index.js';
 import { REPO, eventually } from '../support/steward-process.js';
 
 test('the launcher process refuses a malformed message on its standard error, naming the field, and runs the next good one', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/jobs/launcher-process.ts'), '0'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'src/agent/launcher-process.ts'), '0'], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
@@ -20,9 +20,10 @@ test('the launcher process refuses a malformed message on its standard error, na
   const gone = new Promise((resolve) => child.once('exit', resolve));
   try {
     const v = PROTOCOL_VERSION;
-    child.send({ v, type: 'spawn', id: 1, command: '/bin/true', args: ['ok', 3], cwd: '/', env: {} });
-    child.send({ v: 99, type: 'spawn', id: 2, command: '/bin/true', args: [], cwd: '/', env: {} });
-    child.send({ v, type: 'spawn', id: 3, command: '/bin/sh', args: ['-c', 'exit 4'], cwd: '/', env: {} });
+    const build = { cookie: 'c', mask: [] };
+    child.send({ v, type: 'spawn', id: 1, command: '/bin/true', args: ['ok', 3], cwd: '/', env: {}, ...build });
+    child.send({ v: 99, type: 'spawn', id: 2, command: '/bin/true', args: [], cwd: '/', env: {}, ...build });
+    child.send({ v, type: 'spawn', id: 3, command: '/bin/sh', args: ['-c', 'exit 4'], cwd: '/', env: {}, ...build });
     const exit = await eventually(() => received.find((m) => m.type === 'exit'), 'the good step to exit');
     assert.deepEqual(exit, { v: PROTOCOL_VERSION, type: 'exit', id: 3, code: 4 });
     assert.deepEqual(
@@ -44,7 +45,7 @@ test('the launcher process refuses a malformed message on its standard error, na
 test('a step ended by a signal exits with 128 plus that signal number', async () => {
   const l = new Launcher();
   try {
-    const step = l.spawn({ command: '/bin/sh', args: ['-c', 'kill -USR1 $$'], cwd: '/', env: {}, onOutput: () => undefined });
+    const step = l.spawn({ build: { job: 'j', number: 1, cookie: 'c' }, mask: [], command: '/bin/sh', args: ['-c', 'kill -USR1 $$'], cwd: '/', env: {}, onOutput: () => undefined });
     assert.equal(await step.exited, 128 + 10);
   } finally {
     await l.close();

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
-import { PROTOCOL_VERSION, parseFromAgent, type FromAgent, type ToAgent, type Unversioned } from '../agent-protocol/index.js';
-import { moduleEntry } from '../process-entry/index.js';
-import { WATCHDOG_EXIT_CODE } from './launcher-exit.js';
+import { PROTOCOL_VERSION, WATCHDOG_EXIT_CODE, parseFromAgent, type FromAgent, type ToAgent, type Unversioned } from '../../agent-protocol/index.js';
+import type { RunAs } from '../../agent/step-runner.js';
+import { moduleEntry } from '../../process-entry/index.js';
+import type { LaunchOptions, StepProcess } from '../channel.js';
 
 /**
  * Starts step processes.
@@ -11,8 +12,8 @@ import { WATCHDOG_EXIT_CODE } from './launcher-exit.js';
  * milliseconds, more for a large process, and a fork of the controller holds up its other threads
  * (file system work included) while the kernel copies its memory map. Two things keep that off a
  * build's critical path:
- * - Steps are started by a small launcher process (launcher-process.ts: Node with nothing else
- *   loaded but the agent protocol), so the forks copy its small memory map, not the controller's, and the controller never blocks.
+ * - Steps are started by a small launcher process (src/agent/launcher-process.ts: Node with
+ *   nothing else loaded but the agent protocol and the step runner), so the forks copy its small memory map, not the controller's, and the controller never blocks.
  * - A few shells are started ahead of time (`/bin/sh -s`, blocked reading their standard input),
  *   and replaced after a step ends.
  *   A step takes one and sends it a short script that sets the step's exact environment, changes
@@ -35,25 +36,11 @@ import { WATCHDOG_EXIT_CODE } from './launcher-exit.js';
  * in the build's log; the controller, when it runs again, finds its lease lost and stops.
  */
 
-export { ORPHAN_GRACE_MS } from './launcher-exit.js';
+export { ORPHAN_GRACE_MS } from '../../agent-protocol/index.js';
+export type { RunAs } from '../../agent/step-runner.js';
 
 /** Heartbeats per watchdog period: a few may come late before the watchdog fires. */
 const HEARTBEATS_PER_WATCHDOG = 5;
-
-export interface StepProcess {
-  /** Resolves with the pid once the process runs (undefined if it could not start). */
-  readonly pid: Promise<number | undefined>;
-  /** Resolves with the exit code (128+signal when killed by a signal; 127 if it could not start). */
-  readonly exited: Promise<number>;
-}
-
-export interface LaunchOptions {
-  command: string;
-  args: readonly string[];
-  cwd: string;
-  env: Record<string, string>;
-  onOutput: (chunk: Buffer) => void;
-}
 
 export interface LauncherOptions {
   /** Shells kept started and waiting; 0 spawns every step directly. */
@@ -76,12 +63,6 @@ export interface LauncherOptions {
    * uid and gid, and no supplementary groups.
    */
   runAs?: RunAs;
-}
-
-/** A user and group id that steps run as. */
-export interface RunAs {
-  readonly uid: number;
-  readonly gid: number;
 }
 
 interface Pending {
@@ -152,7 +133,7 @@ export class Launcher {
     if (this.#server !== undefined) return this.#server;
     const watchdogMs = this.#watchdogMs;
     const runAs = this.#runAs === undefined ? [] : [String(this.#runAs.uid), String(this.#runAs.gid)];
-    const server = spawn(process.execPath, [...moduleEntry(import.meta.url, 'launcher-process'), String(watchdogMs ?? 0), ...runAs], {
+    const server = spawn(process.execPath, [...moduleEntry(import.meta.url, '../../agent/launcher-process'), String(watchdogMs ?? 0), ...runAs], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
@@ -275,7 +256,7 @@ export class Launcher {
           resolve(127);
         }),
       );
-      return { pid: Promise.resolve(undefined), exited };
+      return { pid: Promise.resolve(undefined), exited, stop: async () => void (await exited) };
     }
     let resolvePid!: (pid: number | undefined) => void;
     let resolveExit!: (code: number) => void;
@@ -284,20 +265,27 @@ export class Launcher {
     const pending: Pending = { onOutput: opts.onOutput, resolvePid, resolveExit };
     const ready = [...this.#waiting].find(([, p]) => p !== undefined);
     const script = ready === undefined ? undefined : stepScript(opts, this.#poolEnv);
+    const build = { cookie: opts.build.cookie, mask: opts.mask };
     this.#ensureServer();
     this.#setRef(true);
+    let id: number;
     if (ready !== undefined && script !== undefined) {
-      const [id, shellPid] = ready;
+      const [shell, shellPid] = ready;
+      id = shell;
       this.#waiting.delete(id);
       this.#pending.set(id, pending);
       resolvePid(shellPid);
-      this.#post({ type: 'go', id, script });
+      this.#post({ type: 'go', id, script, ...build });
     } else {
-      const id = this.#nextId++;
+      id = this.#nextId++;
       this.#pending.set(id, pending);
-      this.#post({ type: 'spawn', id, command: opts.command, args: opts.args, cwd: opts.cwd, env: opts.env });
+      this.#post({ type: 'spawn', id, command: opts.command, args: opts.args, cwd: opts.cwd, env: opts.env, ...build });
     }
-    return { pid, exited };
+    const stop = async (graceMs: number): Promise<void> => {
+      if (this.#pending.has(id)) this.#post({ type: 'stop', id, graceMs });
+      await exited;
+    };
+    return { pid, exited, stop };
   }
 
   async close(): Promise<void> {

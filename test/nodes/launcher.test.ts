@@ -4,13 +4,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
-import { Launcher, stepScript, type LaunchOptions } from '../../src/jobs/index.js';
+import { Launcher, stepScript, type LaunchOptions } from '../../src/nodes/index.js';
 import { alive } from '../support/process-alive.js';
 import { REPO, eventually, tempDir } from '../support/steward-process.js';
 
-async function run(l: Launcher, opts: Omit<LaunchOptions, 'onOutput'>): Promise<{ code: number; out: string; pid: number | undefined }> {
+async function run(l: Launcher, opts: Omit<LaunchOptions, 'onOutput' | 'build' | 'mask'>): Promise<{ code: number; out: string; pid: number | undefined }> {
   const chunks: Buffer[] = [];
-  const p = l.spawn({ ...opts, onOutput: (c) => chunks.push(c) });
+  const p = l.spawn({ build: { job: 'j', number: 1, cookie: 'test-cookie' }, mask: [], ...opts, onOutput: (c) => chunks.push(c) });
   const [code, pid] = await Promise.all([p.exited, p.pid]);
   return { code, pid, out: Buffer.concat(chunks).toString() };
 }
@@ -87,6 +87,8 @@ describe('the launcher watchdog', () => {
       try {
         const chunks: Buffer[] = [];
         const step = l.spawn({
+          build: { job: 'j', number: 1, cookie: 'watchdog-cookie' },
+          mask: [],
           command: '/bin/sh',
           args: ['-c', `trap 'date +%s%3N > ${termed}; exit 143' TERM; sleep 60 & echo "child $!"; wait`],
           cwd: dir.dir,
