@@ -51,7 +51,7 @@ function run(command: string[], env: Record<string, string>, input?: string): Pr
 }
 
 /** The tools the script looks for on PATH, but etcd. */
-const ALL_BUT_ETCD = ['git', 'pkill', 'redis-server'];
+const ALL_BUT_ETCD = ['git', 'pkill', 'redis-server', 'ssh-keygen'];
 
 describe('scripts/test-deps.sh, run before the tests', () => {
   test('with every tool there it exits 0 and installs nothing', async () => {
