@@ -1,11 +1,11 @@
 /**
- * What the largest XML documents the limits allow cost (src/jobs/config/xml-limits.ts): for each
+ * What the largest XML documents the limits allow cost (src/xml/xml-limits.ts): for each
  * worst case, the time parseXml takes on the event loop, and, with parseXmlOffLoop, the longest
  * the event loop went without running a 1 ms timer (its lag) and the process' peak RSS.
  *
  *   node --import tsx bench/xml-parse.ts
  */
-import { XML_LIMITS, parseXml, parseXmlOffLoop } from '../src/jobs/config/index.js';
+import { XML_LIMITS, parseXml, parseXmlOffLoop } from '../src/xml/index.js';
 import { QUICK, machineLine } from './lib.js';
 
 /** Goal: the event loop never waits longer than this for a parse. */

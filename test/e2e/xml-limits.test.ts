@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { XML_LIMITS } from '../../src/jobs/config/index.js';
+import { XML_LIMITS } from '../../src/xml/index.js';
 import { freestyleXml, stringParam, useController } from '../support/steward-process.js';
 
 interface ErrorBody {

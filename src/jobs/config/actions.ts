@@ -1,6 +1,6 @@
 import { addCause, countOf, foldCauses, type Cause as QueueCause } from '../../queue/index.js';
 import { valueClassOf, type ParameterValue } from './parameters.js';
-import type { XmlElementHandle, XmlSpec } from './xml.js';
+import type { XmlElementHandle, XmlSpec } from '../../xml/index.js';
 
 /*
  * The two actions that build.xml and queue.xml share: hudson.model.CauseAction (why a build was

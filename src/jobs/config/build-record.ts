@@ -1,7 +1,6 @@
 import { causeActionSpec, parametersActionSpec, readCauseAction, readParametersAction, type Cause } from './actions.js';
 import type { ParameterValue } from './parameters.js';
-import { configInvalid, readBoolean, readIntegerOr, requireInteger } from './values.js';
-import { createXmlDocument, parseXml, serializeXml, type XmlElementHandle, type XmlSpec } from './xml.js';
+import { configInvalid, readBoolean, readIntegerOr, requireInteger, createXmlDocument, parseXml, serializeXml, type XmlElementHandle, type XmlSpec } from '../../xml/index.js';
 
 export type BuildResult = 'SUCCESS' | 'UNSTABLE' | 'FAILURE' | 'NOT_BUILT' | 'ABORTED';
 

@@ -1,6 +1,5 @@
 import { isStewardError, type StewardError } from '../../errors/index.js';
-import { configInvalid } from './values.js';
-import type { XmlElementHandle } from './xml.js';
+import { configInvalid, type XmlElementHandle } from '../../xml/index.js';
 
 /*
  * The credentials-binding plugin's build wrapper (Jenkins' "Use secret text(s) or file(s)"):

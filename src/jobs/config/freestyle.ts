@@ -1,7 +1,6 @@
 import { StewardError } from '../../errors/index.js';
 import { parseParameterDefinitions, type ParameterDefinition } from './parameters.js';
-import { readBoolean, readInteger } from './values.js';
-import { parseXml, serializeXml, type XmlDocument, type XmlElementHandle } from './xml.js';
+import { readBoolean, readInteger, parseXml, serializeXml, type XmlDocument, type XmlElementHandle } from '../../xml/index.js';
 
 /** One entry of `<builders>`, `<buildWrappers>`, `<publishers>` or `<triggers>`, or the `<scm>`, unparsed. */
 export interface Step {

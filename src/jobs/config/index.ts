@@ -1,6 +1,6 @@
 /**
- * The XML layer of jobs: Jenkins' config.xml, build.xml and queue.xml, read as Jenkins writes
- * them and written back without losing what Steward does not understand.
+ * The XML files of jobs: Jenkins' config.xml, build.xml and queue.xml, read as Jenkins writes
+ * them and written back without losing what Steward does not understand (through src/xml).
  *
  * Errors are StewardErrors: STW_XML_MALFORMED (with `file`, `line`, `column`) for text that is
  * not XML, STW_CONFIG_INVALID (with `file`, `field` as an element path, and `line` when known)
@@ -10,22 +10,11 @@
  */
 
 /**
- * The lossless document model. {@link parseXml} keeps whitespace, comments, CDATA, attributes
- * and unknown elements; {@link serializeXml} gives back the same bytes for a file Jenkins wrote
- * (CRLF line ends become LF and `<x></x>` becomes `<x/>`, as Jenkins writes it).
- * {@link XmlElementHandle} navigates (`child`, `childrenNamed`, `children`, `descendant`),
- * reads (`text`, `childText`, `attribute`, `line`, `path`) and edits (`setText`, `setChildText`).
+ * The lossless XML model, which lives in src/xml (every part reads its Jenkins files with it),
+ * passed on here for the code that reads XML through jobs: see src/xml/index.ts.
  */
-export { parseXml, serializeXml, createXmlDocument, writeXmlSpec, escapeText, JENKINS_XML_DECLARATION, XmlElementHandle } from './xml.js';
-export type { XmlDocument, XmlSpec } from './xml.js';
-
-/**
- * What XML from outside may be: {@link XML_LIMITS} (4 MiB, 100,000 elements, 100,000 attributes
- * and 256 on one element, 100 deep), checked before parsing (STW_REQUEST_TOO_LARGE). {@link parseXmlOffLoop}
- * is parseXml with large text parsed on a worker thread, for text from HTTP or the home.
- */
-export { XML_LIMITS } from './xml-limits.js';
-export { parseXmlOffLoop } from './xml-off-loop.js';
+export { parseXml, serializeXml, createXmlDocument, writeXmlSpec, escapeText, JENKINS_XML_DECLARATION, XmlElementHandle, XML_LIMITS, parseXmlOffLoop } from '../../xml/index.js';
+export type { XmlDocument, XmlSpec } from '../../xml/index.js';
 
 /**
  * Freestyle jobs. {@link parseFreestyleConfig} reads a `<project>` config.xml into a typed

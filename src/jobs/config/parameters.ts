@@ -1,7 +1,6 @@
 import type { ParameterValue as QueueParameterValue } from '../../queue/index.js';
 import { StewardError, excerpt } from '../../errors/index.js';
-import { configInvalid, readBoolean } from './values.js';
-import type { XmlElementHandle } from './xml.js';
+import { configInvalid, readBoolean, type XmlElementHandle } from '../../xml/index.js';
 
 interface ParameterBase {
   readonly name: string;

@@ -1,8 +1,6 @@
 import type { PersistedQueueItem } from '../../queue/index.js';
 import { causeActionSpec, parametersActionSpec, readCauseAction, readParametersAction } from './actions.js';
-import { configInvalid, readIntegerOr, requireInteger } from './values.js';
-import { JENKINS_XML_DECLARATION, parseXml, writeXmlSpec, type XmlElementHandle, type XmlSpec } from './xml.js';
-import { QUEUE_XML_LIMITS } from './xml-limits.js';
+import { configInvalid, readIntegerOr, requireInteger, JENKINS_XML_DECLARATION, parseXml, writeXmlSpec, QUEUE_XML_LIMITS, type XmlElementHandle, type XmlSpec } from '../../xml/index.js';
 
 /** A queue item as saved in queue.xml (the queue's own type). */
 export type { PersistedQueueItem };

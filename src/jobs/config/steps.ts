@@ -1,5 +1,4 @@
-import { configInvalid, readBoolean, readInteger } from './values.js';
-import type { XmlElementHandle } from './xml.js';
+import { configInvalid, readBoolean, readInteger, type XmlElementHandle } from '../../xml/index.js';
 
 /*
  * Parsers for the step types Steward runs itself. Each takes the step's element (Step.element)

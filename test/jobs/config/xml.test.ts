@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createXmlDocument, parseXml, parseXmlOffLoop, serializeXml, XML_LIMITS } from '../../../src/jobs/config/index.js';
+import { createXmlDocument, parseXml, parseXmlOffLoop, serializeXml, XML_LIMITS } from '../../../src/xml/index.js';
 import { isStewardError } from '../../../src/errors/index.js';
 import { catchSteward, fixture } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { coerceError } from '../../errors/index.js';
+import { coerceError } from '../errors/index.js';
 import { packPositions, parseRoot } from './xml.js';
 
 /*

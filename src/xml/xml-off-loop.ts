@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { StewardError, type ErrorCode } from '../../errors/index.js';
+import { StewardError, type ErrorCode } from '../errors/index.js';
 import { checkXmlSize, documentOf, parseXml, type RawNode, type XmlDocument } from './xml.js';
 
 /**

@@ -1,4 +1,4 @@
-import { StewardError } from '../../errors/index.js';
+import { StewardError } from '../errors/index.js';
 import type { XmlElementHandle } from './xml.js';
 
 /*

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { StewardError } from '../../errors/index.js';
+import { StewardError } from '../errors/index.js';
 import { codePointName, findForbiddenChar, isReferable, xmlVersionOf, type XmlVersion } from './xml-chars.js';
 import { XML_LIMITS, findLimitBreach, type XmlLimits } from './xml-limits.js';
 
