@@ -46,6 +46,13 @@ export { KeyedSerializer } from './serial.js';
 export { MAX_NAME_BYTES } from './paths.js';
 
 /**
+ * The name of a job or node, whose folder the home keeps (`jobs/NAME`, `nodes/NAME`), checked as
+ * Jenkins' checkGoodName does and so that it is a safe folder name; {@link goodNameProblem} says
+ * why a folder found in the home cannot be one.
+ */
+export { checkGoodName, goodNameProblem } from './good-name.js';
+
+/**
  * Opens a regular file beneath a folder another user may be changing (a workspace), following no
  * symbolic link at any level; a refusal says why (`link`, `missing`, `not-a-file`).
  */
