@@ -14,7 +14,7 @@ import { registerBuiltInAuthorizationStrategies } from './strategies.js';
 import { parseJobAuthorization } from './job-matrix.js';
 import type { UserStore } from './user-store.js';
 import { CredentialsStore } from './credentials/index.js';
-import { JenkinsSecrets, MasterKey, type SecretKeys } from './secrets/index.js';
+import { AgentSecretKey, JenkinsSecrets, MasterKey, type SecretKeys } from './secrets/index.js';
 
 /**
  * What a home's config.xml gets when it names no realm or strategy: Jenkins' own user database
@@ -48,9 +48,9 @@ export interface SecurityOptions {
 
 /**
  * The security of a running controller: realm, strategy, crumbs, sessions, login throttle, audit
- * log, the home's secret keys and its credentials, built from the home's config.xml. Made only by
- * the active controller: it writes (the first admin, the crumb salt, the session key, the master
- * key, the audit log).
+ * log, the home's secret keys (agents' secrets' too) and its credentials, built from the home's
+ * config.xml. Made only by the active controller: it writes (the first admin, the crumb salt, the
+ * session key, the master key, the agent secret key, the audit log).
  */
 export class Security {
   readonly realm: SecurityRealm;
@@ -62,6 +62,8 @@ export class Security {
   /** Steward's master key, and Jenkins' keys when the home came from Jenkins. */
   readonly keys: SecretKeys;
   readonly credentials: CredentialsStore;
+  /** The key agents' secrets are derived from. */
+  readonly agentSecrets: AgentSecretKey;
   readonly #jobContexts = new WeakMap<object, PermissionContext>();
 
   private constructor(parts: {
@@ -72,6 +74,7 @@ export class Security {
     audit: AuditLog;
     keys: SecretKeys;
     credentials: CredentialsStore;
+    agentSecrets: AgentSecretKey;
   }) {
     this.realm = parts.realm;
     this.strategy = parts.strategy;
@@ -80,6 +83,7 @@ export class Security {
     this.audit = parts.audit;
     this.keys = parts.keys;
     this.credentials = parts.credentials;
+    this.agentSecrets = parts.agentSecrets;
     this.throttle = new LoginThrottle();
   }
 
@@ -109,6 +113,7 @@ export class Security {
         audit,
         keys,
         credentials,
+        agentSecrets: await AgentSecretKey.load(store),
       });
       log.info({ realm: realm.id, authorizationStrategy: strategy.id }, `security: realm ${realm.id}, authorization ${strategy.id}`);
       return security;

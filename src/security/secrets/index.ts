@@ -41,6 +41,13 @@ export {
   JENKINS_SECRET_BYTES_KEY_PATH,
 } from './jenkins-secrets.js';
 
+/**
+ * The key agents' secrets are derived from (Jenkins' JnlpAgentReceiver.SLAVE_SECRET): Jenkins'
+ * `secrets/jenkins.slaves.JnlpSlaveAgentProtocol.secret` on a home that has it, else Steward's
+ * `secrets/steward.agent-secret.key`; `mac(name)` is the agent's secret (hex HMAC-SHA256).
+ */
+export { AgentSecretKey, AGENT_SECRET_KEY_PATH, JENKINS_AGENT_SECRET_KEY_PATH } from './agent-secret-key.js';
+
 /** Decrypts a value in Steward's form or, given the home's Jenkins keys, in Jenkins' forms. */
 export { decryptAny } from './decrypt-any.js';
 /** The keys {@link decryptAny} uses: Steward's master key and, optionally, Jenkins'. */

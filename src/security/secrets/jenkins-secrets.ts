@@ -172,11 +172,28 @@ function javaTrim(text: string): string {
  * CryptoConfidentialKey and CredentialsConfidentialKey use as the AES key.
  */
 function unwrapConfidentialKey(masterKey: Buffer, stored: Buffer, file: string): Buffer {
+  return unwrapConfidentialPayload(masterKey, stored, file, AES128).subarray(0, AES128);
+}
+
+/** DefaultConfidentialStore.load + verifyMagic: the whole stored payload, of at least `minBytes`. */
+function unwrapConfidentialPayload(masterKey: Buffer, stored: Buffer, file: string, minBytes: number): Buffer {
   const plain = tryEcb(masterKey, stored);
-  if (plain === undefined || plain.length < MAGIC.length + AES128 || !plain.subarray(plain.length - MAGIC.length).equals(MAGIC)) {
+  if (plain === undefined || plain.length < MAGIC.length + minBytes || !plain.subarray(plain.length - MAGIC.length).equals(MAGIC)) {
     throw invalidKeyFile(file, `does not decrypt with ${JENKINS_MASTER_KEY_PATH}; copy both files from the same Jenkins home`);
   }
-  return Buffer.from(plain.subarray(0, AES128));
+  return Buffer.from(plain.subarray(0, plain.length - MAGIC.length));
+}
+
+/**
+ * The bytes of one of Jenkins' confidential keys (`secrets/<id>`, as ConfidentialKey.load reads
+ * it through DefaultConfidentialStore), or undefined when the home lacks the file or
+ * `secrets/master.key`. A file that does not decrypt under master.key throws
+ * STW_SECRET_KEY_INVALID naming it. HMACConfidentialKey uses the whole payload as its key.
+ */
+export async function loadJenkinsConfidentialKey(store: HomeStore, file: string): Promise<Buffer | undefined> {
+  const [master, stored] = await Promise.all([store.readBytes(JENKINS_MASTER_KEY_PATH), store.readBytes(file)]);
+  if (master === undefined || stored === undefined) return undefined;
+  return unwrapConfidentialPayload(toAes128Key(master), stored, file, 1);
 }
 
 /** Cipher "AES" in Java: AES/ECB/PKCS5Padding; undefined on a bad length or padding. */
