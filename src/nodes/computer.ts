@@ -89,6 +89,30 @@ export class Computer {
     return this.#state.state === 'offline' ? this.#state.cause.reason : '';
   }
 
+  /**
+   * Whether the controller can reach the node's machine: always for the built-in node, for an
+   * agent while it has a channel.
+   */
+  get connected(): boolean {
+    return this.#node.launcher === 'local' || this.#channel !== undefined;
+  }
+
+  /**
+   * Takes the computer offline on purpose, with why and by whom (Jenkins' setTemporarilyOffline
+   * with an OfflineCause.UserCause), or, given undefined, brings it back: online when it is
+   * connected, else offline as disconnected. Its running builds go on either way; it takes no new
+   * ones while offline. Asking for what already holds throws STW_COMPUTER_STATE.
+   */
+  setTemporarilyOffline(cause: { readonly reason: string; readonly by: string } | undefined, now = Date.now()): void {
+    if (cause !== undefined) {
+      if (this.temporarilyOffline) throw new StewardError('STW_COMPUTER_STATE', `the computer of node ${this.name} is already offline on purpose`);
+      this.#state = { state: 'offline', cause: { kind: 'temporary', reason: cause.reason, by: cause.by, since: now } };
+      return;
+    }
+    if (!this.temporarilyOffline) throw new StewardError('STW_COMPUTER_STATE', `the computer of node ${this.name} was not taken offline on purpose`);
+    this.#state = this.connected ? { state: 'online' } : { state: 'offline', cause: { kind: 'disconnected', reason: 'the agent is not connected', since: now } };
+  }
+
   transition(next: ComputerState): void {
     const from = this.#state.state;
     if (!ALLOWED[from].includes(next.state)) {

@@ -15,6 +15,16 @@ export type NodeMode = 'NORMAL' | 'EXCLUSIVE';
  */
 export type LauncherKind = 'local' | 'inbound' | 'ssh';
 
+/**
+ * Where the controller reaches an `ssh` node, after the ssh-slaves plugin's SSHLauncher: the host,
+ * its SSH port, and the id of the credentials (an SSH key or a password) it logs in with.
+ */
+export interface SshLauncherSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly credentialsId: string;
+}
+
 /** The built-in node's name since Jenkins 2.307 (formerly "master"). */
 export const BUILT_IN_NODE = 'built-in';
 
@@ -31,14 +41,33 @@ export interface Node {
   readonly mode: NodeMode;
   readonly numExecutors: number;
   readonly launcher: LauncherKind;
-  /** The node's root folder, where its workspaces are (Jenkins' remoteFS; the home for the built-in node). */
+  /**
+   * The node's root folder, where its workspaces are (Jenkins' remoteFS; the home for the
+   * built-in node). Empty for an agent whose configuration gives none: it works in its own
+   * work folder.
+   */
   readonly remoteFS: string;
+  /** What the node is for, in its owner's words (Jenkins' nodeDescription); '' when none. */
+  readonly description: string;
+  /** How to reach an `ssh` node; undefined for the other launchers. */
+  readonly ssh: SshLauncherSettings | undefined;
 }
 
-export type NodeFields = Omit<Node, 'labels' | 'labelString' | 'mode'> & { labelString?: string; mode?: NodeMode };
+export type NodeFields = Omit<Node, 'labels' | 'labelString' | 'mode' | 'description' | 'ssh'> & {
+  labelString?: string;
+  mode?: NodeMode;
+  description?: string;
+  ssh?: SshLauncherSettings;
+};
 
-/** Makes a Node from its fields; the label string is split once here. */
+/**
+ * Makes a Node from its fields; the label string is split once here. An `ssh` node without its
+ * SSH settings, or another with them, is a bug (STW_INTERNAL).
+ */
 export function defineNode(fields: NodeFields): Node {
+  if ((fields.launcher === 'ssh') !== (fields.ssh !== undefined)) {
+    throw new StewardError('STW_INTERNAL', `node ${fields.name}: SSH settings go with the ssh launcher only, not with ${fields.launcher}`);
+  }
   const labelString = fields.labelString ?? '';
   const labels = parseLabels(labelString);
   labels.add(fields.name);
@@ -50,6 +79,8 @@ export function defineNode(fields: NodeFields): Node {
     numExecutors: fields.numExecutors,
     launcher: fields.launcher,
     remoteFS: fields.remoteFS,
+    description: fields.description ?? '',
+    ssh: fields.ssh === undefined ? undefined : Object.freeze({ ...fields.ssh }),
   });
 }
 
