@@ -289,6 +289,59 @@ urlOption(token.command('revoke <uuid>').description('revoke one of the --auth u
   },
 );
 
+const node = program.command('node').description("create, list and delete agent nodes; print an agent's secret");
+/** Jenkins' node modes. */
+function nodeMode(text: string): 'NORMAL' | 'EXCLUSIVE' {
+  const mode = text.toUpperCase();
+  if (mode !== 'NORMAL' && mode !== 'EXCLUSIVE') throw new InvalidArgumentError('--mode must be NORMAL (any build its labels allow) or EXCLUSIVE (only builds whose label expression matches it)');
+  return mode;
+}
+urlOption(node.command('create <name>').description('create an agent node; its agent connects with `steward agent` and the secret `node secret` prints'))
+  .option('--labels <labels>', 'its labels, separated by spaces', '')
+  .option('--executors <n>', 'how many builds it runs at once', int('--executors', 1, 1000), 1)
+  .option('--remote-fs <dir>', "its root folder on the agent's machine, where workspaces go (default: the agent's --work-dir)", '')
+  .option('--mode <mode>', 'NORMAL: any build its labels allow; EXCLUSIVE: only builds whose label expression matches it', nodeMode, 'NORMAL' as const)
+  .option('--description <text>', 'what the node is for', '')
+  .action(async (name: string, opts: { url?: string; auth?: string; labels: string; executors: number; remoteFs: string; mode: 'NORMAL' | 'EXCLUSIVE'; description: string }) => {
+    // The form Jenkins' ComputerSet.doDoCreateItem reads (python-jenkins' create_node sends the same).
+    const fields = {
+      nodeDescription: opts.description,
+      numExecutors: opts.executors,
+      remoteFS: opts.remoteFs,
+      labelString: opts.labels,
+      mode: opts.mode,
+      retentionStrategy: { 'stapler-class': 'hudson.slaves.RetentionStrategy$Always' },
+      nodeProperties: { 'stapler-class-bag': 'true' },
+      launcher: { 'stapler-class': 'hudson.slaves.JNLPLauncher' },
+    };
+    const form = new URLSearchParams({ name, type: 'hudson.slaves.DumbSlave', json: JSON.stringify(fields) });
+    await clientOf(opts).request('POST', 'computer/doCreateItem', form, 'application/x-www-form-urlencoded');
+    process.stdout.write(`created node ${name}; its agent connects with the secret \`steward node secret ${name}\` prints\n`);
+  });
+urlOption(node.command('list').description('list the nodes: name, state, executors, labels')).action(async (opts: { url?: string; auth?: string }) => {
+  const data = await clientOf(opts).json<{
+    computer: { _class: string; displayName: string; offline: boolean; offlineCauseReason: string; numExecutors: number; assignedLabels: { name: string }[] }[];
+  }>('computer/api/json?tree=computer[displayName,offline,offlineCauseReason,numExecutors,assignedLabels[name]]');
+  for (const c of data.computer) {
+    const builtIn = c._class === 'hudson.model.Hudson$MasterComputer';
+    const name = builtIn ? 'built-in' : c.displayName;
+    const state = c.offline ? `offline${c.offlineCauseReason === '' ? '' : ` (${c.offlineCauseReason})`}` : 'online';
+    const labels = c.assignedLabels.map((l) => l.name).filter((l) => l !== name);
+    process.stdout.write(`${name}\t${state}\t${c.numExecutors}\t${labels.join(' ')}\n`);
+  }
+});
+urlOption(node.command('secret <name>').description("print the secret an agent connects with (needs Agent/Connect)")).action(async (name: string, opts: { url?: string; auth?: string }) => {
+  // Read from the agent's JNLP file, where Jenkins serves it: the first <argument>.
+  const jnlp = await (await clientOf(opts).request('GET', `computer/${encodeURIComponent(name)}/jenkins-agent.jnlp`)).text();
+  const secret = /<application-desc[^>]*><argument>([0-9a-f]+)<\/argument>/.exec(jnlp)?.[1];
+  if (secret === undefined) throw new StewardError('STW_REQUEST_INVALID', `the controller's agent file for ${name} holds no secret`);
+  process.stdout.write(`${secret}\n`);
+});
+urlOption(node.command('delete <name>').description('delete an agent node (refused while it builds)')).action(async (name: string, opts: { url?: string; auth?: string }) => {
+  await clientOf(opts).request('POST', `computer/${encodeURIComponent(name)}/doDelete`);
+  process.stdout.write(`deleted node ${name}\n`);
+});
+
 /** A password from a file (first line), so that it stays out of the process list and shell history. */
 async function passwordFrom(file: string): Promise<string> {
   const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');

@@ -7,7 +7,7 @@ import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
 import { Jobs, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
-import { builtInNode, Computer, Launcher, LocalChannel, type RunAs } from '../nodes/index.js';
+import { AgentNodes, builtInNode, Computer, Launcher, LocalChannel, type RunAs } from '../nodes/index.js';
 import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem, type QueueLimits } from '../queue/index.js';
 import { StewardError } from '../errors/index.js';
 import { Security, jobMatrixObjections } from '../security/index.js';
@@ -79,6 +79,8 @@ export class Controller implements StewardApi {
   scheduler!: Scheduler;
   /** The built-in node's computer. */
   builtIn!: Computer;
+  /** The agent nodes of the home (nodes/NAME/config.xml), a computer each. */
+  nodes!: AgentNodes;
   globalConfig!: GlobalConfigFile;
   #security: Security | undefined;
   /** The "Jenkins URL" of the home's location configuration, if it has one. */
@@ -185,6 +187,7 @@ export class Controller implements StewardApi {
     });
     await this.jobs.load();
 
+    this.nodes = await AgentNodes.load({ store: this.store, logger: log, secrets: this.#security.agentSecrets });
     const baseEnv = baseEnvironment();
     const runAs = await this.#setUpBuildUser(buildUser, baseEnv);
     const watchdogMs = leaseHasTtl ? launcherWatchdogMs(this.#opts.leaseTtlMs ?? 10_000) : undefined;
@@ -210,7 +213,7 @@ export class Controller implements StewardApi {
       store: this.store,
       jobs: this.jobs,
       logger: log,
-      computers: () => [this.builtIn],
+      computers: () => this.computers(),
       rootUrl: () => this.rootUrl(),
       baseEnv,
       killGraceMs: this.#opts.killGraceMs ?? 10_000,
@@ -232,6 +235,7 @@ export class Controller implements StewardApi {
     }
     this.#triggers = new TriggerRunner(this.jobs, (job, cause) => this.scheduleBuild(job, {}, cause), log);
     this.jobs.onChange((job) => this.queue.taskChanged(job.name));
+    this.nodes.onChange(() => this.queue.nodesChanged());
     this.launcher.warm();
     this.#ready = true;
     this.#phase = 'active';
@@ -302,8 +306,11 @@ export class Controller implements StewardApi {
     return this.#configuredRootUrl;
   }
 
+  /** The built-in node's computer first, then the agents' by name. */
   computers(): readonly Computer[] {
-    return [this.builtIn];
+    // Before start-up made them (a standby's metrics), there are none.
+    if (this.builtIn === undefined) return [];
+    return [this.builtIn, ...this.nodes.computers()];
   }
 
   security(): Security | undefined {
@@ -353,6 +360,22 @@ export class Controller implements StewardApi {
     this.builtIn.setNode(builtInNode(this.globalConfig.config, this.home));
     this.queue.nodesChanged();
     this.logger.info({ executors: n }, `the built-in node now has ${n} executors`);
+  }
+
+  /**
+   * Takes a node's computer offline on purpose, with why and by whom (Jenkins' toggleOffline), or
+   * brings it back (`cause` undefined): online if it is connected, else waiting for its agent.
+   * The queue looks at the nodes again.
+   */
+  setTemporarilyOffline(computer: Computer, cause: { reason: string; by: string } | undefined, by: string): void {
+    computer.setTemporarilyOffline(cause);
+    if (cause === undefined) {
+      const now = computer.online ? 'online' : 'waiting for its agent to connect';
+      this.logger.info({ node: computer.name, by }, `${by} brought node ${computer.name} back: it is ${now}`);
+    } else {
+      this.logger.info({ node: computer.name, by, reason: cause.reason }, `${by} took node ${computer.name} offline${cause.reason === '' ? '' : `: ${cause.reason}`}`);
+    }
+    this.queue.nodesChanged();
   }
 
   // --- Shutdown ----------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ export class Scheduler implements QueueHost {
   readonly #starting = new Map<string, number>();
   /** Every build in flight, so that close() can wait for them. */
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #views = new Map<Computer, NodeView>();
+  // Weak: a deleted node's view goes with its computer.
+  readonly #views = new WeakMap<Computer, NodeView>();
   readonly counters = { started: 0, completed: {} as Record<string, number> };
 
   constructor(o: SchedulerOptions) {

@@ -1,5 +1,5 @@
 import type { Cause, Jobs } from '../jobs/index.js';
-import type { Computer } from '../nodes/index.js';
+import type { AgentNodes, Computer } from '../nodes/index.js';
 import type { Queue, QueueItem } from '../queue/index.js';
 import type { Security } from '../security/index.js';
 
@@ -20,6 +20,13 @@ export interface StewardApi {
   readonly metrics: { text(): Promise<string> };
   /** The computers of the nodes, the built-in node's first. */
   computers(): readonly Computer[];
+  /** The agent nodes of the home: created, reconfigured and deleted here; their secrets. */
+  readonly nodes: AgentNodes;
+  /**
+   * Takes a node's computer offline on purpose (`cause`: why, and by whom), or brings it back
+   * (undefined); the queue looks at the nodes again.
+   */
+  setTemporarilyOffline(computer: Computer, cause: { reason: string; by: string } | undefined, by: string): void;
   /**
    * The controller's public URL when the home configures one (Jenkins' "Jenkins URL"); answers then
    * use it instead of the URL of the request, as Jenkins does, and cookies are Secure over https.

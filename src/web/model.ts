@@ -261,7 +261,7 @@ export function computerJson(root: string, computer: Computer, canSee: CanSeeJob
     _class: builtIn ? 'hudson.model.Hudson$MasterComputer' : 'hudson.slaves.SlaveComputer',
     actions: [],
     assignedLabels: [...computer.labels].map((name) => ({ name })),
-    description: builtIn ? "the Steward controller's built-in node" : '',
+    description: builtIn ? "the Steward controller's built-in node" : computer.node.description,
     displayName: builtIn ? 'Built-In Node' : computer.name,
     executors: computer.executors.map((e) => {
       const s = e.state;
@@ -279,7 +279,8 @@ export function computerJson(root: string, computer: Computer, canSee: CanSeeJob
     icon: 'symbol-computer',
     idle: computer.executors.every((e) => e.idle),
     jnlpAgent: computer.node.launcher === 'inbound',
-    launchSupported: true,
+    // Jenkins' JNLPLauncher cannot launch its agent: the agent connects.
+    launchSupported: computer.node.launcher !== 'inbound',
     manualLaunchAllowed: true,
     monitorData: {},
     numExecutors: computer.numExecutors,

@@ -10,19 +10,17 @@ import { STATUS_OF } from './errors.js';
 import { sendError } from './error-answer.js';
 import { installParameterParsing, parseParameters } from './request-parameters.js';
 import { wholeNumber } from './whole-number.js';
-import { PERMALINKS, buildJson, computerJson, jobJson, jobSummary, jobUrl, permalinkTarget, queueItemJson } from './model.js';
+import { PERMALINKS, buildJson, jobJson, jobSummary, jobUrl, permalinkTarget, queueItemJson } from './model.js';
 import { parseTree, render } from './tree.js';
 import { formField } from './form.js';
 import { canRead, installAuthentication, isUnguarded, nameOf, pathOf, readableJob, requirePermission, securityOf } from './auth.js';
 import { registerSecurityRoutes } from './security-routes.js';
 import { registerCredentialsRoutes } from './credentials-routes.js';
+import { registerNodesRoutes } from './nodes-routes.js';
 import { LoginThrottledError, Permissions } from '../security/index.js';
 
 /** The Jenkins version Steward answers to in X-Jenkins; clients pick features by it. */
 export const JENKINS_COMPAT_VERSION = '2.479.3';
-
-/** Names of the built-in node in /computer/NAME/ URLs. */
-const BUILT_IN_ALIASES = new Set(['(built-in)', '(master)', 'Built-In Node']);
 
 /** The largest request body accepted (a config.xml, a form). */
 const BODY_LIMIT = 16 * 1024 * 1024;
@@ -170,6 +168,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   };
   registerSecurityRoutes(app, api, { rootOf, sendJson, page });
   registerCredentialsRoutes(app, api, sendJson);
+  registerNodesRoutes(app, api, { rootOf, sendJson, page, canSeeJob });
 
   // --- top level ---
   // python-jenkins' get_version reads X-Jenkins from GET /; doDelete redirects here.
@@ -478,42 +477,6 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   };
   app.post('/queue/cancelItem', (req: Req, reply) => cancelItem(req, reply, req.query.id));
   app.post('/queue/item/:id/cancelQueue', (req: Req, reply) => cancelItem(req, reply, req.params.id));
-
-  // --- nodes ---
-  app.get('/computer/api/json', async (req: Req, reply) => {
-    const computers = api.computers();
-    const total = computers.reduce((n, x) => n + x.numExecutors, 0);
-    const busy = computers.reduce((n, x) => n + x.executors.filter((e) => !e.idle).length, 0);
-    await sendJson(req, reply, {
-      _class: 'hudson.model.ComputerSet',
-      busyExecutors: busy,
-      computer: computers.map((c) => computerJson(rootOf(req), c, canSeeJob(req))),
-      displayName: 'Nodes',
-      totalExecutors: total,
-    });
-  });
-
-  app.get('/computer/:name/api/json', async (req: Req, reply) => {
-    const given = req.params.name ?? '';
-    // Jenkins calls the built-in node "(built-in)" (before 2.307, "(master)"). Its display name,
-    // "Built-In Node", is what python-jenkins' get_running_builds asks for; Jenkins answers 404.
-    const name = BUILT_IN_ALIASES.has(given) ? 'built-in' : given;
-    const computer = api.computers().find((c) => c.name === name);
-    if (computer === undefined) throw new StewardError('STW_NODE_NOT_FOUND', `no node named "${excerpt(given)}"; the built-in node is "(built-in)"`);
-    await sendJson(req, reply, computerJson(rootOf(req), computer, canSeeJob(req)));
-  });
-
-  // Steward's own: change the built-in node's executor count at run time.
-  app.post('/computer/(built-in)/setNumExecutors', async (req: Req, reply) => {
-    requirePermission(req, securityOf(api), Permissions.ADMINISTER);
-    const text = formField(req, 'numExecutors');
-    const n = wholeNumber(text);
-    if (n === undefined) {
-      throw new StewardError('STW_REQUEST_INVALID', `numExecutors must be a whole number, not "${excerpt(text ?? '')}"`, { field: 'numExecutors' });
-    }
-    await api.setBuiltInExecutors(n);
-    await reply.status(204).send();
-  });
 
   await app.listen({ port: opts.port, host: opts.host });
   const address = app.server.address();
