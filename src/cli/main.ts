@@ -299,7 +299,7 @@ function nodeMode(text: string): 'NORMAL' | 'EXCLUSIVE' {
 urlOption(node.command('create <name>').description('create an agent node; its agent connects with `steward agent` and the secret `node secret` prints'))
   .option('--labels <labels>', 'its labels, separated by spaces', '')
   .option('--executors <n>', 'how many builds it runs at once', int('--executors', 1, 1000), 1)
-  .option('--remote-fs <dir>', "its root folder on the agent's machine, where workspaces go (default: the agent's --work-dir)", '')
+  .option('--remote-fs <dir>', "its root folder on the agent's machine, where workspaces go: the agent's --work-dir", '/var/lib/steward-agent')
   .option('--mode <mode>', 'NORMAL: any build its labels allow; EXCLUSIVE: only builds whose label expression matches it', nodeMode, 'NORMAL' as const)
   .option('--description <text>', 'what the node is for', '')
   .action(async (name: string, opts: { url?: string; auth?: string; labels: string; executors: number; remoteFs: string; mode: 'NORMAL' | 'EXCLUSIVE'; description: string }) => {

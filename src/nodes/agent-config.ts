@@ -60,14 +60,17 @@ export async function parseAgentConfig(xml: string, file: string, name: string):
     throw configInvalid(root.child('label') ?? root, 'label', err instanceof Error ? err.message : String(err));
   }
   const launcher = readLauncher(root);
+  // Jenkins trims it (Slave's constructor) and its form says "Remote directory is mandatory":
+  // builds' workspaces are <remoteFS>/workspace/<job>.
+  const remoteFS = (root.childText('remoteFS') ?? '').trim();
+  if (remoteFS === '') throw configInvalid(root.child('remoteFS') ?? root, 'remoteFS', "is empty; it is the agent's root folder on its machine, where workspaces go");
   return {
     xml,
     document,
     node: defineNode({
       name,
       description: root.childText('description') ?? '',
-      // Jenkins' Slave trims it and takes none as empty (hudson.Util.fixNull).
-      remoteFS: (root.childText('remoteFS') ?? '').trim(),
+      remoteFS,
       numExecutors,
       mode: readMode(root),
       labelString,

@@ -22,7 +22,7 @@ export type AgentChange = 'created' | 'updated' | 'deleted';
  * node is unknown or the secret wrong, so that the answer tells nobody which node names exist;
  * the controller's log tells the two apart.
  */
-export type AgentAuthentication = { readonly ok: true; readonly computer: Computer } | { readonly ok: false; readonly refusal: string };
+export type AgentCheck = { readonly ok: true; readonly computer: Computer } | { readonly ok: false; readonly refusal: string };
 
 export interface AgentNodesOptions {
   readonly store: HomeStore;
@@ -122,6 +122,14 @@ export class AgentNodes {
     return this.#require(name).config.xml;
   }
 
+  /**
+   * The node's configuration: its Node and the document, for what a part reads there itself (the
+   * SSH launcher's host key verification, retries and timeouts).
+   */
+  config(name: string): AgentConfig | undefined {
+    return this.#nodes.get(name)?.config;
+  }
+
   get size(): number {
     return this.#nodes.size;
   }
@@ -216,7 +224,7 @@ export class AgentNodes {
    * time whichever it is and however much of the secret is right. The log says which, by node
    * name (cut to 100 characters), never with a secret.
    */
-  authenticateAgent(name: string, secret: string): AgentAuthentication {
+  authenticateAgent(name: string, secret: string): AgentCheck {
     const node = this.#nodes.get(name);
     // Computed for unknown names too, so that the time taken does not tell them apart.
     const expected = digest(this.#secrets.mac(name));

@@ -56,9 +56,12 @@ export function parseAgentForm(json: string): AgentSpec {
   } catch (err) {
     throw invalid('labelString', (err as Error).message);
   }
+  const remoteFS = (optionalText(form, 'remoteFS') ?? '').trim();
+  // Jenkins' Slave.Remote_Director_Mandatory.
+  if (remoteFS === '') throw invalid('remoteFS', "is required: the agent's root folder on its machine, where workspaces go");
   return {
     description: optionalText(form, 'nodeDescription') ?? '',
-    remoteFS: (optionalText(form, 'remoteFS') ?? '').trim(),
+    remoteFS,
     numExecutors: executors(form.numExecutors),
     mode,
     labelString,

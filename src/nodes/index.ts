@@ -29,4 +29,4 @@ export { parseAgentForm, agentConfigXml, DUMB_SLAVE_TYPES, type AgentSpec } from
  * store; agents' secrets ({@link AgentNodes.agentSecret}) and their check
  * ({@link AgentNodes.authenticateAgent}). {@link checkNodeName} is Jenkins' rule for node names.
  */
-export { AgentNodes, checkNodeName, type AgentAuthentication, type AgentChange, type AgentNodesOptions, type AgentSecrets } from './agent-nodes.js';
+export { AgentNodes, checkNodeName, type AgentCheck, type AgentChange, type AgentNodesOptions, type AgentSecrets } from './agent-nodes.js';

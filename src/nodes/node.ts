@@ -41,11 +41,7 @@ export interface Node {
   readonly mode: NodeMode;
   readonly numExecutors: number;
   readonly launcher: LauncherKind;
-  /**
-   * The node's root folder, where its workspaces are (Jenkins' remoteFS; the home for the
-   * built-in node). Empty for an agent whose configuration gives none: it works in its own
-   * work folder.
-   */
+  /** The node's root folder, where its workspaces are (Jenkins' remoteFS; the home for the built-in node). */
   readonly remoteFS: string;
   /** What the node is for, in its owner's words (Jenkins' nodeDescription); '' when none. */
   readonly description: string;

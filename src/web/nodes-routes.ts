@@ -179,7 +179,7 @@ export function registerNodesRoutes(app: FastifyInstance, api: StewardApi, h: No
 function jnlpFile(root: string, computer: Computer, secret: string): string {
   const e = escapeText;
   const name = computer.name;
-  const args = [secret, name, ...(computer.node.remoteFS === '' ? [] : ['-workDir', computer.node.remoteFS, '-internalDir', 'remoting']), '-url', root];
+  const args = [secret, name, '-workDir', computer.node.remoteFS, '-internalDir', 'remoting', '-url', root];
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
     `<jnlp codebase="${e(`${root}computer/${encodeURIComponent(name)}/`)}" spec="1.0+">` +

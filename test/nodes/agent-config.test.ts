@@ -94,6 +94,7 @@ describe("an agent's config.xml", () => {
     refused(form(undefined, { mode: 'SOMETIMES' }), 'mode', /NORMAL or EXCLUSIVE/);
     refused(form(undefined, { retentionStrategy: { 'stapler-class': 'hudson.slaves.RetentionStrategy$Demand' } }), 'retentionStrategy', /not supported/);
     refused('{"numExecutors": ', 'json', /is not JSON/);
+    refused(form(undefined, { remoteFS: ' ' }), 'remoteFS', /is required/);
     const ssh = parseAgentForm(form({ $class: 'hudson.plugins.sshslaves.SSHLauncher', host: 'h', credentialsId: 'k', port: '2222' }));
     assert.deepEqual(ssh.launcher, { kind: 'ssh', host: 'h', port: 2222, credentialsId: 'k' });
   });
@@ -115,6 +116,7 @@ describe("an agent's config.xml", () => {
       ['<name>linux-1</name>', '<name>linux-2</name>', 'name', /is "linux-2", but this is the configuration of node "linux-1"/],
       ['<launcher class="hudson.slaves.JNLPLauncher">', '<launcher class="hudson.slaves.CommandLauncher">', 'launcher', /hudson\.slaves\.CommandLauncher is not supported/],
       ['<label>linux docker x64</label>', '<label>"linux</label>', 'label', /labels/],
+      ['<remoteFS>/home/jenkins/agent</remoteFS>', '<remoteFS> </remoteFS>', 'remoteFS', /is empty; it is the agent's root folder/],
     ];
     for (const [from, to, field, message] of cases) {
       await assert.rejects(
