@@ -87,9 +87,10 @@ export class AgentNodes {
         continue;
       }
       const file = agentConfigFile(folder);
-      const xml = await opts.store.readText(file);
-      if (xml === undefined) continue; // a folder without config.xml is not a node
       try {
+        // A file that cannot be read (its permissions) is reported and skipped like a bad one.
+        const xml = await opts.store.readText(file);
+        if (xml === undefined) continue; // a folder without config.xml is not a node
         const config = await parseAgentConfig(xml, file, folder);
         nodes.#nodes.set(folder, { config, computer: nodes.#newComputer(config) });
       } catch (err) {
