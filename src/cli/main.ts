@@ -49,6 +49,7 @@ interface StartOptions {
   maxQueuedPerJob: number;
   maxQueued: number;
   buildUser?: string;
+  sshAgentCommand?: string;
 }
 
 /** A user name as useradd accepts it (a uid is not one: builds need a name for USER and LOGNAME). */
@@ -78,10 +79,13 @@ program
   .option('--audit-log-files <n>', 'audit log files kept, the current one included', int('--audit-log-files', 1, 1000), AUDIT_ROTATION.files)
   .option('--max-queued-per-job <n>', 'most builds of one job waiting in the queue; more are refused with 503', int('--max-queued-per-job', 1, 1_000_000), DEFAULT_MAX_QUEUED_PER_JOB)
   .option('--max-queued <n>', 'most items in the whole queue; more are refused with 503', int('--max-queued', 1, 10_000_000), DEFAULT_MAX_QUEUED)
+  .option('--ssh-agent-command <command>', 'the agent program on the hosts of SSH agents, as their shell runs it (default: $STEWARD_SSH_AGENT_COMMAND, else steward)')
   .option('--build-user <name>', 'user that builds on the built-in node run as when the controller runs as root (default: $STEWARD_BUILD_USER, else steward-build, created when missing)', userName)
   .action(async (opts: StartOptions) => {
     const logger = makeLogger();
     const envBuildUser = process.env.STEWARD_BUILD_USER;
+    const envAgentCommand = process.env.STEWARD_SSH_AGENT_COMMAND;
+    const sshAgentCommand = opts.sshAgentCommand ?? (envAgentCommand === undefined || envAgentCommand === '' ? undefined : envAgentCommand);
     const buildUser = opts.buildUser ?? (envBuildUser === undefined || envBuildUser === '' ? undefined : userName(envBuildUser));
     const home = path.resolve(opts.home ?? process.env.STEWARD_HOME ?? 'steward_home');
     const leaseTtlMs = parseDuration(opts.leaseTtl, '--lease-ttl');
@@ -124,6 +128,7 @@ program
         trustedProxies,
         auditRotation: { maxBytes: opts.auditLogSize, files: opts.auditLogFiles },
         ...(buildUser === undefined ? {} : { buildUser }),
+        ...(sshAgentCommand === undefined ? {} : { sshAgentCommand }),
         ...(opts.executors === undefined ? {} : { executors: opts.executors }),
       });
     } catch (err) {

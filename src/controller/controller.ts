@@ -17,6 +17,7 @@ import { resolveBuildUser, type BuildUser } from './build-user.js';
 import { GlobalConfigFile } from './global-config.js';
 import { readConfiguredRootUrl } from './location-config.js';
 import { QueueFileWriter } from './queue-file.js';
+import { SshAgents } from './ssh-agents.js';
 import { Scheduler } from './scheduler.js';
 import { ControllerMetrics } from './metrics.js';
 import { TriggerRunner } from './triggers.js';
@@ -53,6 +54,8 @@ export interface ControllerOptions {
    * `steward-build`, created when missing). Not as root, only the controller's own user is allowed.
    */
   buildUser?: string;
+  /** The agent program SSH agents' hosts run (`steward` when not given). */
+  sshAgentCommand?: string;
 }
 
 /** The build user's HOME, in the home: theirs, outside every private path. */
@@ -96,6 +99,7 @@ export class Controller implements StewardApi {
   readonly #monitors: AdministrativeMonitor[] = [];
   readonly metrics: ControllerMetrics;
   readonly #opts: ControllerOptions;
+  #sshAgents: SshAgents | undefined;
 
   private constructor(opts: ControllerOptions) {
     this.#opts = opts;
@@ -236,6 +240,14 @@ export class Controller implements StewardApi {
     this.#triggers = new TriggerRunner(this.jobs, (job, cause) => this.scheduleBuild(job, {}, cause), log);
     this.jobs.onChange((job) => this.queue.taskChanged(job.name));
     this.nodes.onChange(() => this.queue.nodesChanged());
+    this.#sshAgents = new SshAgents({
+      nodes: this.nodes,
+      credentials: this.#security.credentials,
+      logger: log,
+      agentCommand: this.#opts.sshAgentCommand ?? 'steward',
+      port: () => this.port,
+    });
+    this.#sshAgents.start();
     this.launcher.warm();
     this.#ready = true;
     this.#phase = 'active';
@@ -389,6 +401,7 @@ export class Controller implements StewardApi {
   async #close(): Promise<void> {
     const log = this.logger;
     this.#abort.abort(new StewardError('STW_NOT_ACTIVE', 'the controller is stopping'));
+    await this.#sshAgents?.close();
     await this.#web?.close();
     this.#triggers?.close();
     if (this.queue !== undefined) this.queue.close();

@@ -1,7 +1,9 @@
+import os from 'node:os';
+import path from 'node:path';
 import { StewardError } from '../errors/index.js';
 import { configInvalid, parseXmlOffLoop, readInteger, type XmlDocument, type XmlElementHandle } from '../xml/index.js';
 import { parseLabels } from './label/index.js';
-import { defineNode, type Node, type NodeMode, type SshLauncherSettings } from './node.js';
+import { defineNode, type HostKeyCheck, type Node, type NodeMode, type SshLauncherSettings } from './node.js';
 
 /** The root element of a Jenkins agent's config.xml (XStream's alias of hudson.slaves.DumbSlave). */
 export const AGENT_ROOT = 'slave';
@@ -112,7 +114,54 @@ function readLauncher(root: XmlElementHandle): { launcher: 'inbound' } | { launc
   const host = required('host');
   const port = readInteger(element, 'port', 1) ?? 22;
   if (port > 65535) throw configInvalid(element.child('port') ?? element, 'launcher/port', `must be a TCP port from 1 to 65535, got ${port}`);
-  return { launcher: 'ssh', ssh: { host, port, credentialsId: required('credentialsId') } };
+  const seconds = (field: string, fallback: number): number => (readInteger(element, field, 0) ?? fallback) * 1000;
+  return {
+    launcher: 'ssh',
+    ssh: {
+      host,
+      port,
+      credentialsId: required('credentialsId'),
+      hostKey: readHostKeyCheck(element),
+      prefix: element.childText('prefixStartSlaveCmd')?.trim() ?? '',
+      suffix: element.childText('suffixStartSlaveCmd')?.trim() ?? '',
+      // The ssh-slaves plugin's defaults: 15 s between attempts, 60 s to log in (its 210 s is
+      // for a JVM to start as well).
+      retryWaitMs: seconds('retryWaitTime', 15),
+      launchTimeoutMs: seconds('launchTimeoutSeconds', 60) || 60_000,
+    },
+  };
+}
+
+const VERIFIERS = 'hudson.plugins.sshslaves.verifiers.';
+
+/**
+ * `<sshHostKeyVerificationStrategy class>`. Without one, or with ManuallyTrusted (trust on first
+ * use, which Jenkins records as a computer action), the key must be in the controller user's
+ * ~/.ssh/known_hosts: Steward does not trust a host it has not been told about.
+ */
+function readHostKeyCheck(launcher: XmlElementHandle): HostKeyCheck {
+  const element = launcher.child('sshHostKeyVerificationStrategy');
+  const cls = element?.attribute('class');
+  const knownHosts: HostKeyCheck = { kind: 'known-hosts', file: path.join(os.homedir(), '.ssh', 'known_hosts') };
+  if (element === undefined || cls === undefined) return knownHosts;
+  switch (cls) {
+    case `${VERIFIERS}NonVerifyingKeyVerificationStrategy`:
+      return { kind: 'none' };
+    case `${VERIFIERS}KnownHostsFileKeyVerificationStrategy`:
+    case `${VERIFIERS}ManuallyTrustedKeyVerificationStrategy`:
+      return knownHosts;
+    case `${VERIFIERS}ManuallyProvidedKeyVerificationStrategy`: {
+      const key = element.child('key');
+      const algorithm = key?.childText('algorithm')?.trim() ?? '';
+      const value = key?.childText('key')?.replace(/\s+/g, '') ?? '';
+      if (algorithm === '' || value === '') {
+        throw configInvalid(key ?? element, 'launcher/sshHostKeyVerificationStrategy/key', 'needs an <algorithm> and a <key> (base64, as in known_hosts)');
+      }
+      return { kind: 'provided', algorithm, key: value };
+    }
+    default:
+      throw configInvalid(element, 'launcher/sshHostKeyVerificationStrategy', `the host key verification strategy ${cls} is not supported`);
+  }
 }
 
 /** STW_CONFIG_INVALID for something of a config.xml other than a field (the file as a whole). */

@@ -11,7 +11,7 @@ export interface AgentSpec {
   readonly numExecutors: number;
   readonly mode: NodeMode;
   readonly labelString: string;
-  readonly launcher: { readonly kind: 'inbound' } | ({ readonly kind: 'ssh' } & SshLauncherSettings);
+  readonly launcher: { readonly kind: 'inbound' } | ({ readonly kind: 'ssh' } & Pick<SshLauncherSettings, 'host' | 'port' | 'credentialsId'>);
 }
 
 /** The node type of Jenkins' "Permanent Agent", as the form (`type`) names it. */

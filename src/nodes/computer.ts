@@ -113,6 +113,17 @@ export class Computer {
     this.#state = this.connected ? { state: 'online' } : { state: 'offline', cause: { kind: 'disconnected', reason: 'the agent is not connected', since: now } };
   }
 
+  /**
+   * Why the controller could not start the node's agent (the SSH launcher's last failure): the
+   * reason a disconnected computer shows. Nothing changes while it is connected or offline on
+   * purpose.
+   */
+  setLaunchFailure(reason: string, now = Date.now()): void {
+    if (this.#state.state === 'offline' && this.#state.cause.kind === 'disconnected') {
+      this.#state = { state: 'offline', cause: { kind: 'disconnected', reason, since: this.#state.cause.since ?? now } };
+    }
+  }
+
   transition(next: ComputerState): void {
     const from = this.#state.state;
     if (!ALLOWED[from].includes(next.state)) {

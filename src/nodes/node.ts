@@ -17,13 +17,33 @@ export type LauncherKind = 'local' | 'inbound' | 'ssh';
 
 /**
  * Where the controller reaches an `ssh` node, after the ssh-slaves plugin's SSHLauncher: the host,
- * its SSH port, and the id of the credentials (an SSH key or a password) it logs in with.
+ * its SSH port, the id of the credentials (an SSH key or a password) it logs in with, how the
+ * host's key is checked, what goes before and after the agent's command line
+ * (prefixStartSlaveCmd, suffixStartSlaveCmd), the wait between attempts (retryWaitTime) and how
+ * long logging in may take (launchTimeoutSeconds).
  */
 export interface SshLauncherSettings {
   readonly host: string;
   readonly port: number;
   readonly credentialsId: string;
+  readonly hostKey: HostKeyCheck;
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly retryWaitMs: number;
+  readonly launchTimeoutMs: number;
 }
+
+/**
+ * How the SSH launcher checks the host it connects to, after the ssh-slaves plugin's
+ * sshHostKeyVerificationStrategy: `known-hosts` (KnownHostsFileKeyVerificationStrategy, and
+ * ManuallyTrustedKeyVerificationStrategy or no strategy at all: the controller user's
+ * ~/.ssh/known_hosts), `provided` (ManuallyProvidedKeyVerificationStrategy: the key in the node's
+ * configuration) or `none` (NonVerifyingKeyVerificationStrategy, warned about at each connection).
+ */
+export type HostKeyCheck =
+  | { readonly kind: 'known-hosts'; readonly file: string }
+  | { readonly kind: 'provided'; readonly algorithm: string; readonly key: string }
+  | { readonly kind: 'none' };
 
 /** The built-in node's name since Jenkins 2.307 (formerly "master"). */
 export const BUILT_IN_NODE = 'built-in';

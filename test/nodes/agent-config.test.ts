@@ -1,3 +1,4 @@
+import os from 'node:os';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -34,10 +35,46 @@ describe("an agent's config.xml", () => {
     const xml = await fixture('ssh-agent.xml');
     const config = await parseAgentConfig(xml, 'nodes/build-ssh/config.xml', 'build-ssh');
     assert.equal(config.node.launcher, 'ssh');
-    assert.deepEqual(config.node.ssh, { host: '10.0.4.17', port: 2222, credentialsId: '8d634b46-c867-4a6f-8018-406056dbd31b' });
+    assert.deepEqual(config.node.ssh, {
+      host: '10.0.4.17',
+      port: 2222,
+      credentialsId: '8d634b46-c867-4a6f-8018-406056dbd31b',
+      hostKey: { kind: 'known-hosts', file: path.join(os.homedir(), '.ssh', 'known_hosts') },
+      prefix: '',
+      suffix: '',
+      retryWaitMs: 15_000,
+      launchTimeoutMs: 60_000,
+    });
     assert.equal(config.node.mode, 'NORMAL');
     assert.deepEqual([...config.node.labels], ['build-ssh']);
     assert.equal(serializeXml(config.document), xml);
+  });
+
+  test("the SSH launcher's host key strategies, command prefix and suffix are read as the ssh-slaves plugin writes them", async () => {
+    const xml = await fixture('ssh-agent.xml');
+    const read = async (strategy: string, extra = '') => {
+      const text = xml.replace(
+        '<sshHostKeyVerificationStrategy class="hudson.plugins.sshslaves.verifiers.KnownHostsFileKeyVerificationStrategy"/>',
+        `${strategy}${extra}`,
+      );
+      return (await parseAgentConfig(text, 'nodes/build-ssh/config.xml', 'build-ssh')).node.ssh;
+    };
+    const v = 'hudson.plugins.sshslaves.verifiers';
+    const provided = `<sshHostKeyVerificationStrategy class="${v}.ManuallyProvidedKeyVerificationStrategy"><key><algorithm>ssh-ed25519</algorithm><key>AAAAC3Nza\n C1lZDI1</key></key></sshHostKeyVerificationStrategy>`;
+    assert.deepEqual((await read(provided))?.hostKey, { kind: 'provided', algorithm: 'ssh-ed25519', key: 'AAAAC3NzaC1lZDI1' });
+    assert.deepEqual((await read(`<sshHostKeyVerificationStrategy class="${v}.NonVerifyingKeyVerificationStrategy"/>`))?.hostKey, { kind: 'none' });
+    assert.equal((await read(`<sshHostKeyVerificationStrategy class="${v}.ManuallyTrustedKeyVerificationStrategy"/>`))?.hostKey.kind, 'known-hosts');
+    assert.equal((await read(''))?.hostKey.kind, 'known-hosts', 'no strategy: known_hosts, not trust');
+    const cmd = await read('', '<prefixStartSlaveCmd>sudo -u ci</prefixStartSlaveCmd><suffixStartSlaveCmd> &gt;&gt; agent.log</suffixStartSlaveCmd>');
+    assert.deepEqual([cmd?.prefix, cmd?.suffix], ['sudo -u ci', '>> agent.log']);
+    await assert.rejects(
+      read(`<sshHostKeyVerificationStrategy class="${v}.ManuallyProvidedKeyVerificationStrategy"><key><algorithm>ssh-ed25519</algorithm></key></sshHostKeyVerificationStrategy>`),
+      (e: unknown) => isStewardError(e, 'STW_CONFIG_INVALID') && e.field === 'launcher/sshHostKeyVerificationStrategy/key' && e.line !== undefined,
+    );
+    await assert.rejects(
+      read('<sshHostKeyVerificationStrategy class="com.example.TrustEverything"/>'),
+      (e: unknown) => isStewardError(e, 'STW_CONFIG_INVALID') && /com\.example\.TrustEverything is not supported/.test(e.message),
+    );
   });
 
   test('a node made from the form is written as Jenkins writes a permanent agent, and reads back the same', async () => {

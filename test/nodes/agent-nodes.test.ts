@@ -55,7 +55,7 @@ describe('agent nodes', () => {
     await using again = await openNodes(home.dir);
     const [a, b] = again.nodes.computers();
     assert.deepEqual([a?.name, a?.labels.has('docker'), a?.node.launcher], ['a-inbound', true, 'inbound']);
-    assert.deepEqual([b?.name, b?.mode, b?.numExecutors, b?.node.ssh], ['b-ssh', 'EXCLUSIVE', 3, { host: 'b.example', port: 2200, credentialsId: 'ssh-key' }]);
+    assert.deepEqual([b?.name, b?.mode, b?.numExecutors, b?.node.ssh?.host, b?.node.ssh?.port, b?.node.ssh?.credentialsId], ['b-ssh', 'EXCLUSIVE', 3, 'b.example', 2200, 'ssh-key']);
     assert.equal(b?.online, false);
   });
 

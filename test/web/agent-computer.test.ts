@@ -40,7 +40,7 @@ describe("an agent's computer in the API", () => {
   });
 
   test('an agent the controller starts over SSH can be launched, and is no JNLP agent', () => {
-    const node = defineNode({ name: 'b', numExecutors: 1, launcher: 'ssh', remoteFS: '/b', ssh: { host: 'h', port: 22, credentialsId: 'k' } });
+    const node = defineNode({ name: 'b', numExecutors: 1, launcher: 'ssh', remoteFS: '/b', ssh: { host: 'h', port: 22, credentialsId: 'k', hostKey: { kind: 'none' }, prefix: '', suffix: '', retryWaitMs: 15_000, launchTimeoutMs: 60_000 } });
     const json = computerJson('http://x/', new Computer(node, disconnected), () => true);
     assert.deepEqual([json.jnlpAgent, json.launchSupported], [false, true]);
   });

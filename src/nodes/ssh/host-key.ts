@@ -1,15 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/**
- * How the SSH launcher checks the host it connects to, after the ssh-slaves plugin's
- * sshHostKeyVerificationStrategy: `known-hosts` (KnownHostsFileKeyVerificationStrategy: the
- * controller user's ~/.ssh/known_hosts), `provided` (ManuallyProvidedKeyVerificationStrategy: the
- * key in the node's configuration) or `none` (NonVerifyingKeyVerificationStrategy, warned about).
- */
-export type HostKeyCheck =
-  | { readonly kind: 'known-hosts'; readonly file: string }
-  | { readonly kind: 'provided'; readonly algorithm: string; readonly key: string }
-  | { readonly kind: 'none' };
+export type { HostKeyCheck } from '../node.js';
 
 /** The name a known_hosts line gives a host: `host` on port 22, `[host]:port` otherwise. */
 export function knownHostsName(host: string, port: number): string {

@@ -4,22 +4,11 @@ import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { coerceError } from '../../errors/index.js';
+import type { SshLauncherSettings } from '../node.js';
 import { knownHostsName, knownKeys, type HostKeyCheck } from './host-key.js';
 
 /** An SSH agent node's launcher, as the ssh-slaves plugin's SSHLauncher configures it. */
-export interface SshLauncherConfig {
-  readonly host: string;
-  readonly port: number;
-  readonly credentialsId: string;
-  readonly hostKey: HostKeyCheck;
-  /** Before and after the agent's command line (Jenkins' prefixStartSlaveCmd, suffixStartSlaveCmd). */
-  readonly prefix: string;
-  readonly suffix: string;
-  /** Waits between attempts (retryWaitTime, in seconds in the XML). */
-  readonly retryWaitMs: number;
-  /** How long connecting and logging in may take (launchTimeoutSeconds). */
-  readonly launchTimeoutMs: number;
-}
+export type SshLauncherConfig = SshLauncherSettings;
 
 /** The credential an SSH login uses, in clear: a key (with its passphrase) or a password. */
 export type SshLogin =

@@ -79,6 +79,22 @@ export class CredentialsStore {
    * credentials are the controller's own). Undefined when there is none. A value that does not
    * decrypt is STW_SECRET_INVALID naming the file, the id and the job, never the value.
    */
+  /**
+   * The credential `id` as an agent launcher uses it (the SSH launcher logs in with it): GLOBAL or
+   * SYSTEM scope, as Jenkins lets the controller's own launchers use SYSTEM credentials. Undefined
+   * when there is none; a value that does not decrypt is STW_SECRET_INVALID naming the node.
+   */
+  async forNode(id: string, node: string): Promise<BuildCredential | undefined> {
+    const c = this.#file.find(id);
+    if (c === undefined) return undefined;
+    try {
+      return openCredential(c, this.#keys);
+    } catch (err) {
+      if (!isStewardError(err)) throw err;
+      throw new StewardError(err.code, `credentials '${id}' cannot be used to start agent ${node}: ${err.message}`, { field: err.field ?? id });
+    }
+  }
+
   async forBuild(id: string, job: string): Promise<BuildCredential | undefined> {
     const c = this.#file.find(id);
     if (c === undefined || scopeOf(c) !== 'GLOBAL') return undefined;
