@@ -8,7 +8,15 @@ import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, t
 import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
 import { Jobs, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
 import { AgentNodes, builtInNode, Computer, Launcher, LocalChannel, type RunAs } from '../nodes/index.js';
-import { Queue, registerDefaultQueueSorter, QUEUE_SORTER, type QueueItem, type QueueLimits } from '../queue/index.js';
+import {
+  LOAD_BALANCER,
+  Queue,
+  QUEUE_SORTER,
+  registerDefaultLoadBalancer,
+  registerDefaultQueueSorter,
+  type QueueItem,
+  type QueueLimits,
+} from '../queue/index.js';
 import { StewardError } from '../errors/index.js';
 import { Security, jobMatrixObjections } from '../security/index.js';
 import { buildSecrets } from '../security/credentials/index.js';
@@ -173,6 +181,7 @@ export class Controller implements StewardApi {
     const g = this.globalConfig.config;
     registerBuiltInSteps(this.extensions);
     registerDefaultQueueSorter(this.extensions);
+    registerDefaultLoadBalancer(this.extensions);
     this.#security = await Security.load({
       store: this.store,
       extensions: this.extensions,
@@ -225,7 +234,15 @@ export class Controller implements StewardApi {
     });
     const sorter = this.extensions.first(QUEUE_SORTER);
     if (sorter === undefined) throw new StewardError('STW_INTERNAL', 'no queue sorter is installed');
-    this.queue = new Queue({ host: this.scheduler, sorter: sorter.create(), logger: log, limits: this.#opts.queueLimits ?? {} });
+    const balancer = this.extensions.first(LOAD_BALANCER);
+    if (balancer === undefined) throw new StewardError('STW_INTERNAL', 'no load balancer is installed');
+    this.queue = new Queue({
+      host: this.scheduler,
+      sorter: sorter.create(),
+      loadBalancer: balancer.create(),
+      logger: log,
+      limits: this.#opts.queueLimits ?? {},
+    });
     this.scheduler.attach(this.queue);
     this.#queueFile = new QueueFileWriter(this.store, () => this.queue, log);
 

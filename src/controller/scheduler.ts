@@ -97,6 +97,21 @@ export class Scheduler implements QueueHost {
     return v;
   }
 
+  /**
+   * Where the job's newest build ran, from its record when that is in memory (a running build,
+   * or one read since start: after a restart, those of jobs with items in queue.xml are); never
+   * read from the home here, as the queue asks on its hot path.
+   */
+  lastBuiltOn(name: string): string | undefined {
+    const job = this.#o.jobs.get(name);
+    const newest = job?.buildNumbers?.at(-1);
+    if (job === undefined || newest === undefined) return undefined;
+    const record = job.running.get(newest)?.record ?? job.records.get(newest);
+    if (record === undefined) return undefined;
+    // build.xml names the built-in node with an empty builtOn, as Jenkins does.
+    return record.builtOn === '' ? BUILT_IN_NODE : record.builtOn;
+  }
+
   changed(): void {
     this.#o.queueChanged();
   }

@@ -36,4 +36,14 @@ export {
   type QueueSorter,
   type QueueSorterDescriptor,
 } from './sorter.js';
+/** Where an item runs: Jenkins' LoadBalancer extension point and the default (most idle, then warm). */
+export {
+  DEFAULT_LOAD_BALANCER,
+  DefaultLoadBalancer,
+  LOAD_BALANCER,
+  registerDefaultLoadBalancer,
+  type BalancedItem,
+  type LoadBalancer,
+  type LoadBalancerDescriptor,
+} from './load-balancer.js';
 export { LEFT_ITEM_RETENTION_MS } from './left-items.js';

@@ -9,6 +9,7 @@
  * - blocked items sit where the event that releases them finds them: per job (a build in progress,
  *   disabled: `taskFinished`, `taskChanged`) or in one set for labels without online nodes
  *   (`nodesChanged`).
+ * Which node an item goes to is the LoadBalancer's choice among the idle nodes that can take it.
  * Dispatching runs from a work list drained by the outermost call, so a host that calls back into
  * the queue from `dispatch` (started, executorFreed, schedule...) never makes it recurse.
  */
@@ -27,6 +28,7 @@ import {
 import { LeftItems } from './left-items.js';
 import { QuietPeriods } from './quiet-periods.js';
 import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_JOB, QueueFullError, type QueueLimits } from './queue-full.js';
+import { DefaultLoadBalancer, type LoadBalancer } from './load-balancer.js';
 import { DefaultQueueSorter, type QueueSorter } from './sorter.js';
 import type { Cause, NodeView, ParameterValue, PersistedQueueItem, QueueHost, QueueTask } from './types.js';
 
@@ -34,6 +36,8 @@ export interface QueueOptions {
   host: QueueHost;
   /** Defaults to DefaultQueueSorter. */
   sorter?: QueueSorter;
+  /** Defaults to DefaultLoadBalancer. */
+  loadBalancer?: LoadBalancer;
   logger?: Logger;
   /** Defaults to 1,000 items per job and 10,000 in all. */
   limits?: Partial<QueueLimits>;
@@ -55,6 +59,7 @@ function renamingBlock(taskName: string): Block {
 export class Queue {
   readonly #host: QueueHost;
   readonly #sorter: QueueSorter;
+  readonly #balancer: LoadBalancer;
   readonly #logger: Logger | undefined;
   readonly #limits: QueueLimits;
   #nextId = 1;
@@ -80,10 +85,18 @@ export class Queue {
   /** Nodes to fill with work, drained by the outermost queue call. */
   readonly #toFill = new Set<string>();
   #draining = false;
+  /** The candidates handed to the load balancer, reused so that placing an item allocates no array. */
+  readonly #candidates: NodeView[] = [];
+  /**
+   * Job -> the node its last build started on, for the load balancer's warm-workspace choice.
+   * One entry per job that built since start; a deleted job's entry goes with it.
+   */
+  readonly #lastBuiltOn = new Map<string, string>();
 
   constructor(opts: QueueOptions) {
     this.#host = opts.host;
     this.#sorter = opts.sorter ?? new DefaultQueueSorter();
+    this.#balancer = opts.loadBalancer ?? new DefaultLoadBalancer();
     this.#logger = opts.logger;
     this.#limits = { perJob: opts.limits?.perJob ?? DEFAULT_MAX_QUEUED_PER_JOB, total: opts.limits?.total ?? DEFAULT_MAX_QUEUED };
     this.#quiet = new QuietPeriods(this.#host, (due) => this.#quietPeriodsEnded(due));
@@ -175,6 +188,7 @@ export class Queue {
    */
   started(id: number, buildNumber: number): void {
     const entry = this.#pendingEntry(id, 'started');
+    if (entry.at.state === 'pending') this.#lastBuiltOn.set(entry.task, entry.at.node);
     this.#settlePending(entry);
     this.#leave(entry, { cancelled: false, executable: { number: buildNumber } });
     this.#host.changed();
@@ -241,9 +255,10 @@ export class Queue {
   /** The job's configuration changed (label, priority, concurrency, disabled) or it was deleted. */
   taskChanged(taskName: string): void {
     if (this.#closed) return;
+    const task = this.#host.task(taskName);
+    if (task === undefined) this.#lastBuiltOn.delete(taskName);
     const entries = this.#byTask.get(taskName);
     if (entries === undefined) return;
-    const task = this.#host.task(taskName);
     for (const e of [...entries]) {
       const state = e.at.state;
       if (state === 'blocked' && e.at.blockage === 'renaming') continue;
@@ -401,6 +416,7 @@ export class Queue {
   #classify(entry: Entry): void {
     const task = this.#host.task(entry.task);
     if (task === undefined) {
+      this.#lastBuiltOn.delete(entry.task);
       this.#leave(entry, { cancelled: true, reason: `the job ${entry.task} no longer exists` });
       this.#host.changed();
       return;
@@ -520,7 +536,11 @@ export class Queue {
     }
   }
 
-  /** Gives each idle executor of the node the best buildable item among the buckets it matches. */
+  /**
+   * Places the best buildable items among the buckets the node matches, while it has idle
+   * executors: each goes where the load balancer chooses among the idle nodes that can take it,
+   * this node or another. Items the load balancer leaves go back to their buckets at the end.
+   */
   #fill(nodeName: string): void {
     const node = this.#buckets.node(nodeName);
     if (node === undefined || !node.online) {
@@ -529,7 +549,10 @@ export class Queue {
     }
     // Bounded by the idle executors seen at the start, even if the host does not take one.
     let budget = node.idleExecutors();
+    // A candidate for the load balancer, as every node with an idle executor is.
+    if (budget > 0) this.#idleNodes.add(nodeName);
     const buckets = this.#buckets.bucketsFor(node);
+    let leftBuildable: [Entry, Bucket][] | undefined;
     while (budget > 0) {
       let best: Entry | undefined;
       let bestBucket: Bucket | undefined;
@@ -554,10 +577,60 @@ export class Queue {
         this.#block(best, block);
         continue;
       }
-      this.#dispatch(best, task, node);
-      budget = Math.min(budget - 1, node.idleExecutors());
+      const target = this.#choose(best, task, bestBucket);
+      if (target === undefined) {
+        (leftBuildable ??= []).push([best, bestBucket]);
+        continue;
+      }
+      this.#dispatch(best, task, target);
+      budget = Math.min(target === node ? budget - 1 : budget, node.idleExecutors());
+    }
+    if (leftBuildable !== undefined) {
+      for (const [e, bucket] of leftBuildable) {
+        // Unless the host moved it meanwhile (a cancel from inside dispatch).
+        if (e.at.state !== 'detached' || this.#live.get(e.id) !== e) continue;
+        // A build of its job may have been dispatched since it was set aside.
+        const task = this.#host.task(e.task);
+        const block = task === undefined ? undefined : this.#blockage(task, false);
+        if (block !== undefined) {
+          this.#block(e, block);
+        } else {
+          e.at = { state: 'buildable', bucket };
+          bucket.heap.push(e);
+        }
+      }
     }
     if (node.idleExecutors() <= 0) this.#idleNodes.delete(nodeName);
+  }
+
+  /**
+   * Asks the load balancer where the item runs, among the idle online nodes that match its bucket
+   * (the node being filled is one); undefined when it leaves the item where it is.
+   */
+  #choose(entry: Entry, task: QueueTask, bucket: Bucket): NodeView | undefined {
+    const candidates = this.#candidates;
+    candidates.length = 0;
+    for (const name of this.#idleNodes) {
+      const n = this.#buckets.node(name);
+      if (n === undefined || !n.online || n.idleExecutors() <= 0) this.#idleNodes.delete(name);
+      else if (bucket.matches(n)) candidates.push(n);
+    }
+    const first = candidates[0];
+    if (first === undefined) return undefined;
+    const lastBuiltOn = this.#lastBuiltOn.get(task.name) ?? this.#host.lastBuiltOn?.(task.name);
+    let chosen: NodeView | undefined;
+    try {
+      chosen = this.#balancer.choose({ id: entry.id, task, lastBuiltOn }, candidates);
+    } catch (err) {
+      this.#logger?.error({ err, queueItem: entry.id, job: task.name }, `the load balancer failed on ${task.name}; its build goes to ${first.name}`);
+      return first;
+    }
+    if (chosen === undefined || candidates.includes(chosen)) return chosen;
+    this.#logger?.error(
+      { queueItem: entry.id, job: task.name, node: chosen.name },
+      `the load balancer chose a node that cannot take ${task.name} now; its build goes to ${first.name}`,
+    );
+    return first;
   }
 
   #dispatch(entry: Entry, task: QueueTask, node: NodeView): void {

@@ -68,6 +68,12 @@ export interface QueueHost {
    * synchronously, and may call any other queue method from here too.
    */
   dispatch(item: PendingItem, node: NodeView): void;
+  /**
+   * The node the job's last build ran on, when the host knows it cheaply (a record already in
+   * memory); it must not read the home. Asked only for jobs none of whose builds this queue saw
+   * start, such as after a restart, to tell the load balancer where a warm workspace may be.
+   */
+  lastBuiltOn?(task: string): string | undefined;
   /** The queue's persistent contents changed (for queue.xml); the host debounces writes. */
   changed(): void;
   /** Milliseconds clock. */

@@ -31,6 +31,8 @@ export class FakeHost implements QueueHost {
   timersSet = 0;
   #timers: Timer[] = [];
   #seq = 0;
+  /** What the host knows of where a job last built (QueueHost.lastBuiltOn); nothing by default. */
+  lastBuiltOn?: (task: string) => string | undefined;
   /** What dispatch does besides taking an executor; by default nothing (the build is pending). */
   onDispatch: (item: PendingItem, node: FakeNode) => void = () => {};
 
