@@ -3,7 +3,7 @@
  * and hudson.model.Computer (the running side: online state and executors). The built-in node,
  * and the agent nodes of the home's nodes/ folder.
  */
-export { BUILT_IN_NODE, defineNode, parseNodeMode, type LauncherKind, type Node, type NodeFields, type NodeMode, type SshLauncherSettings } from './node.js';
+export { BUILT_IN_NODE, LEGACY_BUILT_IN_LABEL, defineNode, parseNodeMode, type LauncherKind, type Node, type NodeFields, type NodeMode, type SshLauncherSettings } from './node.js';
 export { builtInNode, type BuiltInNodeConfig } from './built-in-node.js';
 export type { NodeChannel, LaunchOptions, StepOwner, StepProcess, TempFile, RefusedFile } from './channel.js';
 export { Computer, type ComputerState, type ComputerStateName, type OfflineCause } from './computer.js';

@@ -49,6 +49,14 @@ export type HostKeyCheck =
 export const BUILT_IN_NODE = 'built-in';
 
 /**
+ * The label the built-in node answered to before Jenkins 2.307 renamed it. Jenkins keeps it as the
+ * node's self label on a home upgraded from before (Jenkins#getSelfLabel answers `master` until
+ * the administrator runs BuiltInNodeMigration), so jobs from real homes say
+ * `<assignedNode>master</assignedNode>`. Steward's built-in node answers to both names.
+ */
+export const LEGACY_BUILT_IN_LABEL = 'master';
+
+/**
  * A node's configuration, after Jenkins' hudson.model.Node: what the home says about it, not how it
  * is doing (that is its Computer). A value: a change of configuration makes a new Node, which the
  * Computer is given.
@@ -56,7 +64,10 @@ export const BUILT_IN_NODE = 'built-in';
 export interface Node {
   readonly name: string;
   readonly labelString: string;
-  /** Labels including the node's own name, as Jenkins' Node.getAssignedLabels() does. */
+  /**
+   * Labels including the node's self labels (its own name, and `master` for the built-in node), as
+   * Jenkins' Node.getAssignedLabels() does.
+   */
   readonly labels: ReadonlySet<string>;
   readonly mode: NodeMode;
   readonly numExecutors: number;
@@ -74,6 +85,8 @@ export type NodeFields = Omit<Node, 'labels' | 'labelString' | 'mode' | 'descrip
   mode?: NodeMode;
   description?: string;
   ssh?: SshLauncherSettings;
+  /** The labels the node answers to besides its label string (Jenkins' self label); its name when not given. */
+  selfLabels?: readonly string[];
 };
 
 /**
@@ -86,7 +99,7 @@ export function defineNode(fields: NodeFields): Node {
   }
   const labelString = fields.labelString ?? '';
   const labels = parseLabels(labelString);
-  labels.add(fields.name);
+  for (const self of fields.selfLabels ?? [fields.name]) labels.add(self);
   return Object.freeze({
     name: fields.name,
     labelString,

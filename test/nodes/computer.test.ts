@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isStewardError } from '../../src/errors/index.js';
-import { builtInNode, Computer, defineNode, parseNodeMode, type NodeFields } from '../../src/nodes/index.js';
+import { builtInNode, Computer, defineNode, parseLabelExpression, parseNodeMode, type NodeFields } from '../../src/nodes/index.js';
 import { computerJson } from '../../src/web/model.js';
 
 const node = (fields: Partial<NodeFields> = {}) =>
@@ -20,7 +20,18 @@ describe('nodes', () => {
     assert.equal(n.numExecutors, 3);
     assert.equal(n.launcher, 'local');
     assert.equal(n.remoteFS, '/srv/home');
-    assert.deepEqual([...n.labels].sort(), ['built-in', 'linux']);
+    assert.deepEqual([...n.labels].sort(), ['built-in', 'linux', 'master']);
+  });
+
+  test('the built-in node answers to master, its name before Jenkins 2.307, and an agent does not', () => {
+    const builtIn = builtInNode({ numExecutors: 2, mode: 'NORMAL', label: '' }, '/srv/home');
+    const agent = node({ name: 'linux-1', labelString: 'linux' });
+    const matches = (expression: string) =>
+      [builtIn, agent].filter((n) => parseLabelExpression(expression).matches(n.labels)).map((n) => n.name);
+    assert.deepEqual(matches('master'), ['built-in']);
+    assert.deepEqual(matches('built-in'), ['built-in']);
+    assert.deepEqual(matches('!master'), ['linux-1']);
+    assert.deepEqual(matches('master || linux'), ['built-in', 'linux-1']);
   });
 
   test('a mode other than NORMAL or EXCLUSIVE is refused, naming the file and the value', () => {
