@@ -10,6 +10,7 @@ import { Jobs, registerBuiltInSteps, resolveParameters, type Cause, type Persist
 import { AgentNodes, builtInNode, Computer, Launcher, LocalChannel, type RunAs } from '../nodes/index.js';
 import {
   LOAD_BALANCER,
+  labelWarning,
   Queue,
   QUEUE_SORTER,
   registerDefaultLoadBalancer,
@@ -191,16 +192,19 @@ export class Controller implements StewardApi {
       ...(this.#opts.auditRotation === undefined ? {} : { auditRotation: this.#opts.auditRotation }),
     });
 
+    // The nodes before the jobs: loading a job says when no node has its label.
+    this.builtIn = new Computer(builtInNode(g, this.home));
+    this.nodes = await AgentNodes.load({ store: this.store, logger: log, secrets: this.#security.agentSecrets });
     this.jobs = new Jobs({
       store: this.store,
       extensions: this.extensions,
       logger: log,
       secrets: buildSecrets(this.#security.keys, this.#security.credentials),
       objections: (config) => jobMatrixObjections(config.document.root),
+      labelWarning: (job, label) => labelWarning(job, label, this.computers()),
     });
     await this.jobs.load();
 
-    this.nodes = await AgentNodes.load({ store: this.store, logger: log, secrets: this.#security.agentSecrets });
     const baseEnv = baseEnvironment();
     const runAs = await this.#setUpBuildUser(buildUser, baseEnv);
     const watchdogMs = leaseHasTtl ? launcherWatchdogMs(this.#opts.leaseTtlMs ?? 10_000) : undefined;

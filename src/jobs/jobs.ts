@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
 import type { ExtensionRegistry } from '../extensions/index.js';
 import type { FileRange, HomeStore } from '../home/index.js';
+import type { LabelExpression } from '../nodes/index.js';
 import {
   parseBuildRecord,
   parseXmlOffLoop,
@@ -42,6 +43,12 @@ export interface JobsOptions {
    * still loads (a job is never lost), each is logged, and the part that objects ignores it.
    */
   objections?: (config: FreestyleJob) => readonly StewardError[];
+  /**
+   * Why the job's label expression leaves its builds nowhere to run (no node has the label), asked
+   * each time, since nodes come and go; undefined when a node has it. A job with such a label is
+   * still created, saved and loaded; the warning is logged, and `labelWarning` gives it to callers.
+   */
+  labelWarning?: (job: string, label: LabelExpression) => string | undefined;
 }
 
 /** How many config.xml files start-up reads at once. */
@@ -63,6 +70,7 @@ export class Jobs {
   readonly #now: () => number;
   readonly #secrets: BuildSecrets | undefined;
   readonly #objections: (config: FreestyleJob) => readonly StewardError[];
+  readonly #labelWarning: (job: string, label: LabelExpression) => string | undefined;
   readonly #jobs = new Map<string, Job>();
   readonly #listeners = new Set<(job: Job, change: 'loaded' | 'created' | 'updated') => void>();
   /**
@@ -78,6 +86,7 @@ export class Jobs {
     this.#now = opts.now ?? Date.now;
     this.#secrets = opts.secrets;
     this.#objections = opts.objections ?? (() => []);
+    this.#labelWarning = opts.labelWarning ?? (() => undefined);
   }
 
   /** What builds use for credentials, Secret values and log masking; see JobsOptions.secrets. */
@@ -140,6 +149,7 @@ export class Jobs {
         this.#log.warn({ job: job.name, err: e.toJSON() }, `job ${job.name}: ${e.message}; the job is loaded and this is ignored`);
       }
     }
+    for (const job of this.#jobs.values()) this.#warnLabel(job);
     for (const job of this.#jobs.values()) this.#emit(job, 'loaded');
     this.#log.info({ jobs: this.#jobs.size, broken: broken.length }, `loaded ${this.#jobs.size} jobs (${broken.length} broken)`);
   }
@@ -215,6 +225,7 @@ export class Jobs {
     }
     this.#log.info({ job: name }, `created job ${name}`);
     this.#warnUnsupported(name, definition);
+    this.#warnLabel(job);
     this.#emit(job, 'created');
     return job;
   }
@@ -229,6 +240,7 @@ export class Jobs {
     job.definition = definition;
     this.#log.info({ job: name }, `updated the configuration of job ${name}`);
     this.#warnUnsupported(name, definition);
+    this.#warnLabel(job);
     this.#emit(job, 'updated');
     return job;
   }
@@ -245,6 +257,22 @@ export class Jobs {
     if (unsupported.length > 0) {
       this.#log.warn({ job: name, unsupported }, `job ${name} runs without what this controller does not support: ${unsupported.join(', ')}`);
     }
+  }
+
+  /**
+   * Why no node can run the job's builds (see JobsOptions.labelWarning), as of now; undefined when
+   * a node has its label, or it has none.
+   */
+  labelWarning(job: Job): string | undefined {
+    const def = job.definition;
+    return def.kind === 'freestyle' && def.label !== undefined ? this.#labelWarning(job.name, def.label) : undefined;
+  }
+
+  /** Logs that no node has the job's label, when so: one line naming the job and the label. */
+  #warnLabel(job: Job): void {
+    const warning = this.labelWarning(job);
+    if (warning === undefined || job.definition.kind !== 'freestyle') return;
+    this.#log.warn({ job: job.name, label: job.definition.label?.text }, warning);
   }
 
   /**

@@ -46,4 +46,5 @@ export {
   type LoadBalancer,
   type LoadBalancerDescriptor,
 } from './load-balancer.js';
+export { labelWarning } from './label-warning.js';
 export { LEFT_ITEM_RETENTION_MS } from './left-items.js';

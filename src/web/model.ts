@@ -174,6 +174,8 @@ export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => Que
     disabled: job.disabled,
     downstreamProjects: [],
     labelExpression: def.kind === 'freestyle' ? (def.label?.text ?? null) : null,
+    // Steward's own: why no node can run the job's builds now (no node has its label), else null.
+    labelWarning: lazy(() => jobs.labelWarning(job) ?? null),
     scm: { _class: 'hudson.scm.NullSCM' },
     upstreamProjects: [],
   };

@@ -8,6 +8,7 @@ import type { Permission } from '../security/index.js';
 import type { StewardApi } from './api.js';
 import { STATUS_OF } from './errors.js';
 import { sendError } from './error-answer.js';
+import { warn } from './message-header.js';
 import { installParameterParsing, parseParameters } from './request-parameters.js';
 import { wholeNumber } from './whole-number.js';
 import { PERMALINKS, buildJson, jobJson, jobSummary, jobUrl, permalinkTarget, queueItemJson } from './model.js';
@@ -217,14 +218,14 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       const xml = from.definition.xml;
       if (xml === undefined) throw new StewardError('STW_JOB_BROKEN', `job ${from.name} has no readable config.xml to copy`);
       const copy = await api.jobs.create(name, xml);
-      await reply.status(302).header('Location', jobUrl(rootOf(req), copy.name)).send('');
+      await warn(reply, api.jobs.labelWarning(copy)).status(302).header('Location', jobUrl(rootOf(req), copy.name)).send('');
       return;
     }
     if (typeof req.body !== 'string' || req.body.trim() === '') {
       throw new StewardError('STW_CONFIG_INVALID', 'createItem needs a config.xml body (Content-Type: application/xml)');
     }
     const job = await api.jobs.create(name, req.body);
-    await reply.status(200).header('Location', jobUrl(rootOf(req), job.name)).send('');
+    await warn(reply, api.jobs.labelWarning(job)).status(200).header('Location', jobUrl(rootOf(req), job.name)).send('');
   });
 
   // --- jobs ---
@@ -247,8 +248,8 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     if (typeof req.body !== 'string' || req.body.trim() === '') {
       throw new StewardError('STW_CONFIG_INVALID', 'a config.xml body is required (Content-Type: application/xml)');
     }
-    await api.jobs.updateConfig(jobWith(req, req.params.job, Permissions.ITEM_CONFIGURE).name, req.body);
-    await reply.status(200).send('');
+    const job = await api.jobs.updateConfig(jobWith(req, req.params.job, Permissions.ITEM_CONFIGURE).name, req.body);
+    await warn(reply, api.jobs.labelWarning(job)).status(200).send('');
   });
 
   app.post('/job/:job/disable', async (req: Req, reply) => {

@@ -3,14 +3,15 @@ import { pino, type Logger } from 'pino';
 import { ExtensionRegistry } from '../../src/extensions/index.js';
 import { acquireFileLease } from '../../src/ha/index.js';
 import { HomeStore, leaseFence } from '../../src/home/index.js';
-import { Jobs, registerBuiltInSteps, runBuild, type ParameterValue, type Result } from '../../src/jobs/index.js';
+import { Jobs, registerBuiltInSteps, runBuild, type JobsOptions, type ParameterValue, type Result } from '../../src/jobs/index.js';
 import { Launcher, LocalChannel } from '../../src/nodes/index.js';
 
 /**
  * The jobs of a home in `dir`, behind a real file lease and its fence, with the built-in steps and
  * a clock the test moves (`advance`). `logger` receives what Jobs logs; silent by default.
+ * `options` are passed on to Jobs.
  */
-export async function openHome(dir: string, logger: Logger = pino({ level: 'silent' })) {
+export async function openHome(dir: string, logger: Logger = pino({ level: 'silent' }), options: Pick<JobsOptions, 'labelWarning'> = {}) {
   const lease = await acquireFileLease({
     path: path.join(dir, '.steward', 'lock'),
     holder: { host: 'h', pid: process.pid, instanceId: 'i', startedAt: new Date().toISOString() },
@@ -20,7 +21,7 @@ export async function openHome(dir: string, logger: Logger = pino({ level: 'sile
   const extensions = new ExtensionRegistry();
   registerBuiltInSteps(extensions);
   let now = Date.parse('2026-01-01T00:00:00Z');
-  const jobs = new Jobs({ store, extensions, logger, now: () => now });
+  const jobs = new Jobs({ store, extensions, logger, now: () => now, ...options });
   return { lease, store, jobs, advance: (ms: number) => (now += ms), [Symbol.asyncDispose]: () => lease.release() };
 }
 
