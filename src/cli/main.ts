@@ -185,8 +185,11 @@ urlOption(job.command('create <name>').description('create a job from a config.x
   .requiredOption('--file <config.xml>', 'the job definition')
   .action(async (name: string, opts: { url?: string; file: string }) => {
     const xml = opts.file === '-' ? await readStdin() : await readFile(opts.file, 'utf8');
-    await clientOf(opts).request('POST', `createItem?name=${encodeURIComponent(name)}`, xml, 'application/xml');
+    const res = await clientOf(opts).request('POST', `createItem?name=${encodeURIComponent(name)}`, xml, 'application/xml');
     process.stdout.write(`created job ${name}\n`);
+    // Such as a label expression no node has: the job is created all the same.
+    const warning = res.headers.get('x-steward-warning');
+    if (warning !== null) process.stderr.write(`warning: ${warning}\n`);
   });
 urlOption(job.command('list').description('list jobs with their status')).action(async (opts: { url?: string }) => {
   const data = await clientOf(opts).json<{ jobs: { name: string; color: string; brokenReason?: string }[] }>('api/json?tree=jobs[name,color,brokenReason]');

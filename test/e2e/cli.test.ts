@@ -42,6 +42,18 @@ describe('the steward command against a running controller', () => {
     assert.match(again.stderr, /already exists/);
   });
 
+  test('job create says when no node has the label of the job it created', async () => {
+    const file = path.join(ctl.home, 'gpu.xml');
+    await writeFile(file, freestyleXml({ command: 'true', assignedNode: 'gpu' }));
+    const created = await steward(['job', 'create', 'render', '--file', file], ctl.s.url);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stdout, 'created job render\n');
+    assert.equal(
+      created.stderr,
+      "warning: job render: there are no nodes with the label 'gpu'; its builds will wait in the queue until a node with that label is added\n",
+    );
+  });
+
   test('build start --follow prints the log as it comes and exits 0 on SUCCESS', async () => {
     const r = await steward(['build', 'start', 'hello', '-p', 'WHO=cli', '--follow'], ctl.s.url);
     assert.equal(r.code, 0, r.stderr);
