@@ -577,7 +577,7 @@ export class Queue {
         this.#block(best, block);
         continue;
       }
-      const target = this.#choose(best, task, bestBucket);
+      const target = this.#choose(best, task, bestBucket, node);
       if (target === undefined) {
         (leftBuildable ??= []).push([best, bestBucket]);
         continue;
@@ -605,15 +605,21 @@ export class Queue {
 
   /**
    * Asks the load balancer where the item runs, among the idle online nodes that match its bucket
-   * (the node being filled is one); undefined when it leaves the item where it is.
+   * (`filling`, the node being filled, with an idle executor and matching the bucket, is one);
+   * undefined when it leaves the item where it is.
    */
-  #choose(entry: Entry, task: QueueTask, bucket: Bucket): NodeView | undefined {
+  #choose(entry: Entry, task: QueueTask, bucket: Bucket, filling: NodeView): NodeView | undefined {
     const candidates = this.#candidates;
     candidates.length = 0;
-    for (const name of this.#idleNodes) {
-      const n = this.#buckets.node(name);
-      if (n === undefined || !n.online || n.idleExecutors() <= 0) this.#idleNodes.delete(name);
-      else if (bucket.matches(n)) candidates.push(n);
+    if (this.#idleNodes.size === 1 && this.#idleNodes.has(filling.name)) {
+      // The common case on a busy farm: the node being filled is the only idle one.
+      candidates.push(filling);
+    } else {
+      for (const name of this.#idleNodes) {
+        const n = this.#buckets.node(name);
+        if (n === undefined || !n.online || n.idleExecutors() <= 0) this.#idleNodes.delete(name);
+        else if (bucket.matches(n)) candidates.push(n);
+      }
     }
     const first = candidates[0];
     if (first === undefined) return undefined;
