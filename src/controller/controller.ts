@@ -192,7 +192,8 @@ export class Controller implements StewardApi {
       ...(this.#opts.auditRotation === undefined ? {} : { auditRotation: this.#opts.auditRotation }),
     });
 
-    // The nodes before the jobs: loading a job says when no node has its label.
+    // The nodes before the jobs: loading a job says when no node has its label. The built-in
+    // node gets its channel once the launcher exists; no build runs before then.
     this.builtIn = new Computer(builtInNode(g, this.home));
     this.nodes = await AgentNodes.load({ store: this.store, logger: log, secrets: this.#security.agentSecrets });
     this.jobs = new Jobs({
@@ -225,7 +226,7 @@ export class Controller implements StewardApi {
         this.#opts.onLeaseLost?.(reason);
       },
     });
-    this.builtIn = new Computer(builtInNode(g, this.home), { state: 'online' }, new LocalChannel(this.store, this.launcher, runAs));
+    this.builtIn.setChannel(new LocalChannel(this.store, this.launcher, runAs));
     this.scheduler = new Scheduler({
       store: this.store,
       jobs: this.jobs,
