@@ -18,6 +18,36 @@ const UPGRADED_HOME_CONFIG = `<?xml version='1.1' encoding='UTF-8'?>
 </hudson>
 `;
 
+/** An inbound agent as Jenkins writes nodes/NAME/config.xml; its agent never connects here (offline). */
+const CUDA_AGENT = `<?xml version='1.1' encoding='UTF-8'?>
+<slave>
+  <name>cuda-box</name>
+  <description></description>
+  <remoteFS>/srv/agent</remoteFS>
+  <numExecutors>1</numExecutors>
+  <mode>EXCLUSIVE</mode>
+  <retentionStrategy class="hudson.slaves.RetentionStrategy$Always"/>
+  <launcher class="hudson.slaves.JNLPLauncher"/>
+  <label>cuda linux</label>
+  <nodeProperties/>
+</slave>
+`;
+
+/** The form python-jenkins' create_node posts to /computer/doCreateItem. */
+function agentForm(name: string, labelString: string): URLSearchParams {
+  const json = {
+    nodeDescription: null,
+    numExecutors: 1,
+    remoteFS: '/srv/agent',
+    labelString,
+    mode: 'NORMAL',
+    retentionStrategy: { 'stapler-class': 'hudson.slaves.RetentionStrategy$Always' },
+    nodeProperties: { 'stapler-class-bag': 'true' },
+    launcher: { 'stapler-class': 'hudson.slaves.JNLPLauncher' },
+  };
+  return new URLSearchParams({ name, type: 'hudson.slaves.DumbSlave$DescriptorImpl', json: JSON.stringify(json) });
+}
+
 const noNode = (job: string, label: string) =>
   `job ${job}: there are no nodes with the label '${label}'; its builds will wait in the queue until a node with that label is added`;
 
@@ -30,7 +60,11 @@ describe('jobs tied to a label', () => {
   before(async () => {
     home = await tempDir();
     await writeFile(path.join(home.dir, 'config.xml'), UPGRADED_HOME_CONFIG);
-    for (const name of ['seed', 'render', 'greet']) await mkdir(path.join(home.dir, 'jobs', name), { recursive: true });
+    for (const name of ['seed', 'render', 'greet', 'train']) await mkdir(path.join(home.dir, 'jobs', name), { recursive: true });
+    await mkdir(path.join(home.dir, 'nodes', 'cuda-box'), { recursive: true });
+    await writeFile(path.join(home.dir, 'nodes/cuda-box/config.xml'), CUDA_AGENT);
+    // An offline agent in EXCLUSIVE mode with the label: the job can run once it connects, no warning.
+    await writeFile(path.join(home.dir, 'jobs/train/config.xml'), freestyleXml({ command: 'true', assignedNode: 'cuda && linux' }));
     await copyFile(path.join(FIXTURES, 'seed-on-master.xml'), path.join(home.dir, 'jobs/seed/config.xml'));
     await writeFile(path.join(home.dir, 'jobs/render/config.xml'), freestyleXml({ command: 'true', assignedNode: 'gpu' }));
     await writeFile(path.join(home.dir, 'jobs/greet/config.xml'), freestyleXml({ command: 'echo "on $NODE_NAME"', assignedNode: 'master' }));
@@ -69,6 +103,24 @@ describe('jobs tied to a label', () => {
     const item = await s.json<{ _class: string; why: string }>(`queue/item/${queued}/api/json`);
     assert.deepEqual({ _class: item._class, why: item.why }, { _class: 'hudson.model.Queue$BlockedItem', why: "There are no nodes with the label 'gpu'" });
     assert.equal((await s.fetch(`queue/cancelItem?id=${queued}`, { method: 'POST' })).status, 302);
+  });
+
+  test('the warning follows the nodes: an agent added with the label ends it, and removing the agent brings it back', async () => {
+    const warningOf = async () => (await s.json<{ labelWarning: string | null }>('job/render/api/json')).labelWarning;
+    assert.equal(await warningOf(), noNode('render', 'gpu'));
+    const created = await s.fetch('computer/doCreateItem', { method: 'POST', body: agentForm('gpu-1', 'gpu') });
+    assert.ok(created.status < 400, `doCreateItem: ${created.status} ${await created.text()}`);
+    assert.equal(await warningOf(), null);
+    const reconfigured = await s.fetch('job/render/config.xml', {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: freestyleXml({ command: 'echo again', assignedNode: 'gpu' }),
+    });
+    assert.equal(reconfigured.status, 200);
+    assert.equal(reconfigured.headers.get('x-steward-warning'), null);
+    const deleted = await s.fetch('computer/gpu-1/doDelete', { method: 'POST' });
+    assert.ok(deleted.status < 400, `doDelete: ${deleted.status} ${await deleted.text()}`);
+    assert.equal(await warningOf(), noNode('render', 'gpu'));
   });
 
   test('createItem, copy and a config.xml POST save such a job and answer with X-Steward-Warning', async () => {
