@@ -90,6 +90,18 @@ export class StepRunner {
     void terminateTree({ pid, exited: r.closed }, r.build.cookie, graceMs);
   }
 
+  /**
+   * Stops reading the step's output pipes (backpressure: once the pipes fill, its writes block),
+   * or reads them again.
+   */
+  setReading(id: number, reading: boolean): void {
+    const child = this.#running.get(id)?.child;
+    for (const pipe of [child?.stdout, child?.stderr]) {
+      if (reading) pipe?.resume();
+      else pipe?.pause();
+    }
+  }
+
   /** Sends `signal` to the process group of everything started (the controller is gone). */
   signalAll(signal: NodeJS.Signals): void {
     for (const r of this.#running.values()) {

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
-import { Controller } from '../controller/index.js';
+import { Agent, AgentRefused, agentEndpoint } from '../agent/index.js';
+import { Controller, VERSION } from '../controller/index.js';
 import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_JOB } from '../queue/index.js';
 import { coerceError, isStewardError, StewardError } from '../errors/index.js';
 import { StewardClient, resolveAuth } from './client.js';
@@ -172,6 +173,54 @@ program
       });
     },
   );
+
+program
+  .command('agent')
+  .description('run builds for a controller on this machine: connect as node NAME and run the steps it is given')
+  .requiredOption('--url <url,...>', 'the controllers\' URLs (http://host:8080/), tried in turn; the agent connects to URL + agent')
+  .requiredOption('--name <name>', 'the node this agent is (created on the controller with steward node create)')
+  .requiredOption('--secret <secret>', "the node's secret, or @FILE holding it (steward node secret NAME)")
+  .option('--work-dir <dir>', 'where workspaces and spooled output go (default: ./steward_agent)')
+  .option('--executors <n>', 'executors this agent announces', int('--executors', 1, 1000), 1)
+  .option('--labels <labels>', 'labels this agent announces, separated by spaces', '')
+  .action(async (opts: { url: string; name: string; secret: string; workDir?: string; executors: number; labels: string }) => {
+    const logger = makeLogger();
+    const urls = opts.url.split(',').map((u) => u.trim()).filter((u) => u !== '');
+    for (const u of urls) {
+      try {
+        agentEndpoint(u);
+      } catch {
+        throw new InvalidArgumentError(`--url must list http(s):// or ws(s):// URLs, not ${JSON.stringify(u)}`);
+      }
+    }
+    if (urls.length === 0) throw new InvalidArgumentError('--url must name at least one controller');
+    const secret = opts.secret.startsWith('@') ? (await readFile(opts.secret.slice(1), 'utf8')).trim() : opts.secret;
+    const agent = new Agent({
+      urls,
+      name: opts.name,
+      secret,
+      workDir: path.resolve(opts.workDir ?? 'steward_agent'),
+      executors: opts.executors,
+      labels: opts.labels,
+      version: VERSION,
+      logger,
+    });
+    const abort = new AbortController();
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, `received ${signal}; stopping the agent and its steps`);
+      abort.abort();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    try {
+      await agent.run(abort.signal);
+    } catch (err) {
+      if (!(err instanceof AgentRefused)) throw err;
+      logger.error(err.message);
+      process.exit(2);
+    }
+    process.exit(0);
+  });
 
 const urlOption = (cmd: Command): Command =>
   cmd

@@ -1,9 +1,7 @@
-import { lchown, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { glob } from 'tinyglobby';
-import { openFileBeneath, removeTreeNoFollow, type HomeStore } from '../../home/index.js';
+import { listWorkspaceFiles, writePrivateTempFile } from '../../agent/node-files.js';
+import { openFileBeneath, type HomeStore } from '../../home/index.js';
 import type { LaunchOptions, NodeChannel, RefusedFile, StepProcess, TempFile } from '../channel.js';
 import type { Launcher, RunAs } from './launcher.js';
 
@@ -35,28 +33,12 @@ export class LocalChannel implements NodeChannel {
     return this.#launcher.spawn(opts);
   }
 
-  async writeTempFile(name: string, content: string | Uint8Array, mode = 0o400): Promise<TempFile> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'steward-'));
-    const remove = (): Promise<void> => removeTreeNoFollow(dir);
-    try {
-      const folder = path.join(dir, 'f');
-      await mkdir(folder, { mode: 0o700 });
-      const file = path.join(folder, name);
-      await writeFile(file, content, { mode, flag: 'wx' });
-      const owner = this.#runAs;
-      // The steps' user reads it; no other user can. A process the steps leave running may later
-      // swap the folder for a link: remove() does not follow links.
-      if (owner !== undefined) for (const p of [dir, folder, file]) await lchown(p, owner.uid, owner.gid);
-      return { path: file, remove };
-    } catch (err) {
-      await remove();
-      throw err;
-    }
+  writeTempFile(name: string, content: string | Uint8Array, mode = 0o400): Promise<TempFile> {
+    return writePrivateTempFile(name, content, mode, this.#runAs);
   }
 
-  async listFiles(root: string, include: readonly string[], exclude: readonly string[]): Promise<string[]> {
-    const files = await glob([...include], { cwd: root, ignore: [...exclude], onlyFiles: true, dot: false, followSymbolicLinks: false });
-    return files.sort();
+  listFiles(root: string, include: readonly string[], exclude: readonly string[]): Promise<string[]> {
+    return listWorkspaceFiles(root, include, exclude);
   }
 
   async readFile(
