@@ -228,7 +228,8 @@ export class Agent {
         clearInterval(pinger);
         signal.removeEventListener('abort', onAbort);
         if (this.#ws === ws) this.#detach();
-        if (welcomed) log.warn({ code, reason: reason.toString() }, `lost the connection to ${url}${reason.length > 0 ? `: ${reason.toString()}` : ''} (${code}); the steps go on`);
+        if (welcomed && signal.aborted) log.info(`disconnected from ${url}`);
+        else if (welcomed) log.warn({ code, reason: reason.toString() }, `lost the connection to ${url}${reason.length > 0 ? `: ${reason.toString()}` : ''} (${code}); the steps go on`);
         if (refusal !== undefined) reject(refusal);
         else resolve(welcomed ? 'welcomed' : 'failed');
       });

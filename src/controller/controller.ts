@@ -7,7 +7,7 @@ import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
 import { Jobs, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
-import { AgentNodes, builtInNode, Computer, Launcher, LocalChannel, type RunAs } from '../nodes/index.js';
+import { AgentConnections, AgentNodes, builtInNode, Computer, Launcher, LocalChannel, type AgentAuthentication, type RunAs } from '../nodes/index.js';
 import {
   LOAD_BALANCER,
   labelWarning,
@@ -65,6 +65,8 @@ export interface ControllerOptions {
   buildUser?: string;
   /** The agent program SSH agents' hosts run (`steward` when not given). */
   sshAgentCommand?: string;
+  /** How long the running builds of an agent that disconnected wait for it (default 60 s). */
+  agentGraceMs?: number;
 }
 
 /** The build user's HOME, in the home: theirs, outside every private path. */
@@ -95,6 +97,7 @@ export class Controller implements StewardApi {
   nodes!: AgentNodes;
   globalConfig!: GlobalConfigFile;
   #security: Security | undefined;
+  #agents: AgentConnections | undefined;
   /** The "Jenkins URL" of the home's location configuration, if it has one. */
   #configuredRootUrl: string | undefined;
   #queueFile!: QueueFileWriter;
@@ -251,6 +254,15 @@ export class Controller implements StewardApi {
     this.scheduler.attach(this.queue);
     this.#queueFile = new QueueFileWriter(this.store, () => this.queue, log);
 
+    this.#agents = new AgentConnections({
+      authenticate: (name, secret) => this.#authenticateAgent(name, secret),
+      controllerId: this.instanceId,
+      logger: log,
+      ...(this.#opts.agentGraceMs === undefined ? {} : { graceMs: this.#opts.agentGraceMs }),
+      abortBuild: (owner, reason) => this.scheduler.abort(owner.job, owner.number, reason),
+      abortBuildsOn: (node, reason) => this.scheduler.abortOn(node, reason),
+      nodesChanged: () => this.queue.nodesChanged(),
+    });
     this.#web ??= await createWebServer(this.#webOptions());
 
     const saved = await QueueFileWriter.read(this.store, log);
@@ -347,6 +359,17 @@ export class Controller implements StewardApi {
     return [this.builtIn, ...this.nodes.computers()];
   }
 
+  agents(): AgentConnections | undefined {
+    return this.#phase === 'active' ? this.#agents : undefined;
+  }
+
+  /** An agent's node by its name and secret. */
+  #authenticateAgent(name: string, secret: string): AgentAuthentication {
+    const check = this.nodes.authenticateAgent(name, secret);
+    return check.ok ? { computer: check.computer } : { refused: 'secret', reason: check.refusal };
+  }
+
+
   security(): Security | undefined {
     return this.#security;
   }
@@ -438,6 +461,7 @@ export class Controller implements StewardApi {
       }
       this.#queueFile.close();
     }
+    await this.#agents?.close();
     await this.jobs?.idle();
     await this.launcher?.close();
     await this.#security?.close();

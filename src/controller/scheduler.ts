@@ -241,6 +241,20 @@ export class Scheduler implements QueueHost {
     return true;
   }
 
+  /** Ends a running build ABORTED, saying why (its node's agent lost it, or did not come back). */
+  abort(jobName: string, number: number, reason: string): void {
+    this.#o.jobs.get(jobName)?.running.get(number)?.interrupt('ABORTED', reason, 'SYSTEM');
+  }
+
+  /** Ends every build running on the node ABORTED, saying why. */
+  abortOn(node: string, reason: string): void {
+    const computer = this.#o.computers().find((c) => c.name === node);
+    for (const e of computer?.executors ?? []) {
+      const s = e.state;
+      if (s.state === 'running' || s.state === 'terminating') this.abort(s.job, s.buildNumber, reason);
+    }
+  }
+
   /** Waits for every build in flight to end (after they were told to stop, on shutdown). */
   async drain(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);

@@ -44,6 +44,8 @@ export type ErrorCode =
   | 'STW_CREDENTIALS_NOT_FOUND'
   | 'STW_CREDENTIALS_EXISTS'
   | 'STW_BUILD_USER_INVALID'
+  | 'STW_AGENT_DISCONNECTED'
+  | 'STW_AGENT_FAILED'
   | 'STW_INTERNAL';
 
 export interface ErrorOptions {

@@ -26,7 +26,7 @@ export class MaskedLog {
   write(chunk: Buffer | string): void {
     if (this.#ended) return;
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    this.#append(this.#masker === undefined ? bytes : this.#masker.write(bytes));
+    void this.#append(this.#masker === undefined ? bytes : this.#masker.write(bytes));
   }
 
   /** The values masked now: a step's node masks its output with them. */
@@ -37,13 +37,16 @@ export class MaskedLog {
   /** Writes what the masker holds back, so that bytes masked elsewhere can follow in order. */
   flush(): void {
     if (this.#masker === undefined || this.#ended) return;
-    this.#append(this.#masker.end());
+    void this.#append(this.#masker.end());
     this.#masker = this.#makeMasker?.([...this.#secrets]);
   }
 
-  /** Writes bytes already masked (a step's output, masked where it ran) as they are. */
-  writeMasked(chunk: Buffer): void {
-    if (!this.#ended) this.#append(chunk);
+  /**
+   * Writes bytes already masked (a step's output, masked where it ran) as they are; resolves once
+   * they are in the log (never rejects: a failed log shows when the build completes).
+   */
+  writeMasked(chunk: Buffer): Promise<void> {
+    return this.#ended ? Promise.resolve() : this.#append(chunk);
   }
 
   /** Masks `secrets` from now on (empty ones are ignored). */
@@ -52,7 +55,7 @@ export class MaskedLog {
     const before = this.#secrets.size;
     for (const s of secrets) if (s !== '') this.#secrets.add(s);
     if (this.#secrets.size === before) return;
-    if (this.#masker !== undefined) this.#append(this.#masker.end());
+    if (this.#masker !== undefined) void this.#append(this.#masker.end());
     this.#masker = this.#makeMasker([...this.#secrets]);
   }
 
@@ -60,11 +63,13 @@ export class MaskedLog {
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    if (this.#masker !== undefined) this.#append(this.#masker.end());
+    if (this.#masker !== undefined) void this.#append(this.#masker.end());
     this.#masker = undefined;
   }
 
-  #append(bytes: Buffer): void {
-    if (bytes.length > 0) void this.#log.write(bytes).catch(() => undefined);
+  /** Resolves once written; stays pending when the write failed, so that nothing counts it as written. */
+  #append(bytes: Buffer): Promise<void> {
+    if (bytes.length === 0) return Promise.resolve();
+    return this.#log.write(bytes).catch(() => new Promise<void>(() => undefined));
   }
 }

@@ -66,8 +66,11 @@ export interface LaunchOptions {
    * credentials), where the step runs: what travels back and what the log holds is masked alike.
    */
   mask: readonly string[];
-  /** Its standard output and error, masked, in the order written, each chunk once. */
-  onOutput: (chunk: Buffer) => void;
+  /**
+   * Its standard output and error, masked, in the order written, each chunk once. A promise returned
+   * resolves once the chunk is in the build's log: an agent's channel acknowledges output then.
+   */
+  onOutput: (chunk: Buffer) => void | Promise<void>;
 }
 
 /** A build step's process, on whichever node runs it. */

@@ -1,5 +1,5 @@
 import type { Cause, Jobs } from '../jobs/index.js';
-import type { AgentNodes, Computer } from '../nodes/index.js';
+import type { AgentConnections, AgentNodes, Computer } from '../nodes/index.js';
 import type { Queue, QueueItem } from '../queue/index.js';
 import type { Security } from '../security/index.js';
 
@@ -38,6 +38,8 @@ export interface StewardApi {
   scheduleBuild(job: string, parameters: Record<string, string | undefined>, cause: Cause, quietPeriodMs?: number): { item: QueueItem; merged: boolean };
   stopBuild(job: string, number: number, by: string): boolean;
   setBuiltInExecutors(n: number): Promise<void>;
+  /** The agents' connections of the active controller; undefined until it is active. */
+  agents(): AgentConnections | undefined;
   /** The warnings for administrators that hold now. */
   administrativeMonitors(): readonly AdministrativeMonitor[];
 }

@@ -29,7 +29,8 @@ declare module 'fastify' {
 }
 
 /** Paths anyone may reach: logging in, and what a client asks before it logs in. */
-const PUBLIC_PATHS = new Set(['/login', '/j_spring_security_check', '/logout', '/crumbIssuer/api/json', '/whoAmI/api/json']);
+/** `/agent`: an agent authenticates with its node's secret, inside the WebSocket (src/nodes/remote). */
+const PUBLIC_PATHS = new Set(['/login', '/j_spring_security_check', '/logout', '/crumbIssuer/api/json', '/whoAmI/api/json', '/agent']);
 
 /** Paths that never need a crumb: logging in and out carry no ambient authority to abuse. */
 const CRUMB_EXEMPT = new Set(['/j_spring_security_check', '/logout']);

@@ -18,6 +18,7 @@ import { canRead, installAuthentication, isUnguarded, nameOf, pathOf, readableJo
 import { registerSecurityRoutes } from './security-routes.js';
 import { registerCredentialsRoutes } from './credentials-routes.js';
 import { registerNodesRoutes } from './nodes-routes.js';
+import { registerAgentRoutes } from './agent-routes.js';
 import { LoginThrottledError, Permissions } from '../security/index.js';
 
 /** The Jenkins version Steward answers to in X-Jenkins; clients pick features by it. */
@@ -170,6 +171,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   registerSecurityRoutes(app, api, { rootOf, sendJson, page });
   registerCredentialsRoutes(app, api, sendJson);
   registerNodesRoutes(app, api, { rootOf, sendJson, page, canSeeJob });
+  await registerAgentRoutes(app, api);
 
   // --- top level ---
   // python-jenkins' get_version reads X-Jenkins from GET /; doDelete redirects here.

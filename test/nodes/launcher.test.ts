@@ -10,7 +10,7 @@ import { REPO, eventually, tempDir } from '../support/steward-process.js';
 
 async function run(l: Launcher, opts: Omit<LaunchOptions, 'onOutput' | 'build' | 'mask'>): Promise<{ code: number; out: string; pid: number | undefined }> {
   const chunks: Buffer[] = [];
-  const p = l.spawn({ build: { job: 'j', number: 1, cookie: 'test-cookie' }, mask: [], ...opts, onOutput: (c) => chunks.push(c) });
+  const p = l.spawn({ build: { job: 'j', number: 1, cookie: 'test-cookie' }, mask: [], ...opts, onOutput: (c) => void chunks.push(c) });
   const [code, pid] = await Promise.all([p.exited, p.pid]);
   return { code, pid, out: Buffer.concat(chunks).toString() };
 }
@@ -93,7 +93,7 @@ describe('the launcher watchdog', () => {
           args: ['-c', `trap 'date +%s%3N > ${termed}; exit 143' TERM; sleep 60 & echo "child $!"; wait`],
           cwd: dir.dir,
           env,
-          onOutput: (c) => chunks.push(c),
+          onOutput: (c) => void chunks.push(c),
         });
         const child = await eventually(() => Number(/child (\d+)/.exec(Buffer.concat(chunks).toString())?.[1]) || undefined, 'the step to start its child');
         assert.ok(alive(child));

@@ -19,6 +19,6 @@ const output = new PassThrough();
 createInterface({ input: output }).on('line', (line) => {
   if (line.startsWith('started ')) process.stdout.write(`${line}\n`);
 });
-const step = launcher.spawn({ build: { job: 'j', number: 1, cookie: 'owner-cookie' }, mask: [], command: '/bin/sh', args: ['-c', script], cwd: '/', env, onOutput: (chunk) => output.write(chunk) });
+const step = launcher.spawn({ build: { job: 'j', number: 1, cookie: 'owner-cookie' }, mask: [], command: '/bin/sh', args: ['-c', script], cwd: '/', env, onOutput: (chunk) => void output.write(chunk) });
 process.exitCode = await step.exited;
 await launcher.close();

@@ -252,7 +252,7 @@ export class Launcher {
     if (stopped !== undefined) {
       const exited = new Promise<number>((resolve) =>
         queueMicrotask(() => {
-          opts.onOutput(Buffer.from(`ERROR: cannot run ${opts.command}: ${stopped}; restart the controller to run builds on the built-in node again\n`));
+          void opts.onOutput(Buffer.from(`ERROR: cannot run ${opts.command}: ${stopped}; restart the controller to run builds on the built-in node again\n`));
           resolve(127);
         }),
       );

@@ -1,0 +1,457 @@
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import {
+  PROTOCOL_VERSION,
+  type Adoption,
+  type AgentMessage,
+  type ControllerMessage,
+  type HeldStep,
+  type Unversioned,
+} from '../../agent-protocol/index.js';
+import { StewardError } from '../../errors/index.js';
+import type { LaunchOptions, NodeChannel, RefusedFile, StepOwner, StepProcess, TempFile } from '../channel.js';
+
+/** One connection to the agent, as the channel uses it. */
+export interface AgentLink {
+  send(m: Unversioned<ControllerMessage>): void;
+}
+
+/** The largest temporary file sent in one message (base64 grows it by a third; frames are 4 MiB). */
+const MAX_TEMP_FILE_BYTES = 2 * 1024 * 1024;
+
+const REFUSED_FILES: readonly RefusedFile[] = ['link', 'missing', 'not-a-file'];
+
+interface RemoteStep {
+  readonly id: string;
+  readonly owner: StepOwner;
+  readonly launch: Unversioned<Extract<ControllerMessage, { type: 'launch' }>>;
+  readonly onOutput: LaunchOptions['onOutput'];
+  /** Sent to the agent (on this connection or an earlier one). */
+  launched: boolean;
+  /** Bytes given to onOutput. */
+  received: number;
+  /** Bytes in the build's log. */
+  written: number;
+  /** The last offset acknowledged to the agent. */
+  acked: number;
+  ackScheduled: boolean;
+  exit: { code: number; produced: number } | undefined;
+  ended: boolean;
+  resolvePid: (pid: number | undefined) => void;
+  resolveExit: (code: number) => void;
+}
+
+interface PendingRequest {
+  readonly kind: string;
+  resolve(value: Record<string, unknown>): void;
+  reject(err: Error): void;
+  /** For readFile: where its bytes go. */
+  file?: IncomingFile;
+}
+
+interface IncomingFile {
+  readonly hash: Hash;
+  received: number;
+  acked: number;
+  /** Set once the first byte arrives or the reply does. */
+  stream: Readable | undefined;
+  start(): Readable;
+  /** The consumer failed: later bytes are acknowledged and dropped. */
+  discard: boolean;
+}
+
+/** What a new connection continues: held steps adopted from their offsets, the others dropped. */
+export interface Reattachment {
+  adopt: Adoption[];
+  drop: string[];
+}
+
+export interface RemoteChannelOptions {
+  node: string;
+  logger: Logger;
+  /** A build whose step the agent no longer holds ends, with the reason. */
+  abortBuild: (owner: StepOwner, reason: string) => void;
+}
+
+/**
+ * A node's channel to its agent (`steward agent`), over whichever connection the agent has now.
+ * It outlives connections: while the agent is away, its steps wait (their output resumes from the
+ * controller's offset when it is back) and what builds ask of the node waits for it, until the
+ * node's grace period ends (see AgentConnections).
+ *
+ * Output is taken in order by offset: a chunk that repeats bytes already given to the build is
+ * cut to what is new; one that starts past them breaks the protocol. Offsets are acknowledged once
+ * the build's log has them; the step's end is told to the build once all its output was given.
+ */
+export class RemoteChannel implements NodeChannel {
+  readonly #o: RemoteChannelOptions;
+  #link: AgentLink | undefined;
+  readonly #steps = new Map<string, RemoteStep>();
+  readonly #requests = new Map<number, PendingRequest>();
+  #nextReq = 1;
+  /** Operations waiting for the agent to be connected. */
+  #waiting: { resolve: (link: AgentLink) => void; reject: (err: Error) => void }[] = [];
+  /** Set when the grace period ended with the agent away: operations fail until it is back. */
+  #expired: string | undefined;
+
+  constructor(o: RemoteChannelOptions) {
+    this.#o = o;
+  }
+
+  get connected(): boolean {
+    return this.#link !== undefined;
+  }
+
+  /** Steps the controller waits for on this node. */
+  get steps(): number {
+    return this.#steps.size;
+  }
+
+  // --- Connections --------------------------------------------------------------------------
+
+  /**
+   * A connection from the agent was accepted, which holds `holds`. Steps the channel waits for
+   * are adopted from what the build has; held steps it does not know are dropped; steps it sent
+   * that the agent does not hold end their builds (the agent was restarted: a step is never
+   * started twice). Call `resume` once the welcome is sent.
+   */
+  attach(link: AgentLink, holds: readonly HeldStep[]): { reattachment: Reattachment; resume: () => void } {
+    this.#link = link;
+    this.#expired = undefined;
+    const held = new Set(holds.map((h) => h.id));
+    const adopt: Adoption[] = [];
+    const drop: string[] = [];
+    for (const h of holds) {
+      const step = this.#steps.get(h.id);
+      if (step !== undefined && step.launched) adopt.push({ id: h.id, offset: step.received });
+      else drop.push(h.id);
+    }
+    for (const step of [...this.#steps.values()]) {
+      if (!step.launched || held.has(step.id)) continue;
+      const reason = `Aborted: agent ${this.#o.node} no longer has the step of ${step.owner.job} #${step.owner.number} it was running (the agent was restarted); it is not started again`;
+      this.#o.logger.error({ node: this.#o.node, job: step.owner.job, build: step.owner.number }, reason);
+      this.#o.abortBuild(step.owner, reason);
+      this.#end(step, 143);
+    }
+    const resume = (): void => {
+      for (const step of this.#steps.values()) {
+        if (!step.launched) {
+          step.launched = true;
+          link.send(step.launch);
+        } else {
+          // Acknowledgements sent on the old connection may be lost.
+          step.acked = -1;
+          this.#scheduleAck(step);
+        }
+      }
+      const waiting = this.#waiting;
+      this.#waiting = [];
+      for (const w of waiting) w.resolve(link);
+    };
+    return { reattachment: { adopt, drop }, resume };
+  }
+
+  /** The connection ended: requests under way fail; steps and new operations wait for the agent. */
+  detach(reason: string): void {
+    this.#link = undefined;
+    const requests = [...this.#requests.values()];
+    this.#requests.clear();
+    for (const r of requests) {
+      const err = new StewardError('STW_AGENT_DISCONNECTED', `agent ${this.#o.node} was disconnected during ${r.kind}: ${reason}`);
+      r.file?.stream?.destroy(err);
+      r.reject(err);
+    }
+  }
+
+  /** The agent did not come back in time: everything waiting for it fails with `reason`. */
+  expire(reason: string): void {
+    this.#expired = reason;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const w of waiting) w.reject(new StewardError('STW_AGENT_DISCONNECTED', reason));
+    for (const step of [...this.#steps.values()]) {
+      void step.onOutput(Buffer.from(`ERROR: ${reason}\n`));
+      this.#end(step, 143);
+    }
+    this.#steps.clear();
+  }
+
+  // --- From the agent ---------------------------------------------------------------------------
+
+  /**
+   * Output of step `id` from `offset`. Returns why it breaks the protocol, or undefined when taken.
+   */
+  output(id: string, offset: number, payload: Buffer): string | undefined {
+    const step = this.#steps.get(id);
+    if (step === undefined) return `output for step ${id}, which this controller did not give to agent ${this.#o.node} or has finished`;
+    if (offset > step.received) return `output of step ${id} from offset ${offset}, past the ${step.received} bytes received`;
+    if (step.exit !== undefined && offset + payload.length > step.exit.produced) return `output of step ${id} past the ${step.exit.produced} bytes its exit counted`;
+    const skip = step.received - offset;
+    if (skip >= payload.length) return undefined;
+    const bytes = skip === 0 ? payload : payload.subarray(skip);
+    step.received += bytes.length;
+    const end = step.received;
+    const written = step.onOutput(bytes);
+    if (written === undefined) this.#written(step, end);
+    else written.then(() => this.#written(step, end), () => undefined);
+    this.#maybeEnd(step);
+    return undefined;
+  }
+
+  /** Bytes of a file being read. Returns why it breaks the protocol, or undefined when taken. */
+  fileData(req: number, offset: number, payload: Buffer): string | undefined {
+    const file = this.#requests.get(req)?.file;
+    if (file === undefined) return `file bytes for request ${req}, which is not a file being read`;
+    if (offset !== file.received) return `file bytes of request ${req} from offset ${offset}, not ${file.received}`;
+    file.received += payload.length;
+    file.hash.update(payload);
+    if (file.discard) {
+      this.#fileAck(req, file, file.received);
+      return undefined;
+    }
+    const stream = file.stream ?? file.start();
+    // Acknowledged when the consumer asks for more (the stream's read()), so a slow reader slows the agent.
+    if (stream.push(payload)) this.#fileAck(req, file, file.received);
+    return undefined;
+  }
+
+  /** A message from the agent. Returns why it breaks the protocol, or undefined when taken. */
+  receive(m: AgentMessage): string | undefined {
+    switch (m.type) {
+      case 'started': {
+        const step = this.#steps.get(m.id);
+        if (step === undefined) return `started for step ${m.id}, which this controller did not give to agent ${this.#o.node}`;
+        step.resolvePid(m.pid ?? undefined);
+        return undefined;
+      }
+      case 'exit': {
+        const step = this.#steps.get(m.id);
+        if (step === undefined) return `exit for step ${m.id}, which this controller did not give to agent ${this.#o.node}`;
+        if (m.produced < step.received) return `exit of step ${m.id} after ${m.produced} bytes, fewer than the ${step.received} received`;
+        step.exit = { code: m.code, produced: m.produced };
+        this.#maybeEnd(step);
+        this.#maybeRelease(step);
+        return undefined;
+      }
+      case 'launchRefused':
+        this.#o.logger.error({ node: this.#o.node, step: m.id }, `agent ${this.#o.node} refused to start step ${m.id} again: ${m.reason}`);
+        return undefined;
+      case 'reply': {
+        const r = this.#requests.get(m.req);
+        if (r === undefined) return `a reply to request ${m.req}, which is not under way`;
+        this.#requests.delete(m.req);
+        if (m.ok) r.resolve(m.value);
+        else r.reject(new StewardError('STW_AGENT_FAILED', `agent ${this.#o.node} could not do ${r.kind}: ${m.error}`));
+        return undefined;
+      }
+    }
+  }
+
+  // --- NodeChannel -------------------------------------------------------------------------------
+
+  async workspace(job: string): Promise<string> {
+    const value = await this.#request({ type: 'workspace', job }, 'make the workspace');
+    return text(value, 'path');
+  }
+
+  launch(opts: LaunchOptions): StepProcess {
+    if (this.#expired !== undefined) throw new StewardError('STW_AGENT_DISCONNECTED', this.#expired);
+    const id = `s-${randomBytes(12).toString('base64url')}`;
+    let resolvePid!: (pid: number | undefined) => void;
+    let resolveExit!: (code: number) => void;
+    const pid = new Promise<number | undefined>((r) => (resolvePid = r));
+    const exited = new Promise<number>((r) => (resolveExit = r));
+    const step: RemoteStep = {
+      id,
+      owner: opts.build,
+      launch: {
+        type: 'launch',
+        id,
+        job: opts.build.job,
+        number: opts.build.number,
+        command: opts.command,
+        args: [...opts.args],
+        cwd: opts.cwd,
+        env: opts.env,
+        cookie: opts.build.cookie,
+        mask: [...opts.mask],
+      },
+      onOutput: opts.onOutput,
+      launched: false,
+      received: 0,
+      written: 0,
+      acked: 0,
+      ackScheduled: false,
+      exit: undefined,
+      ended: false,
+      resolvePid,
+      resolveExit,
+    };
+    this.#steps.set(id, step);
+    const link = this.#link;
+    if (link !== undefined) {
+      step.launched = true;
+      link.send(step.launch);
+    }
+    const stop = async (graceMs: number): Promise<void> => {
+      if (!step.ended) {
+        const now = this.#link;
+        if (now !== undefined && step.launched) now.send({ type: 'stop', id, graceMs });
+        // Away: the step ends here now; when the agent is back, it is dropped (stopped) there.
+        else this.#end(step, 143);
+      }
+      await exited;
+    };
+    return { pid, exited, stop };
+  }
+
+  async writeTempFile(name: string, content: string | Uint8Array, mode = 0o400): Promise<TempFile> {
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+    if (bytes.length > MAX_TEMP_FILE_BYTES) {
+      throw new StewardError('STW_REQUEST_TOO_LARGE', `a temporary file for agent ${this.#o.node} is at most ${MAX_TEMP_FILE_BYTES} bytes; ${name} has ${bytes.length}`);
+    }
+    const value = await this.#request({ type: 'writeTemp', name, content: bytes.toString('base64'), mode }, `write the temporary file ${name}`);
+    const path = text(value, 'path');
+    return { path, remove: async () => void (await this.#request({ type: 'removeTemp', path }, `remove the temporary file ${name}`)) };
+  }
+
+  async listFiles(root: string, include: readonly string[], exclude: readonly string[]): Promise<string[]> {
+    const value = await this.#request({ type: 'listFiles', root, include: [...include], exclude: [...exclude] }, 'list the workspace files');
+    const files = value.files;
+    if (!Array.isArray(files) || !files.every((f) => typeof f === 'string')) {
+      throw new StewardError('STW_AGENT_FAILED', `agent ${this.#o.node} answered a file listing without value.files as a list of paths`);
+    }
+    return files as string[];
+  }
+
+  async readFile(root: string, relativePath: string, consume: (bytes: Readable) => Promise<void>): Promise<{ read: true } | { read: false; refused: RefusedFile }> {
+    const link = await this.#whenLinked();
+    const req = this.#nextReq++;
+    let consumed: Promise<void> | undefined;
+    const file: IncomingFile = {
+      hash: createHash('sha256'),
+      received: 0,
+      acked: 0,
+      stream: undefined,
+      discard: false,
+      start: () => {
+        const stream = new Readable({ highWaterMark: 256 * 1024, read: () => this.#fileAck(req, file, file.received) });
+        file.stream = stream;
+        consumed = consume(stream).catch((err: unknown) => {
+          file.discard = true;
+          this.#fileAck(req, file, file.received);
+          throw err;
+        });
+        return stream;
+      },
+    };
+    const replied = new Promise<Record<string, unknown>>((resolve, reject) => {
+      this.#requests.set(req, { kind: `read ${relativePath}`, resolve, reject, file });
+    });
+    link.send({ type: 'readFile', req, root, path: relativePath });
+    let value: Record<string, unknown>;
+    try {
+      value = await replied;
+    } catch (err) {
+      await consumed?.catch(() => undefined);
+      throw err;
+    }
+    if (typeof value.refused === 'string') {
+      const refused = value.refused as RefusedFile;
+      if (!REFUSED_FILES.includes(refused)) throw new StewardError('STW_AGENT_FAILED', `agent ${this.#o.node} refused ${relativePath} for an unknown reason`);
+      if (file.stream === undefined) return { read: false, refused };
+    }
+    const stream = file.stream ?? file.start();
+    const sha256 = file.hash.digest('hex');
+    // The end of the stream only once the bytes are checked: a consumer that keeps a file (the
+    // archive) keeps none whose bytes differ from the agent's.
+    if (value.size !== file.received || value.sha256 !== sha256) {
+      stream.destroy(
+        new StewardError('STW_AGENT_FAILED', `${relativePath} from agent ${this.#o.node} arrived damaged: ${file.received} bytes with SHA-256 ${sha256}, the agent read ${String(value.size)} bytes with ${String(value.sha256)}`),
+      );
+    } else {
+      stream.push(null);
+    }
+    await consumed;
+    return { read: true };
+  }
+
+  // --- Inside ------------------------------------------------------------------------------------
+
+  #whenLinked(): Promise<AgentLink> {
+    if (this.#link !== undefined) return Promise.resolve(this.#link);
+    if (this.#expired !== undefined) return Promise.reject(new StewardError('STW_AGENT_DISCONNECTED', this.#expired));
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+
+  async #request(m: RequestBody, kind: string): Promise<Record<string, unknown>> {
+    const link = await this.#whenLinked();
+    const req = this.#nextReq++;
+    const value = new Promise<Record<string, unknown>>((resolve, reject) => this.#requests.set(req, { kind, resolve, reject }));
+    link.send({ ...m, req } as Unversioned<ControllerMessage>);
+    return value;
+  }
+
+  #fileAck(req: number, file: IncomingFile, offset: number): void {
+    if (offset <= file.acked) return;
+    file.acked = offset;
+    this.#link?.send({ type: 'fileAck', req, offset });
+  }
+
+  #written(step: RemoteStep, end: number): void {
+    if (end <= step.written) return;
+    step.written = end;
+    this.#scheduleAck(step);
+    this.#maybeRelease(step);
+  }
+
+  /** One ack per step per turn of the event loop, for all the writes that ended in it. */
+  #scheduleAck(step: RemoteStep): void {
+    if (step.ackScheduled) return;
+    step.ackScheduled = true;
+    setImmediate(() => {
+      step.ackScheduled = false;
+      if (step.written > step.acked) {
+        step.acked = step.written;
+        this.#link?.send({ type: 'ack', id: step.id, offset: step.written });
+      }
+    });
+  }
+
+  #maybeEnd(step: RemoteStep): void {
+    if (step.exit !== undefined && step.received === step.exit.produced) this.#end(step, step.exit.code);
+  }
+
+  /** Everything of the step is in the build's log: the agent may forget it. */
+  #maybeRelease(step: RemoteStep): void {
+    if (step.exit === undefined || step.written < step.exit.produced || this.#steps.get(step.id) !== step) return;
+    this.#steps.delete(step.id);
+    this.#link?.send({ type: 'release', id: step.id });
+  }
+
+  #end(step: RemoteStep, code: number): void {
+    if (step.ended) return;
+    step.ended = true;
+    // A step ended here without its exit (stopped while away, lost) is not waited for any more.
+    if (step.exit === undefined) this.#steps.delete(step.id);
+    step.resolvePid(undefined);
+    step.resolveExit(code);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A request to the agent that gets a plain reply, before its number is given. */
+type RequestBody = DistributiveOmit<Unversioned<Exclude<Extract<ControllerMessage, { req: number }>, { type: 'readFile' | 'fileAck' }>>, 'req'>;
+
+function text(value: Record<string, unknown>, field: string): string {
+  const v = value[field];
+  if (typeof v !== 'string') throw new StewardError('STW_AGENT_FAILED', `the agent's reply has no value.${field} (a string)`);
+  return v;
+}
+
+/** A network message of the controller with the protocol version added. */
+export function versionedToAgent(m: Unversioned<ControllerMessage>): ControllerMessage {
+  return { v: PROTOCOL_VERSION, ...m } as ControllerMessage;
+}
