@@ -38,8 +38,12 @@ export interface HeldStep {
   exitCode: number | null;
 }
 
-/** Why a controller refused an agent; the agent stops for all but `connected` and `not-ready`. */
-export type RefusalCode = 'version' | 'secret' | 'unknown' | 'connected' | 'malformed' | 'not-ready';
+/**
+ * Why a controller refused an agent; the agent stops for all but `connected` and `not-ready`.
+ * `credentials`: no such node, or a wrong secret (worded alike, so that the answer does not tell
+ * which node names exist; the controller's log tells them apart).
+ */
+export type RefusalCode = 'version' | 'credentials' | 'connected' | 'malformed' | 'not-ready';
 
 /** The first message on a connection, from the agent. */
 export interface Hello {

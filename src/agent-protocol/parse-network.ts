@@ -9,7 +9,7 @@ import { describe, envelope, environment, fail, int, refuse, str, strings, type 
 
 const v = PROTOCOL_VERSION;
 
-const REFUSALS: readonly RefusalCode[] = ['version', 'secret', 'unknown', 'connected', 'malformed', 'not-ready'];
+const REFUSALS: readonly RefusalCode[] = ['version', 'credentials', 'connected', 'malformed', 'not-ready'];
 
 function object(input: unknown, field: string): Fields {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) refuse(field, `must be an object, not ${describe(input)}`);

@@ -7,7 +7,7 @@ import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
 import { Jobs, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
-import { AgentConnections, AgentNodes, builtInNode, Computer, Launcher, LocalChannel, type AgentAuthentication, type RunAs } from '../nodes/index.js';
+import { AgentConnections, AgentNodes, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RunAs } from '../nodes/index.js';
 import {
   LOAD_BALANCER,
   labelWarning,
@@ -364,9 +364,8 @@ export class Controller implements StewardApi {
   }
 
   /** An agent's node by its name and secret. */
-  #authenticateAgent(name: string, secret: string): AgentAuthentication {
-    const check = this.nodes.authenticateAgent(name, secret);
-    return check.ok ? { computer: check.computer } : { refused: 'secret', reason: check.refusal };
+  #authenticateAgent(name: string, secret: string): AgentCheck {
+    return this.nodes.authenticateAgent(name, secret);
   }
 
 

@@ -31,5 +31,5 @@ export { parseAgentForm, agentConfigXml, DUMB_SLAVE_TYPES, type AgentSpec } from
  */
 export { AgentNodes, checkNodeName, type AgentCheck, type AgentChange, type AgentNodesOptions, type AgentSecrets } from './agent-nodes.js';
 /** Agents' side: their connections and the channel over them. */
-export { AgentConnections, DEFAULT_AGENT_GRACE_MS, type AgentAuthentication, type AgentConnectionsOptions } from './remote/agent-connections.js';
+export { AgentConnections, DEFAULT_AGENT_GRACE_MS, type AgentConnectionsOptions } from './remote/agent-connections.js';
 export { RemoteChannel } from './remote/remote-channel.js';

@@ -63,7 +63,7 @@ describe('network messages', () => {
   test('each message to an agent is parsed into the same typed message', () => {
     const messages = [
       { v, type: 'welcome', version: 1, controller: 'c1', adopt: [{ id: 's', offset: 10 }], drop: ['t'] },
-      { v, type: 'refused', code: 'secret', reason: 'the secret of node a is wrong' },
+      { v, type: 'refused', code: 'credentials', reason: 'the agent name or secret is wrong' },
       { v, type: 'launch', id: 's', job: 'app', number: 1, command: '/bin/sh', args: ['-c', 'true'], cwd: '/w', env: { A: '1' }, cookie: 'k', mask: ['pw'] },
       { v, type: 'ack', id: 's', offset: 65536 },
       { v, type: 'stop', id: 's', graceMs: 100 },

@@ -21,9 +21,9 @@ export class AgentServer {
     });
     this.agents = new AgentConnections({
       authenticate: (n, s) => {
-        if (n !== name) return { refused: 'unknown', reason: `there is no agent node called ${n} on this controller` };
-        if (s !== secret) return { refused: 'secret', reason: `the secret given for node ${n} is wrong` };
-        return { computer: this.computer };
+        if (n !== name) return { ok: false, refusal: `there is no agent node called ${n} on this controller` };
+        if (s !== secret) return { ok: false, refusal: `the secret given for node ${n} is wrong` };
+        return { ok: true, computer: this.computer };
       },
       controllerId: 'test-controller',
       logger: pino({ level: 'silent' }),

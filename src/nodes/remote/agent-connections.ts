@@ -17,15 +17,14 @@ import {
 import { isStewardError } from '../../errors/index.js';
 import { NETWORK_VERSIONS } from '../../agent-protocol/index.js';
 import type { StepOwner } from '../channel.js';
+import type { AgentCheck } from '../agent-nodes.js';
 import type { Computer } from '../computer.js';
 import { RemoteChannel, versionedToAgent } from './remote-channel.js';
 
-/** Who an agent is, or why it is refused. */
-export type AgentAuthentication = { computer: Computer } | { refused: 'unknown' | 'secret'; reason: string };
 
 export interface AgentConnectionsOptions {
   /** Finds the node's Computer by the agent's name and checks its secret. */
-  authenticate: (name: string, secret: string) => AgentAuthentication | Promise<AgentAuthentication>;
+  authenticate: (name: string, secret: string) => AgentCheck | Promise<AgentCheck>;
   /** This controller's identity, told to agents in the welcome. */
   controllerId: string;
   logger: Logger;
@@ -183,8 +182,8 @@ export class AgentConnections {
   async #welcome(socket: WebSocket, hello: Hello, log: Logger, refuse: (code: RefusalCode, reason: string, name?: string) => void): Promise<NodeLink | undefined> {
     const auth = await this.#o.authenticate(hello.name, hello.secret);
     if (socket.readyState !== socket.OPEN) return undefined;
-    if ('refused' in auth) {
-      refuse(auth.refused, auth.reason, hello.name);
+    if (!auth.ok) {
+      refuse('credentials', auth.refusal, hello.name);
       return undefined;
     }
     const computer = auth.computer;
@@ -226,6 +225,8 @@ export class AgentConnections {
     node.socket = undefined;
     node.channel.detach(reason);
     const computer = node.computer;
+    // The builds running there keep the channel; new ones see the node disconnected.
+    if (computer.channel === node.channel) computer.setChannel(undefined);
     if (computer.online) computer.transition({ state: 'offline', cause: { kind: 'disconnected', reason: `the agent disconnected: ${reason}`, since: Date.now() } });
     this.#o.nodesChanged();
     if (this.#closed) return;
@@ -244,6 +245,12 @@ export class AgentConnections {
       node.channel.expire(why);
     }, graceMs);
     node.grace.unref();
+  }
+
+  /** Ends the connection of the node's agent, if it has one (its node was deleted). */
+  disconnect(node: string, reason: string): void {
+    const socket = this.#nodes.get(node)?.socket;
+    if (socket !== undefined) socket.close(1000, closeReason(reason));
   }
 
   /** Closes every agent connection (the controller stops); agents keep their steps and reconnect elsewhere. */
