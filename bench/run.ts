@@ -31,6 +31,7 @@ const BENCHES: Bench[] = [
   { name: 'auth', args: [], timeoutMs: 10 * 60_000 },
   { name: 'xml-parse', args: [], timeoutMs: 10 * 60_000 },
   { name: 'log-streams', args: [], timeoutMs: 10 * 60_000 },
+  { name: 'agent-log', args: [], timeoutMs: 10 * 60_000 },
 ];
 
 const filters = process.argv.slice(2);

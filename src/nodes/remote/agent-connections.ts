@@ -232,7 +232,7 @@ export class AgentConnections {
     if (this.#closed) return;
     const graceMs = this.#o.graceMs ?? DEFAULT_AGENT_GRACE_MS;
     const waiting = node.channel.steps;
-    this.#log.warn(
+    this.#log[waiting > 0 ? 'warn' : 'info'](
       { node: computer.name, reason, steps: waiting, graceMs },
       `agent ${computer.name} disconnected: ${reason}${waiting > 0 ? `; its ${waiting} running steps wait ${graceMs / 1000} s for it to come back` : ''}`,
     );
