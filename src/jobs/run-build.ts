@@ -79,13 +79,16 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
   const out = new MaskedLog(build.log, secrets === undefined ? undefined : (values) => secrets.masker(values));
   const log = (text: string): void => out.write(text.endsWith('\n') ? text : `${text}\n`);
   let result: Result = 'SUCCESS';
-  const workspace = o.workspace;
+  // Where the node made it: an agent keeps workspaces under its own work dir.
+  let workspace = o.workspace;
   const env = buildEnvironment(o);
   const { unreadable } = openPasswordParameters(o, parameters, env, out);
   const ctx: BuildContext = {
     jobName: job.name,
     buildNumber: build.number,
-    workspace,
+    get workspace() {
+      return workspace;
+    },
     env,
     signal: build.abortController.signal,
     log,
@@ -133,8 +136,13 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
   try {
     for (const cause of build.record.causes) log(cause.shortDescription);
     log(`Running as SYSTEM`);
+    const made = await channel.workspace(job.name);
+    if (made !== workspace) {
+      workspace = made;
+      env.WORKSPACE = made;
+      env.WORKSPACE_TMP = `${made}@tmp`;
+    }
     log(`Building ${o.nodeName === 'built-in' ? 'on the built-in node' : `remotely on ${o.nodeName}`} in workspace ${workspace}`);
-    await channel.workspace(job.name);
     const def = job.definition;
     if (def.kind !== 'freestyle') {
       log(`ERROR: the job's configuration cannot be read: ${def.error.message}`);
