@@ -51,6 +51,7 @@ interface StartOptions {
   maxQueued: number;
   buildUser?: string;
   sshAgentCommand?: string;
+  agentGrace: string;
 }
 
 /** A user name as useradd accepts it (a uid is not one: builds need a name for USER and LOGNAME). */
@@ -82,6 +83,7 @@ program
   .option('--max-queued <n>', 'most items in the whole queue; more are refused with 503', int('--max-queued', 1, 10_000_000), DEFAULT_MAX_QUEUED)
   .option('--ssh-agent-command <command>', 'the agent program on the hosts of SSH agents, as their shell runs it (default: $STEWARD_SSH_AGENT_COMMAND, else steward)')
   .option('--build-user <name>', 'user that builds on the built-in node run as when the controller runs as root (default: $STEWARD_BUILD_USER, else steward-build, created when missing)', userName)
+  .option('--agent-grace <duration>', "how long a disconnected agent's running builds wait for it to come back", '60s')
   .action(async (opts: StartOptions) => {
     const logger = makeLogger();
     const envBuildUser = process.env.STEWARD_BUILD_USER;
@@ -131,6 +133,7 @@ program
         ...(buildUser === undefined ? {} : { buildUser }),
         ...(sshAgentCommand === undefined ? {} : { sshAgentCommand }),
         ...(opts.executors === undefined ? {} : { executors: opts.executors }),
+        agentGraceMs: parseDuration(opts.agentGrace, '--agent-grace'),
       });
     } catch (err) {
       if (abort.signal.aborted) process.exit(0);
