@@ -7,7 +7,8 @@ import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
 import { Jobs, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
-import { AgentConnections, AgentNodes, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RunAs } from '../nodes/index.js';
+import { AgentConnections, AgentNodes, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RemoteChannel, type RunAs } from '../nodes/index.js';
+import type { HeldStep } from '../agent-protocol/index.js';
 import {
   LOAD_BALANCER,
   labelWarning,
@@ -262,6 +263,7 @@ export class Controller implements StewardApi {
       abortBuild: (owner, reason) => this.scheduler.abort(owner.job, owner.number, reason),
       abortBuildsOn: (node, reason) => this.scheduler.abortOn(node, reason),
       nodesChanged: () => this.queue.nodesChanged(),
+      adoptStep: (computer, channel, held) => this.#adoptStep(computer, channel, held),
     });
     this.#web ??= await createWebServer(this.#webOptions());
 
@@ -361,6 +363,27 @@ export class Controller implements StewardApi {
 
   agents(): AgentConnections | undefined {
     return this.#phase === 'active' ? this.#agents : undefined;
+  }
+
+  /**
+   * A step an agent still runs for a build an earlier controller of this home started: the build
+   * is taken back (Jobs.resumeBuild) and goes on from the step, its log from what it has of the
+   * step's output. False when it is not such a build (the agent then drops the step).
+   */
+  async #adoptStep(computer: Computer, channel: RemoteChannel, held: HeldStep): Promise<boolean> {
+    const job = this.jobs.get(held.job);
+    if (job === undefined) return false;
+    const resumed = await this.jobs.resumeBuild(job, held.number, computer.name, held.id);
+    if (resumed === undefined) return false;
+    const { build, step } = resumed;
+    const offset = build.log.size - step.logOffset;
+    if (offset < 0 || offset > held.produced) {
+      // The log does not agree with the agent: nothing can be continued from it.
+      build.interrupt('ABORTED', `Aborted: the log of ${job.name} #${build.number} does not match the output agent ${computer.name} holds`, 'SYSTEM');
+    }
+    const adopted = channel.adopt(held, Math.max(0, Math.min(offset, held.produced)));
+    this.scheduler.resume(computer, job, build, { channel, builder: step.builder, result: step.result, process: adopted.process, bind: adopted.bind });
+    return true;
   }
 
   /** An agent's node by its name and secret. */

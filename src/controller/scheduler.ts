@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { coerceError } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
-import { Jobs, runBuild, type Build, type Job, type Result } from '../jobs/index.js';
+import { Jobs, runBuild, type Build, type Job, type ResumedStep, type Result } from '../jobs/index.js';
 import { BUILT_IN_NODE, type Computer, type Executor } from '../nodes/index.js';
 import type { NodeView, PendingItem, Queue, QueueHost, QueueTask } from '../queue/index.js';
 
@@ -167,12 +167,44 @@ export class Scheduler implements QueueHost {
       return;
     }
     this.#unstart(job.name);
-    executor.transition({ state: 'running', queueId: item.id, job: job.name, buildNumber: build.number, since: Date.now() });
     this.#q.started(item.id, build.number);
-    this.counters.started++;
-    log.info({ job: job.name, build: build.number, node: computer.name, executor: executor.number }, `started ${job.name} #${build.number} on ${computer.name}`);
     const sensitive = new Map(item.parameters.filter((p) => p.sensitive).map((p) => [p.name, p.value]));
-    const channel = computer.channel;
+    await this.#run(computer, executor, job, build, workspace, sensitive, undefined);
+  }
+
+  /**
+   * Runs a build taken back from an earlier controller (Jobs.resumeBuild) on the agent node that
+   * still runs its step: it takes an executor there and goes on from the adopted step.
+   */
+  resume(computer: Computer, job: Job, build: Build, resumed: ResumedStep): void {
+    // Taken before the node is online, so that the queue gives it nothing else first.
+    const executor = computer.executors.find((e) => e.idle && !e.retiring) ?? computer.executors.find((e) => !e.retiring);
+    if (executor === undefined || !executor.idle) {
+      build.interrupt('ABORTED', `Aborted: node ${computer.name} has no free executor to continue this build on`, 'SYSTEM');
+    }
+    const run = (async () => {
+      if (executor !== undefined && executor.idle) executor.transition({ state: 'pending', queueId: build.record.queueId, job: job.name });
+      await this.#run(computer, executor?.state.state === 'pending' ? executor : undefined, job, build, build.record.workspace ?? path.join(computer.node.remoteFS, 'workspace', job.name), new Map(), resumed);
+    })().finally(() => this.#inFlight.delete(run));
+    this.#inFlight.add(run);
+  }
+
+  async #run(
+    computer: Computer,
+    executor: Executor | undefined,
+    job: Job,
+    build: Build,
+    workspace: string,
+    sensitive: ReadonlyMap<string, string>,
+    resume: ResumedStep | undefined,
+  ): Promise<void> {
+    const log = this.#o.logger;
+    const queueId = build.record.queueId;
+    executor?.transition({ state: 'running', queueId, job: job.name, buildNumber: build.number, since: Date.now() });
+    this.counters.started++;
+    const verb = resume === undefined ? 'started' : 'resumed';
+    log.info({ job: job.name, build: build.number, node: computer.name, executor: executor?.number }, `${verb} ${job.name} #${build.number} on ${computer.name}`);
+    const channel = resume === undefined ? computer.channel : resume.channel;
     const result: Result = channel === undefined ? await this.#lostNode(build, computer.name) : await runBuild(
         {
           jobs: this.#o.jobs,
@@ -183,15 +215,16 @@ export class Scheduler implements QueueHost {
           workspace,
           nodeName: computer.name,
           nodeLabels: [...computer.labels].join(' '),
-          executorNumber: executor.number,
+          executorNumber: executor?.number ?? 0,
           rootUrl: this.#o.rootUrl(),
           home: this.#o.store.root,
           baseEnv: this.#o.baseEnv,
           killGraceMs: this.#o.killGraceMs,
+          ...(resume === undefined ? {} : { resume }),
         },
         sensitive,
       );
-    executor.transition({ state: 'completing', queueId: item.id, job: job.name, buildNumber: build.number, since: Date.now() });
+    executor?.transition({ state: 'completing', queueId, job: job.name, buildNumber: build.number, since: Date.now() });
     try {
       await this.#o.jobs.complete(job, build, result);
       log.info({ job: job.name, build: build.number, result, durationMs: build.record.duration }, `${job.name} #${build.number} finished: ${result}`);
@@ -200,7 +233,7 @@ export class Scheduler implements QueueHost {
       log.error({ job: job.name, build: build.number, err: e.toJSON() }, `could not record the end of ${job.name} #${build.number}: ${e.message}`);
     }
     this.counters.completed[result] = (this.counters.completed[result] ?? 0) + 1;
-    executor.transition({ state: 'idle' });
+    executor?.transition({ state: 'idle' });
     this.#afterExecutorFreed(computer, job.name);
   }
 

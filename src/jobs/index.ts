@@ -11,7 +11,8 @@ export { Build } from './build.js';
  * parameter values, log masking), implemented there and passed to {@link Jobs} as `secrets`.
  */
 export type { BuildSecrets, BuildCredential, LogMasker, SecretOrigin } from './build-secrets.js';
-export { runBuild, buildEnvironment, type RunOptions } from './run-build.js';
+export { runBuild, buildEnvironment, type RunOptions, type ResumedStep } from './run-build.js';
+export type { AgentStepRecord } from './agent-step.js';
 export { combine, colorOf, type Result } from './result.js';
 /**
  * Jenkins' peephole permalinks (lastCompletedBuild, lastSuccessfulBuild...) and their cache file,

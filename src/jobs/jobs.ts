@@ -18,6 +18,7 @@ import {
   type ParameterValue,
 } from './config/index.js';
 import { Build } from './build.js';
+import { AGENT_STEP_FILE, parseAgentStepRecord, type AgentStepRecord } from './agent-step.js';
 import type { BuildSecrets } from './build-secrets.js';
 import { compileDefinition, type JobDefinition } from './definition.js';
 import { Job } from './job.js';
@@ -452,6 +453,33 @@ export class Jobs {
     job.running.set(number, build);
     job.buildNumbers?.push(number);
     return build;
+  }
+
+  /** Records the step a build is about to start on an agent (see agent-step.ts). */
+  async saveAgentStep(job: Job, number: number, step: AgentStepRecord): Promise<void> {
+    await this.#store.writeAtomic(`${job.buildDir(number)}/${AGENT_STEP_FILE}`, `${JSON.stringify(step)}\n`);
+  }
+
+  /**
+   * Takes back build N of the job, which an earlier controller left running on agent `node` with
+   * step `stepId`: its record has no result, it was built on that node, and the step it recorded
+   * is that one. Returns the build (running again, its log open for appending) and the step's
+   * record, or undefined when it is not such a build.
+   */
+  async resumeBuild(job: Job, number: number, node: string, stepId: string): Promise<{ build: Build; step: AgentStepRecord } | undefined> {
+    if (job.running.has(number)) return undefined;
+    const dir = job.buildDir(number);
+    const [text, stepText] = await Promise.all([this.#store.readText(`${dir}/build.xml`), this.#store.readText(`${dir}/${AGENT_STEP_FILE}`)]);
+    if (text === undefined || stepText === undefined) return undefined;
+    const record = parseBuildRecord(text, `${dir}/build.xml`, number);
+    const step = parseAgentStepRecord(stepText);
+    if (record.result !== undefined || record.builtOn !== node || step === undefined || step.id !== stepId || step.node !== node) return undefined;
+    const log = await this.#store.openAppend(`${dir}/log`);
+    const build = new Build({ job: job.name, number, record, log, cookie: step.cookie });
+    // Read as ABORTED (no result) while nobody ran it: running again now.
+    job.records.delete(number);
+    job.running.set(number, build);
+    return { build, step };
   }
 
   /**

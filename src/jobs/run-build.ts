@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
-import type { NodeChannel, RefusedFile } from '../nodes/index.js';
+import { randomBytes } from 'node:crypto';
+import type { LaunchOptions, NodeChannel, RefusedFile, StepProcess } from '../nodes/index.js';
 import type { Build } from './build.js';
 import type { Job } from './job.js';
 import type { Jobs } from './jobs.js';
@@ -26,6 +27,24 @@ export interface RunOptions {
   baseEnv: Record<string, string>;
   /** How long a step gets between TERM and KILL when a build is stopped. */
   killGraceMs: number;
+  /** Set when the build continues a step an earlier controller started on an agent. */
+  resume?: ResumedStep;
+}
+
+/**
+ * A build taken back with its step still running on an agent (Jobs.resumeBuild): the build runs
+ * again from builder `builder`, whose first launch is the adopted step instead of a new one, with
+ * the result it had before that builder. The earlier builders are not run again; wrappers set up
+ * again (their variables, bound credentials and masks are needed by what follows).
+ */
+export interface ResumedStep {
+  /** The agent's channel (the build waits there while the agent is away). */
+  channel: NodeChannel;
+  builder: number;
+  result: Result;
+  process: StepProcess;
+  /** Gives the adopted step's output its destination, the build's log. */
+  bind(onOutput: LaunchOptions['onOutput']): void;
 }
 
 /** Jenkins' environment variables for a build (EnvVars of a freestyle build on a node). */
@@ -77,8 +96,15 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
   // credentials come out as ****. Its own lines go through one masker; a step's output comes
   // masked by its node, with the same values.
   const out = new MaskedLog(build.log, secrets === undefined ? undefined : (values) => secrets.masker(values));
-  const log = (text: string): void => out.write(text.endsWith('\n') ? text : `${text}\n`);
-  let result: Result = 'SUCCESS';
+  let resume = o.resume;
+  // Resumed: what the wrappers say again is not written into the middle of the adopted step's output.
+  let quiet = resume !== undefined;
+  const log = (text: string): void => {
+    if (!quiet) out.write(text.endsWith('\n') ? text : `${text}\n`);
+  };
+  let result: Result = resume?.result ?? 'SUCCESS';
+  /** The builder running now, recorded with a step started on an agent. */
+  let builderIndex = 0;
   // Where the node made it: an agent keeps workspaces under its own work dir.
   let workspace = o.workspace;
   const env = buildEnvironment(o);
@@ -98,15 +124,31 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
     launch: async (command, args, opts) => {
       if (build.abortController.signal.aborted) return 143;
       out.flush();
-      const step = channel.launch({
-        build,
-        command,
-        args,
-        cwd: workspace,
-        env: { ...env, ...(opts?.env ?? {}) },
-        mask: out.secrets,
-        onOutput: (chunk) => out.writeMasked(chunk),
-      });
+      let step: StepProcess;
+      if (resume !== undefined && resume.builder === builderIndex) {
+        step = resume.process;
+        resume.bind((chunk) => out.writeMasked(chunk));
+        resume = undefined;
+        quiet = false;
+      } else {
+        const stepId = `s-${randomBytes(12).toString('base64url')}`;
+        if (channel.keepsSteps === true) {
+          // Durable before the agent is asked: a controller that comes after this one finds the
+          // step's build, and where its output starts in the log.
+          await build.log.sync();
+          await o.jobs.saveAgentStep(job, build.number, { node: o.nodeName, id: stepId, cookie: build.cookie, builder: builderIndex, result, logOffset: build.log.size });
+        }
+        step = channel.launch({
+          build,
+          stepId,
+          command,
+          args,
+          cwd: workspace,
+          env: { ...env, ...(opts?.env ?? {}) },
+          mask: out.secrets,
+          onOutput: (chunk) => out.writeMasked(chunk),
+        });
+      }
       build.current = step;
       try {
         return await step.exited;
@@ -134,15 +176,18 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
   build.abortController.signal.addEventListener('abort', onAbort, { once: true });
 
   try {
-    for (const cause of build.record.causes) log(cause.shortDescription);
-    log(`Running as SYSTEM`);
+    // Resumed: the log goes on with the adopted step's output, from where it stopped.
+    if (resume === undefined) {
+      for (const cause of build.record.causes) log(cause.shortDescription);
+      log(`Running as SYSTEM`);
+    }
     const made = await channel.workspace(job.name);
     if (made !== workspace) {
       workspace = made;
       env.WORKSPACE = made;
       env.WORKSPACE_TMP = `${made}@tmp`;
     }
-    log(`Building ${o.nodeName === 'built-in' ? 'on the built-in node' : `remotely on ${o.nodeName}`} in workspace ${workspace}`);
+    if (o.resume === undefined) log(`Building ${o.nodeName === 'built-in' ? 'on the built-in node' : `remotely on ${o.nodeName}`} in workspace ${workspace}`);
     const def = job.definition;
     if (def.kind !== 'freestyle') {
       log(`ERROR: the job's configuration cannot be read: ${def.error.message}`);
@@ -163,8 +208,11 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
           if (add !== undefined) Object.assign(env, add);
           if (tearDown !== undefined) tearDowns.push(tearDown);
         }
-        for (const builder of def.builders) {
+        for (const [i, builder] of def.builders.entries()) {
           if (build.interruption !== undefined) break;
+          // Resumed: the builders before the adopted step's ran under the earlier controller.
+          if (o.resume !== undefined && i < o.resume.builder) continue;
+          builderIndex = i;
           const r = await builder.perform(ctx);
           if (build.interruption !== undefined) break;
           if (r !== 'SUCCESS') log(`Build step '${builder.displayName}' marked build as ${r.toLowerCase()}`);
@@ -182,6 +230,7 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
       }
     }
   } catch (err) {
+    quiet = false;
     const e = coerceError(err);
     if (!isStewardError(err, 'STW_HOME_FENCED') && !isStewardError(err, 'STW_LEASE_LOST')) {
       o.logger.error({ job: job.name, build: build.number, err: e.toJSON() }, `build ${job.name} #${build.number} failed: ${e.message}`);
@@ -191,6 +240,9 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
   } finally {
     build.abortController.signal.removeEventListener('abort', onAbort);
   }
+  quiet = false;
+  // An adopted step the build never reached (it was stopped first) is not left running.
+  if (resume !== undefined) await resume.process.stop(o.killGraceMs).catch(() => undefined);
   if (build.interruption !== undefined) {
     // Wait until the stopped step's processes are gone before the build counts as ended.
     await build.current?.stop(o.killGraceMs).catch(() => undefined);

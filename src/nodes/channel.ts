@@ -7,6 +7,11 @@ import type { Readable } from 'node:stream';
  * build assumes the node is this machine: paths given and returned are paths on the node.
  */
 export interface NodeChannel {
+  /**
+   * True when the node's steps outlive this controller (an agent): a build records each step on
+   * it before it starts, so that the controller that comes next can adopt the step.
+   */
+  readonly keepsSteps?: boolean;
   /** Makes the job's workspace on the node (the steps' user's) and returns its absolute path there. */
   workspace(job: string): Promise<string>;
   /** Starts a build step's process on the node. */
@@ -55,6 +60,8 @@ export interface StepOwner {
 
 export interface LaunchOptions {
   build: StepOwner;
+  /** The step's id, unique (an agent's channel names the step by it); one is made when not given. */
+  stepId?: string;
   command: string;
   args: readonly string[];
   /** The folder it starts in, on the node. */

@@ -9,6 +9,7 @@ import {
   parseAgentMessage,
   parseHello,
   parseJsonFrame,
+  type HeldStep,
   type Hello,
   type RefusalCode,
   type Unversioned,
@@ -38,6 +39,12 @@ export interface AgentConnectionsOptions {
   abortBuildsOn: (node: string, reason: string) => void;
   /** Nodes went online or offline: the queue looks again. */
   nodesChanged: () => void;
+  /**
+   * A held step the node's channel does not know (started by an earlier controller): adopts it
+   * into its build through `channel.adopt` and resolves true, or resolves false to have the agent
+   * drop it.
+   */
+  adoptStep?: (computer: Computer, channel: RemoteChannel, held: HeldStep) => Promise<boolean>;
 }
 
 export const DEFAULT_AGENT_GRACE_MS = 60_000;
@@ -205,6 +212,22 @@ export class AgentConnections {
     if (node.grace !== undefined) clearTimeout(node.grace);
     node.grace = undefined;
     node.socket = socket;
+    const adoptStep = this.#o.adoptStep;
+    if (adoptStep !== undefined) {
+      for (const held of hello.holds) {
+        if (node.channel.knows(held.id)) continue;
+        const adopted = await adoptStep(computer, node.channel, held).catch((err: unknown) => {
+          log.error({ node: computer.name, job: held.job, build: held.number, err: err instanceof Error ? err.message : String(err) }, `could not adopt ${held.job} #${held.number} from agent ${computer.name}`);
+          return false;
+        });
+        if (adopted) log.info({ node: computer.name, job: held.job, build: held.number }, `adopted ${held.job} #${held.number}, running on agent ${computer.name} since an earlier controller`);
+      }
+      if (socket.readyState !== socket.OPEN) {
+        // Closed meanwhile: what was adopted waits for the agent's next connection, as after any drop.
+        this.#disconnected(node, 'the connection closed while it was being welcomed');
+        return undefined;
+      }
+    }
     const send = (m: Unversioned<ControllerMessage>): void => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(versionedToAgent(m)));
     };

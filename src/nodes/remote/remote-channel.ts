@@ -85,6 +85,7 @@ export interface RemoteChannelOptions {
  * the build's log has them; the step's end is told to the build once all its output was given.
  */
 export class RemoteChannel implements NodeChannel {
+  readonly keepsSteps = true;
   readonly #o: RemoteChannelOptions;
   #link: AgentLink | undefined;
   readonly #steps = new Map<string, RemoteStep>();
@@ -255,29 +256,79 @@ export class RemoteChannel implements NodeChannel {
     return text(value, 'path');
   }
 
+  /** Whether the channel waits for step `id`. */
+  knows(id: string): boolean {
+    return this.#steps.has(id);
+  }
+
+  /**
+   * Takes over a step the agent holds that an earlier controller started (see docs/agents.md):
+   * the build's log has `offset` bytes of its output. Output that arrives before `bind` is kept
+   * (at most the agent's window).
+   */
+  adopt(held: HeldStep, offset: number): { process: StepProcess; bind: (onOutput: LaunchOptions['onOutput']) => void } {
+    let target: LaunchOptions['onOutput'] | undefined;
+    const early: { chunk: Buffer; done: () => void }[] = [];
+    const onOutput: LaunchOptions['onOutput'] = (chunk) => {
+      if (target !== undefined) return target(chunk);
+      return new Promise<void>((done) => early.push({ chunk, done }));
+    };
+    const process = this.#newStep(
+      held.id,
+      { job: held.job, number: held.number, cookie: held.cookie },
+      { command: '', args: [], cwd: '', env: {}, mask: [] },
+      onOutput,
+    );
+    const step = this.#steps.get(held.id) as RemoteStep;
+    step.launched = true;
+    step.received = offset;
+    step.written = offset;
+    step.acked = offset;
+    const bind = (fn: LaunchOptions['onOutput']): void => {
+      target = fn;
+      for (const e of early.splice(0)) {
+        const w = fn(e.chunk);
+        if (w === undefined) e.done();
+        else void w.then(e.done);
+      }
+    };
+    return { process, bind };
+  }
+
   launch(opts: LaunchOptions): StepProcess {
     if (this.#expired !== undefined) throw new StewardError('STW_AGENT_DISCONNECTED', this.#expired);
-    const id = `s-${randomBytes(12).toString('base64url')}`;
+    const id = opts.stepId ?? `s-${randomBytes(12).toString('base64url')}`;
+    const process = this.#newStep(id, opts.build, opts, opts.onOutput);
+    const step = this.#steps.get(id) as RemoteStep;
+    const link = this.#link;
+    if (link !== undefined) {
+      step.launched = true;
+      link.send(step.launch);
+    }
+    return process;
+  }
+
+  #newStep(id: string, owner: StepOwner, opts: Pick<LaunchOptions, 'command' | 'args' | 'cwd' | 'env' | 'mask'>, onOutput: LaunchOptions['onOutput']): StepProcess {
     let resolvePid!: (pid: number | undefined) => void;
     let resolveExit!: (code: number) => void;
     const pid = new Promise<number | undefined>((r) => (resolvePid = r));
     const exited = new Promise<number>((r) => (resolveExit = r));
     const step: RemoteStep = {
       id,
-      owner: opts.build,
+      owner,
       launch: {
         type: 'launch',
         id,
-        job: opts.build.job,
-        number: opts.build.number,
+        job: owner.job,
+        number: owner.number,
         command: opts.command,
         args: [...opts.args],
         cwd: opts.cwd,
         env: opts.env,
-        cookie: opts.build.cookie,
+        cookie: owner.cookie,
         mask: [...opts.mask],
       },
-      onOutput: opts.onOutput,
+      onOutput,
       launched: false,
       received: 0,
       written: 0,
@@ -289,11 +340,6 @@ export class RemoteChannel implements NodeChannel {
       resolveExit,
     };
     this.#steps.set(id, step);
-    const link = this.#link;
-    if (link !== undefined) {
-      step.launched = true;
-      link.send(step.launch);
-    }
     const stop = async (graceMs: number): Promise<void> => {
       if (!step.ended) {
         const now = this.#link;
