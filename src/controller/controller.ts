@@ -7,7 +7,7 @@ import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
 import { Jobs, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
-import { AgentConnections, AgentNodes, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RemoteChannel, type RunAs } from '../nodes/index.js';
+import { AgentConnections, AgentNodes, DEFAULT_AGENT_GRACE_MS, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RemoteChannel, type RunAs } from '../nodes/index.js';
 import type { HeldStep } from '../agent-protocol/index.js';
 import {
   LOAD_BALANCER,
@@ -255,6 +255,8 @@ export class Controller implements StewardApi {
     this.scheduler.attach(this.queue);
     this.#queueFile = new QueueFileWriter(this.store, () => this.queue, log);
 
+    // Agents whose steps outlived the controller before this one reconnect within their grace.
+    this.jobs.awaitAgents(Date.now() + (this.#opts.agentGraceMs ?? DEFAULT_AGENT_GRACE_MS));
     this.#agents = new AgentConnections({
       authenticate: (name, secret) => this.#authenticateAgent(name, secret),
       controllerId: this.instanceId,

@@ -60,6 +60,7 @@ const LOAD_CONCURRENCY = 64;
  * records of their builds. All reading and writing goes through the home store.
  */
 export class Jobs {
+  #awaitAgentsUntil = 0;
   readonly #store: HomeStore;
 
   /** The home store the jobs are written through. */
@@ -455,6 +456,14 @@ export class Jobs {
     return build;
   }
 
+  /**
+   * Until `until` (ms since the epoch), a build left without a result whose step runs on an agent
+   * reads as still building: its agent may reconnect and this controller adopt it.
+   */
+  awaitAgents(until: number): void {
+    this.#awaitAgentsUntil = until;
+  }
+
   /** Records the step a build is about to start on an agent (see agent-step.ts). */
   async saveAgentStep(job: Job, number: number, step: AgentStepRecord): Promise<void> {
     await this.#store.writeAtomic(`${job.buildDir(number)}/${AGENT_STEP_FILE}`, `${JSON.stringify(step)}\n`);
@@ -563,6 +572,9 @@ export class Jobs {
       return undefined;
     }
     if (record.result === undefined) {
+      // A step on an agent outlives the controller: until the agents had their time to reconnect,
+      // the build may yet be adopted (resumeBuild), and reads as still building.
+      if (Date.now() < this.#awaitAgentsUntil && (await this.#store.readText(`${job.buildDir(number)}/${AGENT_STEP_FILE}`)) !== undefined) return record;
       // It was running when the controller stopped and no controller finished it.
       record = { ...record, result: 'ABORTED' };
     }
