@@ -277,7 +277,11 @@ export class Controller implements StewardApi {
     }
     this.#triggers = new TriggerRunner(this.jobs, (job, cause) => this.scheduleBuild(job, {}, cause), log);
     this.jobs.onChange((job) => this.queue.taskChanged(job.name));
-    this.nodes.onChange(() => this.queue.nodesChanged());
+    this.nodes.onChange((computer, change) => {
+      // A deleted node's agent has nothing to be connected to.
+      if (change === 'deleted') this.#agents?.disconnect(computer.name, `node ${computer.name} was deleted`);
+      this.queue.nodesChanged();
+    });
     this.#sshAgents = new SshAgents({
       nodes: this.nodes,
       credentials: this.#security.credentials,
