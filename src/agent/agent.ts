@@ -14,11 +14,9 @@ import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import {
   CLOSE_PROTOCOL,
-  FRAME_FILE,
   MAX_FRAME_BYTES,
   NETWORK_VERSIONS,
   PROTOCOL_VERSION,
-  frameHeader,
   parseControllerMessage,
   parseJsonFrame,
   type AgentMessage,
@@ -27,8 +25,7 @@ import {
   type Hello,
   type Unversioned,
 } from '../agent-protocol/index.js';
-import { openFileBeneath } from '../home/index.js';
-import { listWorkspaceFiles, writePrivateTempFile, type PrivateTempFile } from './node-files.js';
+import { AgentFiles } from './agent-files.js';
 import { SpooledStep, versioned, type StepLink } from './spooled-step.js';
 import { StepRunner } from './step-runner.js';
 
@@ -55,8 +52,6 @@ export interface AgentOptions {
 export class AgentRefused extends Error {}
 
 const DEFAULT_WINDOW = 4 * 1024 * 1024;
-/** Bytes of a file read sent ahead of the controller's acknowledgements. */
-const FILE_WINDOW = 1024 * 1024;
 /** How long steps get between TERM and KILL when the agent stops or a step is dropped. */
 const STOP_GRACE_MS = 5_000;
 
@@ -73,16 +68,6 @@ export function agentEndpoint(url: string): string {
   return u.toString();
 }
 
-/** The controller's requests that get a reply. */
-type FileRequest = Exclude<Extract<ControllerMessage, { req: number }>, { type: 'fileAck' }>;
-
-interface FileRead {
-  acked: number;
-  sent: number;
-  resume: (() => void) | undefined;
-  cancel: () => void;
-}
-
 export class Agent {
   readonly #o: AgentOptions;
   readonly #log: Logger;
@@ -93,8 +78,7 @@ export class Agent {
   readonly #numbers = new Map<string, number>();
   readonly #byNumber = new Map<number, SpooledStep>();
   #nextNumber = 1;
-  readonly #temps = new Map<string, PrivateTempFile>();
-  readonly #reads = new Map<number, FileRead>();
+  readonly #files: AgentFiles;
   #ws: WebSocket | undefined;
   #link: StepLink | undefined;
   #stopping = false;
@@ -103,6 +87,7 @@ export class Agent {
     this.#o = o;
     this.#log = o.logger;
     this.#runner = new StepRunner((m) => this.#fromRunner(m));
+    this.#files = new AgentFiles(o.workDir);
   }
 
   get #spoolDir(): string {
@@ -271,8 +256,7 @@ export class Agent {
     this.#ws = undefined;
     this.#link = undefined;
     for (const step of this.#steps.values()) step.detach();
-    for (const read of this.#reads.values()) read.cancel();
-    this.#reads.clear();
+    this.#files.cancelReads();
   }
 
   #drop(step: SpooledStep): void {
@@ -314,20 +298,15 @@ export class Agent {
         if (step !== undefined) this.#forget(step);
         return;
       }
-      case 'fileAck': {
-        const read = this.#reads.get(m.req);
-        if (read !== undefined && m.offset > read.acked) {
-          read.acked = m.offset;
-          if (read.sent - read.acked < FILE_WINDOW) read.resume?.();
-        }
+      case 'fileAck':
+        this.#files.fileAck(m.req, m.offset);
         return;
-      }
       case 'welcome':
       case 'refused':
         this.#violation(ws, log, `a second ${m.type}`);
         return;
       default:
-        void this.#request(ws, m);
+        void this.#files.answer(m, (data) => ws.send(data, { binary: true })).then((reply) => this.#send(ws, reply));
     }
   }
 
@@ -374,66 +353,6 @@ export class Agent {
     }
   }
 
-  async #request(ws: WebSocket, m: FileRequest): Promise<void> {
-    try {
-      const value = await this.#answer(ws, m);
-      this.#send(ws, { type: 'reply', req: m.req, ok: true, value });
-    } catch (err) {
-      this.#send(ws, { type: 'reply', req: m.req, ok: false, error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-
-  async #answer(ws: WebSocket, m: FileRequest): Promise<Record<string, unknown>> {
-    switch (m.type) {
-      case 'workspace': {
-        if (m.job === '' || m.job === '.' || m.job === '..' || m.job.includes('/') || m.job.includes('\0')) {
-          throw new Error(`a job name cannot be a folder path: ${JSON.stringify(m.job)}`);
-        }
-        const dir = path.join(this.#o.workDir, 'workspace', m.job);
-        await mkdir(dir, { recursive: true });
-        return { path: dir };
-      }
-      case 'writeTemp': {
-        const file = await writePrivateTempFile(m.name, Buffer.from(m.content, 'base64'), m.mode, undefined);
-        this.#temps.set(file.path, file);
-        return { path: file.path };
-      }
-      case 'removeTemp': {
-        const file = this.#temps.get(m.path);
-        this.#temps.delete(m.path);
-        await file?.remove();
-        return {};
-      }
-      case 'listFiles':
-        return { files: await listWorkspaceFiles(m.root, m.include, m.exclude) };
-      case 'readFile':
-        return this.#readFile(ws, m.req, m.root, m.path);
-    }
-  }
-
-  /** Streams a file as file frames, at most FILE_WINDOW ahead of the controller's fileAcks. */
-  async #readFile(ws: WebSocket, req: number, root: string, relative: string): Promise<Record<string, unknown>> {
-    const file = await openFileBeneath(root, relative);
-    if ('refused' in file) return { refused: file.refused };
-    const hash = createHash('sha256');
-    const stream = file.createReadStream({ highWaterMark: 64 * 1024 });
-    const read: FileRead = { acked: 0, sent: 0, resume: undefined, cancel: () => stream.destroy(new Error('the connection to the controller was lost')) };
-    this.#reads.set(req, read);
-    try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        ws.send(Buffer.concat([frameHeader(FRAME_FILE, String(req), read.sent), chunk]), { binary: true });
-        read.sent += chunk.length;
-        if (read.sent - read.acked >= FILE_WINDOW) await new Promise<void>((resolve) => (read.resume = resolve));
-        read.resume = undefined;
-      }
-    } finally {
-      this.#reads.delete(req);
-      await file.close().catch(() => undefined);
-    }
-    return { size: read.sent, sha256: hash.digest('hex') };
-  }
-
   /** The agent stops: every step ends (TERM, KILL after a grace) and the temporary files go. */
   async #stopAll(): Promise<void> {
     if (this.#stopping) return;
@@ -448,8 +367,7 @@ export class Agent {
       clearTimeout(kill);
     }
     for (const step of [...this.#steps.values()]) this.#forget(step);
-    for (const file of this.#temps.values()) await file.remove().catch(() => undefined);
-    this.#temps.clear();
+    await this.#files.close();
   }
 }
 

@@ -1,5 +1,5 @@
-import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import {
   PROTOCOL_VERSION,
@@ -11,6 +11,7 @@ import {
 } from '../../agent-protocol/index.js';
 import { StewardError } from '../../errors/index.js';
 import type { LaunchOptions, NodeChannel, RefusedFile, StepOwner, StepProcess, TempFile } from '../channel.js';
+import { AgentRequests, type RequestBody } from './agent-requests.js';
 
 /** One connection to the agent, as the channel uses it. */
 export interface AgentLink {
@@ -19,8 +20,6 @@ export interface AgentLink {
 
 /** The largest temporary file sent in one message (base64 grows it by a third; frames are 4 MiB). */
 const MAX_TEMP_FILE_BYTES = 2 * 1024 * 1024;
-
-const REFUSED_FILES: readonly RefusedFile[] = ['link', 'missing', 'not-a-file'];
 
 interface RemoteStep {
   readonly id: string;
@@ -40,25 +39,6 @@ interface RemoteStep {
   ended: boolean;
   resolvePid: (pid: number | undefined) => void;
   resolveExit: (code: number) => void;
-}
-
-interface PendingRequest {
-  readonly kind: string;
-  resolve(value: Record<string, unknown>): void;
-  reject(err: Error): void;
-  /** For readFile: where its bytes go. */
-  file?: IncomingFile;
-}
-
-interface IncomingFile {
-  readonly hash: Hash;
-  received: number;
-  acked: number;
-  /** Set once the first byte arrives or the reply does. */
-  stream: Readable | undefined;
-  start(): Readable;
-  /** The consumer failed: later bytes are acknowledged and dropped. */
-  discard: boolean;
 }
 
 /** What a new connection continues: held steps adopted from their offsets, the others dropped. */
@@ -89,8 +69,7 @@ export class RemoteChannel implements NodeChannel {
   readonly #o: RemoteChannelOptions;
   #link: AgentLink | undefined;
   readonly #steps = new Map<string, RemoteStep>();
-  readonly #requests = new Map<number, PendingRequest>();
-  #nextReq = 1;
+  readonly #requests: AgentRequests;
   /** Operations waiting for the agent to be connected. */
   #waiting: { resolve: (link: AgentLink) => void; reject: (err: Error) => void }[] = [];
   /** Set when the grace period ended with the agent away: operations fail until it is back. */
@@ -98,6 +77,7 @@ export class RemoteChannel implements NodeChannel {
 
   constructor(o: RemoteChannelOptions) {
     this.#o = o;
+    this.#requests = new AgentRequests(o.node, () => this.#link);
   }
 
   get connected(): boolean {
@@ -156,13 +136,7 @@ export class RemoteChannel implements NodeChannel {
   /** The connection ended: requests under way fail; steps and new operations wait for the agent. */
   detach(reason: string): void {
     this.#link = undefined;
-    const requests = [...this.#requests.values()];
-    this.#requests.clear();
-    for (const r of requests) {
-      const err = new StewardError('STW_AGENT_DISCONNECTED', `agent ${this.#o.node} was disconnected during ${r.kind}: ${reason}`);
-      r.file?.stream?.destroy(err);
-      r.reject(err);
-    }
+    this.#requests.failAll(reason);
   }
 
   /** The agent did not come back in time: everything waiting for it fails with `reason`. */
@@ -202,19 +176,7 @@ export class RemoteChannel implements NodeChannel {
 
   /** Bytes of a file being read. Returns why it breaks the protocol, or undefined when taken. */
   fileData(req: number, offset: number, payload: Buffer): string | undefined {
-    const file = this.#requests.get(req)?.file;
-    if (file === undefined) return `file bytes for request ${req}, which is not a file being read`;
-    if (offset !== file.received) return `file bytes of request ${req} from offset ${offset}, not ${file.received}`;
-    file.received += payload.length;
-    file.hash.update(payload);
-    if (file.discard) {
-      this.#fileAck(req, file, file.received);
-      return undefined;
-    }
-    const stream = file.stream ?? file.start();
-    // Acknowledged when the consumer asks for more (the stream's read()), so a slow reader slows the agent.
-    if (stream.push(payload)) this.#fileAck(req, file, file.received);
-    return undefined;
+    return this.#requests.fileData(req, offset, payload);
   }
 
   /** A message from the agent. Returns why it breaks the protocol, or undefined when taken. */
@@ -238,21 +200,15 @@ export class RemoteChannel implements NodeChannel {
       case 'launchRefused':
         this.#o.logger.error({ node: this.#o.node, step: m.id }, `agent ${this.#o.node} refused to start step ${m.id} again: ${m.reason}`);
         return undefined;
-      case 'reply': {
-        const r = this.#requests.get(m.req);
-        if (r === undefined) return `a reply to request ${m.req}, which is not under way`;
-        this.#requests.delete(m.req);
-        if (m.ok) r.resolve(m.value);
-        else r.reject(new StewardError('STW_AGENT_FAILED', `agent ${this.#o.node} could not do ${r.kind}: ${m.error}`));
-        return undefined;
-      }
+      case 'reply':
+        return this.#requests.reply(m);
     }
   }
 
   // --- NodeChannel -------------------------------------------------------------------------------
 
   async workspace(job: string): Promise<string> {
-    const value = await this.#request({ type: 'workspace', job }, 'make the workspace');
+    const value = await this.#send({ type: 'workspace', job }, 'make the workspace');
     return text(value, 'path');
   }
 
@@ -357,13 +313,13 @@ export class RemoteChannel implements NodeChannel {
     if (bytes.length > MAX_TEMP_FILE_BYTES) {
       throw new StewardError('STW_REQUEST_TOO_LARGE', `a temporary file for agent ${this.#o.node} is at most ${MAX_TEMP_FILE_BYTES} bytes; ${name} has ${bytes.length}`);
     }
-    const value = await this.#request({ type: 'writeTemp', name, content: bytes.toString('base64'), mode }, `write the temporary file ${name}`);
+    const value = await this.#send({ type: 'writeTemp', name, content: bytes.toString('base64'), mode }, `write the temporary file ${name}`);
     const path = text(value, 'path');
-    return { path, remove: async () => void (await this.#request({ type: 'removeTemp', path }, `remove the temporary file ${name}`)) };
+    return { path, remove: async () => void (await this.#send({ type: 'removeTemp', path }, `remove the temporary file ${name}`)) };
   }
 
   async listFiles(root: string, include: readonly string[], exclude: readonly string[]): Promise<string[]> {
-    const value = await this.#request({ type: 'listFiles', root, include: [...include], exclude: [...exclude] }, 'list the workspace files');
+    const value = await this.#send({ type: 'listFiles', root, include: [...include], exclude: [...exclude] }, 'list the workspace files');
     const files = value.files;
     if (!Array.isArray(files) || !files.every((f) => typeof f === 'string')) {
       throw new StewardError('STW_AGENT_FAILED', `agent ${this.#o.node} answered a file listing without value.files as a list of paths`);
@@ -372,77 +328,19 @@ export class RemoteChannel implements NodeChannel {
   }
 
   async readFile(root: string, relativePath: string, consume: (bytes: Readable) => Promise<void>): Promise<{ read: true } | { read: false; refused: RefusedFile }> {
-    const link = await this.#whenLinked();
-    const req = this.#nextReq++;
-    let consumed: Promise<void> | undefined;
-    const file: IncomingFile = {
-      hash: createHash('sha256'),
-      received: 0,
-      acked: 0,
-      stream: undefined,
-      discard: false,
-      start: () => {
-        const stream = new Readable({ highWaterMark: 256 * 1024, read: () => this.#fileAck(req, file, file.received) });
-        file.stream = stream;
-        consumed = consume(stream).catch((err: unknown) => {
-          file.discard = true;
-          this.#fileAck(req, file, file.received);
-          throw err;
-        });
-        return stream;
-      },
-    };
-    const replied = new Promise<Record<string, unknown>>((resolve, reject) => {
-      this.#requests.set(req, { kind: `read ${relativePath}`, resolve, reject, file });
-    });
-    link.send({ type: 'readFile', req, root, path: relativePath });
-    let value: Record<string, unknown>;
-    try {
-      value = await replied;
-    } catch (err) {
-      await consumed?.catch(() => undefined);
-      throw err;
-    }
-    if (typeof value.refused === 'string') {
-      const refused = value.refused as RefusedFile;
-      if (!REFUSED_FILES.includes(refused)) throw new StewardError('STW_AGENT_FAILED', `agent ${this.#o.node} refused ${relativePath} for an unknown reason`);
-      if (file.stream === undefined) return { read: false, refused };
-    }
-    const stream = file.stream ?? file.start();
-    const sha256 = file.hash.digest('hex');
-    // The end of the stream only once the bytes are checked: a consumer that keeps a file (the
-    // archive) keeps none whose bytes differ from the agent's.
-    if (value.size !== file.received || value.sha256 !== sha256) {
-      stream.destroy(
-        new StewardError('STW_AGENT_FAILED', `${relativePath} from agent ${this.#o.node} arrived damaged: ${file.received} bytes with SHA-256 ${sha256}, the agent read ${String(value.size)} bytes with ${String(value.sha256)}`),
-      );
-    } else {
-      stream.push(null);
-    }
-    await consumed;
-    return { read: true };
+    return this.#requests.readFile(await this.#whenLinked(), root, relativePath, consume);
   }
 
   // --- Inside ------------------------------------------------------------------------------------
+
+  async #send(m: RequestBody, kind: string): Promise<Record<string, unknown>> {
+    return this.#requests.send(await this.#whenLinked(), m, kind);
+  }
 
   #whenLinked(): Promise<AgentLink> {
     if (this.#link !== undefined) return Promise.resolve(this.#link);
     if (this.#expired !== undefined) return Promise.reject(new StewardError('STW_AGENT_DISCONNECTED', this.#expired));
     return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
-  }
-
-  async #request(m: RequestBody, kind: string): Promise<Record<string, unknown>> {
-    const link = await this.#whenLinked();
-    const req = this.#nextReq++;
-    const value = new Promise<Record<string, unknown>>((resolve, reject) => this.#requests.set(req, { kind, resolve, reject }));
-    link.send({ ...m, req } as Unversioned<ControllerMessage>);
-    return value;
-  }
-
-  #fileAck(req: number, file: IncomingFile, offset: number): void {
-    if (offset <= file.acked) return;
-    file.acked = offset;
-    this.#link?.send({ type: 'fileAck', req, offset });
   }
 
   #written(step: RemoteStep, end: number): void {
@@ -485,11 +383,6 @@ export class RemoteChannel implements NodeChannel {
     step.resolveExit(code);
   }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** A request to the agent that gets a plain reply, before its number is given. */
-type RequestBody = DistributiveOmit<Unversioned<Exclude<Extract<ControllerMessage, { req: number }>, { type: 'readFile' | 'fileAck' }>>, 'req'>;
 
 function text(value: Record<string, unknown>, field: string): string {
   const v = value[field];
