@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -118,6 +118,23 @@ describe('steward agent against the controller side of its connection', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  test('a step printing 48 MiB: what the build gets is byte-identical to what it printed', async () => {
+    agent = await connected(server, work.dir);
+    const source = path.join(work.dir, 'random.bin');
+    await writeFile(source, randomBytes(48 * 1024 * 1024));
+    const hash = createHash('sha256');
+    let size = 0;
+    const { step } = run(server, `cat ${source}`, {
+      onOutput: (c) => {
+        hash.update(c);
+        size += c.length;
+      },
+    });
+    assert.equal(await step.exited, 0);
+    assert.equal(size, 48 * 1024 * 1024);
+    assert.equal(hash.digest('hex'), createHash('sha256').update(await readFile(source)).digest('hex'));
   });
 
   test('a step printing faster than the controller writes blocks at the window instead of filling memory', async () => {
