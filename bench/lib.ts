@@ -76,7 +76,7 @@ export class Controller extends ControllerClient {
     mkdirSync(path.dirname(o.logFile), { recursive: true });
     const fd = openSync(o.logFile, 'w');
     const port = o.port ?? 0;
-    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), STEWARD_BIN, 'start', '--home', home, '--port', String(port), '--host', '127.0.0.1'], {
+    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), STEWARD_BIN, 'start', '--home', home, '--port', String(port), '--host', '127.0.0.1', '--agent-port', '-1'], {
       stdio: ['ignore', fd, fd],
       env: { ...process.env, STEWARD_LOG_LEVEL: 'info', ...(o.env ?? {}) },
     });

@@ -52,9 +52,19 @@ interface StartOptions {
   buildUser?: string;
   sshAgentCommand?: string;
   agentGrace: string;
+  agentPort: number;
+  agentTlsCert?: string;
+  agentTlsKey?: string;
 }
 
 /** A user name as useradd accepts it (a uid is not one: builds need a name for USER and LOGNAME). */
+/** `--agent-port`: a TCP port, 0 for any free one, -1 for none. */
+function agentPort(text: string): number {
+  const n = Number(text);
+  if (!/^(-1|\d+)$/.test(text.trim()) || n > 65535) throw new InvalidArgumentError(`--agent-port must be a TCP port from 0 to 65535, or -1 for none, not ${JSON.stringify(text)}`);
+  return n;
+}
+
 function userName(text: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(text)) {
     throw new InvalidArgumentError(`--build-user must be a user name (letters, digits, _ . -, at most 32 characters, not starting with a digit or -), not ${JSON.stringify(text)}`);
@@ -83,10 +93,20 @@ program
   .option('--max-queued <n>', 'most items in the whole queue; more are refused with 503', int('--max-queued', 1, 10_000_000), DEFAULT_MAX_QUEUED)
   .option('--ssh-agent-command <command>', 'the agent program on the hosts of SSH agents, as their shell runs it (default: $STEWARD_SSH_AGENT_COMMAND, else steward)')
   .option('--build-user <name>', 'user that builds on the built-in node run as when the controller runs as root (default: $STEWARD_BUILD_USER, else steward-build, created when missing)', userName)
+  .option('--agent-port <port>', 'the port agents may also connect on (as Jenkins\' TCP agent port; 0 any free one, -1 none)', agentPort, 50_000)
+  .option('--agent-tls-cert <file>', 'a certificate (PEM) for the agent port: agents then connect with https:// URLs')
+  .option('--agent-tls-key <file>', 'the key (PEM) of --agent-tls-cert')
   .option('--agent-grace <duration>', "how long a disconnected agent's running builds wait for it to come back", '60s')
   .action(async (opts: StartOptions) => {
     const logger = makeLogger();
     const envBuildUser = process.env.STEWARD_BUILD_USER;
+    if ((opts.agentTlsCert === undefined) !== (opts.agentTlsKey === undefined)) {
+      throw new InvalidArgumentError('--agent-tls-cert and --agent-tls-key go together');
+    }
+    const agentTls =
+      opts.agentTlsCert === undefined || opts.agentTlsKey === undefined
+        ? undefined
+        : { cert: await readFile(opts.agentTlsCert, 'utf8'), key: await readFile(opts.agentTlsKey, 'utf8') };
     const envAgentCommand = process.env.STEWARD_SSH_AGENT_COMMAND;
     const sshAgentCommand = opts.sshAgentCommand ?? (envAgentCommand === undefined || envAgentCommand === '' ? undefined : envAgentCommand);
     const buildUser = opts.buildUser ?? (envBuildUser === undefined || envBuildUser === '' ? undefined : userName(envBuildUser));
@@ -134,6 +154,8 @@ program
         ...(sshAgentCommand === undefined ? {} : { sshAgentCommand }),
         ...(opts.executors === undefined ? {} : { executors: opts.executors }),
         agentGraceMs: parseDuration(opts.agentGrace, '--agent-grace'),
+        agentPort: opts.agentPort,
+        ...(agentTls === undefined ? {} : { agentTls }),
       });
     } catch (err) {
       if (abort.signal.aborted) process.exit(0);

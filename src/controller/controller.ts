@@ -28,6 +28,7 @@ import { GlobalConfigFile } from './global-config.js';
 import { readConfiguredRootUrl } from './location-config.js';
 import { QueueFileWriter } from './queue-file.js';
 import { SshAgents } from './ssh-agents.js';
+import { listenAgentPort, type AgentPort } from '../web/agent-port.js';
 import { Scheduler } from './scheduler.js';
 import { ControllerMetrics } from './metrics.js';
 import { TriggerRunner } from './triggers.js';
@@ -68,7 +69,17 @@ export interface ControllerOptions {
   sshAgentCommand?: string;
   /** How long the running builds of an agent that disconnected wait for it (default 60 s). */
   agentGraceMs?: number;
+  /**
+   * The agent port, as Jenkins' TCP agent listener: agents connect there as on `/agent`
+   * (default 50000; 0 any free port; -1 none). Opened when the controller becomes active.
+   */
+  agentPort?: number;
+  /** A certificate and key (PEM) for the agent port: agents connect with TLS. */
+  agentTls?: { readonly cert: string; readonly key: string };
 }
+
+/** Jenkins' TCP agent port. */
+export const DEFAULT_AGENT_PORT = 50_000;
 
 /** The build user's HOME, in the home: theirs, outside every private path. */
 const BUILD_USER_HOME = 'build-home';
@@ -113,6 +124,7 @@ export class Controller implements StewardApi {
   readonly metrics: ControllerMetrics;
   readonly #opts: ControllerOptions;
   #sshAgents: SshAgents | undefined;
+  #agentPort: AgentPort | undefined;
 
   private constructor(opts: ControllerOptions) {
     this.#opts = opts;
@@ -268,6 +280,7 @@ export class Controller implements StewardApi {
       adoptStep: (computer, channel, held) => this.#adoptStep(computer, channel, held),
     });
     this.#web ??= await createWebServer(this.#webOptions());
+    await this.#openAgentPort();
 
     const saved = await QueueFileWriter.read(this.store, log);
     if (saved !== undefined) {
@@ -297,6 +310,29 @@ export class Controller implements StewardApi {
       { port: this.port, ms: Math.round(performance.now() - t0), executors: this.builtIn.numExecutors },
       `Steward is ready on port ${this.port} (${Math.round(performance.now() - t0)} ms)`,
     );
+  }
+
+  /**
+   * Opens the agent port. A port another process holds is reported and the controller goes on:
+   * agents can still connect on the HTTP port's `/agent`.
+   */
+  async #openAgentPort(): Promise<void> {
+    const port = this.#opts.agentPort ?? DEFAULT_AGENT_PORT;
+    if (port < 0 || this.#agentPort !== undefined) return;
+    try {
+      this.#agentPort = await listenAgentPort({ port, host: this.#opts.host ?? '0.0.0.0', tls: this.#opts.agentTls, api: this, logger: this.logger });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const reason = e.code === 'EADDRINUSE' ? 'another process listens there' : e.message;
+      const message = `agents cannot connect on port ${port}: ${reason}; they can still connect to ${this.rootUrl()}agent (steward start --agent-port N to choose another, -1 for none)`;
+      this.logger.error({ port }, message);
+      this.#monitors.push({ id: 'agentPort', message });
+    }
+  }
+
+  /** The agent port, once open. */
+  get agentPort(): number | undefined {
+    return this.#agentPort?.port;
   }
 
   /**
@@ -475,6 +511,7 @@ export class Controller implements StewardApi {
     const log = this.logger;
     this.#abort.abort(new StewardError('STW_NOT_ACTIVE', 'the controller is stopping'));
     await this.#sshAgents?.close();
+    await this.#agentPort?.close();
     await this.#web?.close();
     this.#triggers?.close();
     if (this.queue !== undefined) this.queue.close();
