@@ -82,6 +82,9 @@ function urlRefusal(err: Error): StewardError {
   return new StewardError('STW_REQUEST_INVALID', `the URL is not valid: ${excerpt(message, 200)}`, { cause: err });
 }
 
+/** How long the HTTP server waits for open connections to end when it closes. */
+const CLOSE_GRACE_MS = 3_000;
+
 export async function createWebServer(opts: WebServerOptions): Promise<WebServer> {
   const { api } = opts;
   /** The root URL of answers: the configured one (Jenkins' "Jenkins URL"), else the request's. */
@@ -96,6 +99,11 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     frameworkErrors: (err, _req, reply) => {
       void sendError(reply, urlRefusal(err));
     },
+  });
+  const upgraded = new Set<import('node:stream').Duplex>();
+  app.server.on('upgrade', (_req: unknown, socket: import('node:stream').Duplex) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
   });
   await installParameterParsing(app);
   for (const type of ['application/xml', 'text/xml', 'text/plain']) {
@@ -484,7 +492,27 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   await app.listen({ port: opts.port, host: opts.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : opts.port;
-  return { port, app, close: () => app.close() };
+  return {
+    port,
+    app,
+    // Connections that do not end by themselves (a client holding a keep-alive request or a
+    // WebSocket) do not hold a stopping controller for more than a few seconds.
+    close: async () => {
+      const closing = app.close();
+      const force = setTimeout(() => {
+        opts.logger.warn({ upgraded: upgraded.size }, 'connections still open a few seconds after the HTTP server began to close; closing them');
+        app.server.closeAllConnections();
+        // Sockets of upgrade requests (agents' WebSockets, and upgrades answered with an error)
+        // leave the HTTP server's books but still hold it open.
+        for (const socket of upgraded) socket.destroy();
+      }, CLOSE_GRACE_MS);
+      try {
+        await closing;
+      } finally {
+        clearTimeout(force);
+      }
+    },
+  };
 }
 
 function escapeHtml(text: string): string {
