@@ -11,6 +11,12 @@ import type { StewardApi } from './api.js';
  */
 export async function registerAgentRoutes(app: FastifyInstance, api: StewardApi): Promise<void> {
   await app.register(websocket, { options: { ...AgentConnections.socketOptions } });
+  // The plugin destroys the socket of an upgrade answered with a plain HTTP response only when its
+  // own onRequest hook ran; the standby gate and authentication run before it and may answer first
+  // (a standby's 503). Such a socket is read by nobody and would hold the server's close open.
+  app.addHook('onResponse', async (req) => {
+    if (req.ws !== true && req.headers.upgrade !== undefined) req.raw.socket.destroy();
+  });
   app.get('/agent', { websocket: true }, (socket, req) => {
     const agents = api.agents();
     if (agents === undefined) {

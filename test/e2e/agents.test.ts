@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { processesWithCookie } from '../../src/process-group/tree.js';
 import { AgentProcess } from '../support/agent-process.js';
 import { STEWARD_BIN, StewardProcess, eventually, freestyleXml, tempDir } from '../support/steward-process.js';
+import { RedisServer } from '../support/redis-server.js';
 import { TcpProxy, freePort } from '../support/tcp-proxy.js';
 
 /** Runs the steward command as `admin` with the controller's token. */
@@ -142,6 +143,50 @@ describe('a build on an agent outlives its controller', () => {
     } finally {
       await agent?.stop();
       await s.stop();
+    }
+  });
+});
+
+describe('a build on an agent outlives a failover', () => {
+  let redis: RedisServer;
+  before(async () => {
+    redis = await RedisServer.start();
+  });
+  after(async () => {
+    await redis.stop();
+  });
+
+  test('the active controller killed mid-build: the standby takes over, and the agent, given both URLs, has it continue the build', { timeout: 90_000 }, async () => {
+    await using home = await tempDir();
+    await using work = await tempDir('steward-agent-');
+    const [portA, portB] = [await freePort(), await freePort()];
+    const args = ['--lock', `redis://127.0.0.1:${redis.port}/0?key=agents`, '--lease-ttl', '2s'];
+    const a = await StewardProcess.start(home.dir, [...args, '--port', String(portA)]);
+    const b = StewardProcess.spawn(home.dir, [...args, '--port', String(portB)]);
+    let agent: AgentProcess | undefined;
+    try {
+      await ok(a, ['node', 'create', 'linux-3', '--labels', 'linux', '--remote-fs', work.dir]);
+      const secret = (await ok(a, ['node', 'secret', 'linux-3'])).trim();
+      agent = AgentProcess.start(['--url', `http://127.0.0.1:${portA}/,http://127.0.0.1:${portB}/`, '--name', 'linux-3', '--secret', secret, '--work-dir', work.dir]);
+      await agent.logged(/connected to the controller as node linux-3/);
+      await a.createJob('failover', freestyleXml({ command: 'set +x; i=0; while [ $i -lt 300 ]; do echo "line $i"; i=$((i+1)); sleep 0.01; done', assignedNode: 'linux' }));
+      const n = await a.buildNumberOf(await a.queueBuild('failover'));
+      await eventually(async () => ((await (await a.fetch(`job/failover/${n}/consoleText`)).text()).includes('line 40\n') ? true : undefined), 'some output');
+      a.child.kill('SIGKILL');
+      await a.exited;
+      await b.ready(30_000);
+      assert.equal(await b.waitForResult('failover', n), 'SUCCESS');
+      const log = await (await b.fetch(`job/failover/${n}/consoleText`)).text();
+      assert.deepEqual(
+        log.split('\n').filter((l) => l.startsWith('line ')),
+        Array.from({ length: 300 }, (_, i) => `line ${i}`),
+      );
+      assert.match(log, /\nFinished: SUCCESS\n$/);
+      assert.ok(b.lines.some((l) => /adopted failover #1/.test(String(l.msg))));
+    } finally {
+      await agent?.stop();
+      await a.stop();
+      await b.stop();
     }
   });
 });
