@@ -58,6 +58,18 @@ interface StartOptions {
 }
 
 /** A user name as useradd accepts it (a uid is not one: builds need a name for USER and LOGNAME). */
+/** The first line of standard input, the rest left unread (`steward agent --secret -`). */
+async function firstLineOfStdin(): Promise<string> {
+  const { createInterface } = await import('node:readline');
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  const line = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    lines.once('close', () => reject(new InvalidArgumentError('--secret -: standard input closed before a line with the secret')));
+  });
+  lines.close();
+  return line.trim();
+}
+
 /** `--agent-port`: a TCP port, 0 for any free one, -1 for none. */
 function agentPort(text: string): number {
   const n = Number(text);
@@ -204,7 +216,7 @@ program
   .description('run builds for a controller on this machine: connect as node NAME and run the steps it is given')
   .requiredOption('--url <url,...>', 'the controllers\' URLs (http://host:8080/), tried in turn; the agent connects to URL + agent')
   .requiredOption('--name <name>', 'the node this agent is (created on the controller with steward node create)')
-  .requiredOption('--secret <secret>', "the node's secret, or @FILE holding it (steward node secret NAME)")
+  .requiredOption('--secret <secret>', "the node's secret, @FILE holding it (steward node secret NAME), or - for the first line of standard input, the agent then stopping when standard input closes (as the SSH launcher starts it)")
   .option('--work-dir <dir>', 'where workspaces and spooled output go (default: ./steward_agent)')
   .option('--executors <n>', 'executors this agent announces', int('--executors', 1, 1000), 1)
   .option('--labels <labels>', 'labels this agent announces, separated by spaces', '')
@@ -219,7 +231,8 @@ program
       }
     }
     if (urls.length === 0) throw new InvalidArgumentError('--url must name at least one controller');
-    const secret = opts.secret.startsWith('@') ? (await readFile(opts.secret.slice(1), 'utf8')).trim() : opts.secret;
+    const fromStdin = opts.secret === '-';
+    const secret = fromStdin ? await firstLineOfStdin() : opts.secret.startsWith('@') ? (await readFile(opts.secret.slice(1), 'utf8')).trim() : opts.secret;
     const agent = new Agent({
       urls,
       name: opts.name,
@@ -237,6 +250,16 @@ program
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
+    if (fromStdin) {
+      // Started over SSH: standard input stays open while the controller's SSH connection does.
+      // When it closes, the controller that started this agent is gone (or will start another),
+      // so this one stops rather than live on, orphaned, on the host.
+      process.stdin.once('close', () => {
+        logger.info('standard input closed: the controller that started this agent over SSH is gone; stopping the agent and its steps');
+        abort.abort();
+      });
+      process.stdin.resume();
+    }
     try {
       await agent.run(abort.signal);
     } catch (err) {

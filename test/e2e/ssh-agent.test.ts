@@ -4,13 +4,16 @@
  * controller starts on the "host" through sshd. The build runs on the agent.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { SshServer } from '../support/sshd-server.js';
 import { STEWARD_BIN, StewardProcess, eventually, freestyleXml, tempDir } from '../support/steward-process.js';
 
 const STORE = 'credentials/store/system/domain/_';
+const run = promisify(execFile);
 
 function xmlText(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
@@ -35,7 +38,7 @@ describe('an agent started over SSH', () => {
     await home?.[Symbol.asyncDispose]();
   });
 
-  test('runs a build on the host, with the host key checked, and its secret never on a command line or in the log', async () => {
+  test('runs a build on the host, with the host key checked, is started again when it dies, and its secret is never on a command line or in the log', async () => {
     const created = await s.fetch(`${STORE}/createCredentials`, {
       method: 'POST',
       headers: { 'content-type': 'application/xml' },
@@ -92,10 +95,25 @@ describe('an agent started over SSH', () => {
     assert.match(log, new RegExp(`running in ${root}/workspace/on-ssh on over-ssh`));
     assert.match(log, /Building remotely on over-ssh/);
 
+    // The agent killed on its host: the controller starts it again over SSH.
+    const pids = async () => (await run('pgrep', ['-f', `^${process.execPath} ${STEWARD_BIN} agent --url http://127.0.0.1:[0-9]+/ --name over-ssh`]).catch(() => ({ stdout: '' }))).stdout.trim().split('\n').filter((p) => p !== '');
+    const [first] = await pids();
+    assert.ok(first !== undefined, 'the agent runs on the host');
+    assert.equal((await pids()).length, 1, 'one agent on the host');
+    process.kill(Number(first), 'SIGKILL');
+    await eventually(async () => ((await computer()).offline ? true : undefined), 'the node to go offline');
+    await eventually(async () => ((await computer()).offline ? undefined : true), 'the SSH agent to be started again', 30_000);
+    assert.ok(!(await pids()).includes(first as string));
+
     const secret = (await (await s.fetch('computer/over-ssh/jenkins-agent.jnlp')).text()).match(/<argument>([0-9a-f]{64})<\/argument>/)?.[1];
     assert.ok(secret !== undefined);
     const controllerLog = s.lines.map((l) => JSON.stringify(l)).join('\n') + s.stderr.join('\n');
     assert.ok(!controllerLog.includes(secret), 'the secret is not in the controller log');
     assert.ok(!(await readFile(path.join(home.dir, 'nodes/over-ssh/config.xml'), 'utf8')).includes(secret));
+    assert.ok(!(await run('ps', ['-eo', 'args'])).stdout.includes(secret), 'the secret is on no command line');
+
+    // The controller stops: its SSH connection closes, and the agent on the host stops with it.
+    await s.stop();
+    await eventually(async () => ((await pids()).length === 0 ? true : undefined), 'the agent on the host to stop with its SSH connection');
   });
 });

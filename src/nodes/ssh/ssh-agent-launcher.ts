@@ -48,7 +48,9 @@ function shellWord(word: string): string {
  * way in: the controller logs in with a credential from the store, asks the SSH server to forward
  * a port on the host's loopback interface back to this controller (so the agent needs no route to
  * the controller and the controller opens no port), and runs `steward agent` there with that
- * port as its URL and its secret on standard input. The agent then connects exactly as an inbound
+ * port as its URL and its secret as the first line of its standard input, which stays open: the
+ * agent stops when it closes, so no agent is left running on the host after its SSH connection
+ * ends. The agent then connects exactly as an inbound
  * WebSocket agent does. When the SSH connection or the agent ends, it tries again after
  * `retryWaitMs`, doubling up to five minutes.
  */
@@ -175,7 +177,7 @@ export class SshAgentLauncher {
       'agent',
       `--url ${shellWord(url)}`,
       `--name ${shellWord(node)}`,
-      '--secret @/dev/stdin',
+      '--secret -',
       `--work-dir ${shellWord(remoteFS)}`,
       config.suffix,
     ]
@@ -188,7 +190,9 @@ export class SshAgentLauncher {
       }
       logger.info({ node, host: config.host }, `agent ${node}: started over SSH on ${config.host}:${config.port}`);
       this.#failures = 0;
-      channel.end(`${this.#o.secret()}\n`);
+      // The secret is the first line; standard input then stays open, and the agent stops when it
+      // closes with the SSH connection.
+      channel.write(`${this.#o.secret()}\n`);
       let lines = 0;
       const window = setInterval(() => (lines = 0), 60_000);
       window.unref();
