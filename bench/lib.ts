@@ -14,6 +14,9 @@ import { freestyleXml as fixtureXml, stringParam } from '../test/support/steward
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const STEWARD_BIN = path.join(REPO, 'bin', 'steward.js');
 
+/** Clock ticks per second (getconf CLK_TCK): 100 on Linux. */
+const CLOCK_TICKS = 100;
+
 /** BENCH_QUICK=1: a smoke-sized run that takes seconds. */
 export const QUICK = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
 
@@ -112,6 +115,35 @@ export class Controller extends ControllerClient {
     return m === null ? Number.NaN : Number(m[1]) * 1024;
   }
 
+  /** Creates an agent node (POST computer/doCreateItem, as `steward node create` does) and returns its agent's secret. */
+  async createAgentNode(name: string, o: { executors: number; remoteFS: string; labels?: string }): Promise<string> {
+    const fields = {
+      nodeDescription: '',
+      numExecutors: o.executors,
+      remoteFS: o.remoteFS,
+      labelString: o.labels ?? '',
+      mode: 'NORMAL',
+      retentionStrategy: { 'stapler-class': 'hudson.slaves.RetentionStrategy$Always' },
+      nodeProperties: { 'stapler-class-bag': 'true' },
+      launcher: { 'stapler-class': 'hudson.slaves.JNLPLauncher' },
+    };
+    const form = new URLSearchParams({ name, type: 'hudson.slaves.DumbSlave', json: JSON.stringify(fields) });
+    const res = await this.fetch('computer/doCreateItem', { method: 'POST', body: form });
+    await res.arrayBuffer();
+    if (res.status >= 400) throw new Error(`create node ${name}: ${res.status}`);
+    const jnlp = await (await this.fetch(`computer/${encodeURIComponent(name)}/jenkins-agent.jnlp`)).text();
+    const secret = /<application-desc[^>]*><argument>([0-9a-f]+)<\/argument>/.exec(jnlp)?.[1];
+    if (secret === undefined) throw new Error(`no secret for node ${name}`);
+    return secret;
+  }
+
+  /** CPU time (user + system) the controller process has used, in ms (Linux: /proc/PID/stat). */
+  cpuMs(): number {
+    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    // After "pid (comm) ": state is field 0, utime 11, stime 12 (fields 14 and 15 of proc(5)), in clock ticks.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     const t = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
@@ -121,9 +153,10 @@ export class Controller extends ControllerClient {
 }
 
 /** A freestyle config.xml the way Jenkins writes it (test/support's, with a benchmark's options). */
-export function freestyleXml(opts: { command: string; concurrent?: boolean; quietPeriod?: number; parameter?: string; description?: string }): string {
+export function freestyleXml(opts: { command: string; concurrent?: boolean; quietPeriod?: number; parameter?: string; description?: string; assignedNode?: string }): string {
   return fixtureXml({
     command: opts.command,
+    ...(opts.assignedNode === undefined ? {} : { assignedNode: opts.assignedNode }),
     ...(opts.concurrent === undefined ? {} : { concurrent: opts.concurrent }),
     ...(opts.quietPeriod === undefined ? {} : { quietPeriod: opts.quietPeriod }),
     ...(opts.parameter === undefined ? {} : { parameters: stringParam(opts.parameter, '') }),
