@@ -32,6 +32,8 @@ const BENCHES: Bench[] = [
   { name: 'xml-parse', args: [], timeoutMs: 10 * 60_000 },
   { name: 'log-streams', args: [], timeoutMs: 10 * 60_000 },
   { name: 'agent-log', args: [], timeoutMs: 10 * 60_000 },
+  { name: 'agent-latency', args: [], timeoutMs: 10 * 60_000 },
+  { name: 'idle-agents', args: [], timeoutMs: 10 * 60_000 },
 ];
 
 const filters = process.argv.slice(2);
