@@ -11,9 +11,14 @@
  *   node --import tsx bench/agent-latency.ts               # 300 builds
  *   BENCH_QUICK=1 node --import tsx bench/agent-latency.ts # 30 builds
  *   BENCH_BUILDS=N overrides the count.
+ *
+ * The split of each sample (printed too): POST -> the agent receiving its `launch` (the controller's
+ * set-up and dispatch, the workspace and script requests to the agent, the WebSocket), and `launch`
+ * received -> step running (the agent's spawn), from the agent's log line for the launch (ms
+ * resolution, the same clock).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { constants, mkdirSync, openSync, rmSync } from 'node:fs';
+import { constants, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Controller, QUICK, STEWARD_BIN, freestyleXml, machineLine, ms, scratchDir, sleep, summary } from './lib.js';
@@ -88,7 +93,7 @@ const controller = await Controller.start(home, { logFile: path.join(dir, 'contr
 const secret = await controller.createAgentNode(NODE, { executors: 1, remoteFS: work, labels: 'bench' });
 const agent = spawn(process.execPath, [STEWARD_BIN, 'agent', '--url', controller.url, '--name', NODE, '--secret', secret, '--work-dir', work], {
   stdio: ['ignore', openSync(path.join(dir, 'agent.log'), 'w'), 'inherit'],
-  env: { ...process.env, STEWARD_LOG_LEVEL: 'warn' },
+  env: { ...process.env, STEWARD_LOG_LEVEL: 'info' },
 });
 try {
   for (let i = 0; ; i++) {
@@ -102,6 +107,9 @@ try {
   const bare: number[] = [];
   const build: number[] = [];
   const post: number[] = [];
+  /** Date.now() at each POST and at each step running, by build number, for the split. */
+  const posted = new Map<number, number>();
+  const ran = new Map<number, number>();
   const t = performance.now();
   for (let i = 1; i <= WARMUP + BUILDS; i++) {
     const warm = i <= WARMUP;
@@ -110,11 +118,13 @@ try {
 
     const got = signalled(`b${i}`);
     const t0 = process.hrtime.bigint();
+    posted.set(i, Date.now());
     const res = await controller.fetch(`job/${JOB}/build`, { method: 'POST' });
     const tPost = process.hrtime.bigint();
     await res.arrayBuffer();
     if (res.status !== 201) throw new Error(`POST build: ${res.status}`);
     const t1 = await got;
+    ran.set(i, Date.now());
     // Back to idle before the next sample: the build's end (log, build.xml) is not part of it.
     while ((await lastCompleted(controller)) < i) await sleep(2);
     await sleep(IDLE_MS);
@@ -125,6 +135,18 @@ try {
     }
   }
   const wall = (performance.now() - t) / 1000;
+  const toLaunch: number[] = [];
+  const toRun: number[] = [];
+  for (const line of readFileSync(path.join(dir, 'agent.log'), 'utf8').split('\n')) {
+    const m = /"time":(\d+).*"build":(\d+).*running a step/.exec(line);
+    if (m === null) continue;
+    const n = Number(m[2]);
+    const p = posted.get(n);
+    const r = ran.get(n);
+    if (n <= WARMUP || p === undefined || r === undefined) continue;
+    toLaunch.push(Number(m[1]) - p);
+    toRun.push(r - Number(m[1]));
+  }
 
   const B = summary(build);
   const S = summary(bare);
@@ -134,6 +156,8 @@ try {
   console.log(`agent latency: POST /job/${JOB}/build -> shell step running on an idle agent (steward agent over WebSocket on loopback, quiet period 0, controller idle ${IDLE_MS} ms between builds), ${BUILDS} builds after ${WARMUP} warm-up, interleaved with bare spawns (${wall.toFixed(1)} s)`);
   console.log(row('POST build -> step running on the agent', B));
   console.log(row('  of which POST -> 201 response', P));
+  console.log(row('  of which POST -> launch at the agent', summary(toLaunch)));
+  console.log(row('  of which launch at the agent -> running', summary(toRun)));
   console.log(row('bare spawn: sh -c (stdio ignored)', S));
   const gap = B.p50 - S.p50;
   console.log(`  p50 over bare spawn: ${ms(gap)} (goal: within 3 ms) -> ${gap <= 3 ? 'MET' : 'NOT MET'}; p99 over bare spawn: ${ms(B.p99 - S.p99)}`);

@@ -18,6 +18,7 @@
  *   BENCH_AGENTS=N, BENCH_IDLE_S=S override.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -31,6 +32,8 @@ if (process.argv[2] === '--agents') {
   const [url, workRoot] = [process.argv[3] as string, process.argv[4] as string];
   const logger = pino({ level: 'warn' });
   const abort = new AbortController();
+  // Every agent of this process listens on the one signal.
+  setMaxListeners(0, abort.signal);
   process.once('SIGTERM', () => abort.abort());
   const runs: Promise<void>[] = [];
   for await (const line of createInterface({ input: process.stdin })) {
