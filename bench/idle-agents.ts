@@ -59,24 +59,30 @@ const dir = scratchDir('idle-agents');
 const home = path.join(dir, 'home');
 const work = path.join(dir, 'agents');
 
-/** A full garbage collection in the controller, through its inspector (HeapProfiler.collectGarbage). */
-async function collectGarbage(c: Controller): Promise<void> {
+/**
+ * A full garbage collection in the controller, through its inspector (HeapProfiler.collectGarbage);
+ * the JS heap in use after it (Runtime.getHeapUsage), in bytes.
+ */
+async function collectGarbage(c: Controller): Promise<number> {
   const url = /Debugger listening on (ws:\/\/\S+)/.exec(readFileSync(c.logFile, 'utf8'))?.[1];
   if (url === undefined) throw new Error('the controller has no inspector address in its log');
   const ws = new WebSocket(url);
-  await new Promise<void>((resolve, reject) => {
+  const used = await new Promise<number>((resolve, reject) => {
     ws.once('error', reject);
     ws.once('open', () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })));
     ws.on('message', (data: Buffer) => {
-      if ((JSON.parse(data.toString()) as { id?: number }).id === 1) resolve();
+      const m = JSON.parse(data.toString()) as { id?: number; result?: { usedSize?: number } };
+      if (m.id === 1) ws.send(JSON.stringify({ id: 2, method: 'Runtime.getHeapUsage' }));
+      if (m.id === 2) resolve(m.result?.usedSize ?? Number.NaN);
     });
   });
   ws.close();
+  return used;
 }
 
 /** The median of the controller's RSS sampled every 500 ms over `seconds`, after a full collection. */
-async function settledRss(c: Controller, seconds: number): Promise<number> {
-  await collectGarbage(c);
+async function settledRss(c: Controller, seconds: number): Promise<{ rss: number; heap: number }> {
+  const heap = await collectGarbage(c);
   await sleep(500);
   const samples: number[] = [];
   for (let i = 0; i < seconds * 2; i++) {
@@ -84,7 +90,7 @@ async function settledRss(c: Controller, seconds: number): Promise<number> {
     await sleep(500);
   }
   samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)] as number;
+  return { rss: samples[Math.floor(samples.length / 2)] as number, heap };
 }
 
 async function onlineCount(c: Controller): Promise<number> {
@@ -103,7 +109,7 @@ try {
   }
   const created = (performance.now() - t0) / 1000;
   await sleep(SETTLE_S * 1000);
-  const rss0 = await settledRss(controller, SETTLE_S);
+  const { rss: rss0, heap: heap0 } = await settledRss(controller, SETTLE_S);
   // The same controller's CPU with no agent connected, for comparison.
   const base0 = controller.cpuMs();
   const b0 = performance.now();
@@ -125,7 +131,7 @@ try {
   }
   const connected = (performance.now() - t1) / 1000;
   await sleep(SETTLE_S * 1000);
-  const rss1 = await settledRss(controller, SETTLE_S);
+  const { rss: rss1, heap: heap1 } = await settledRss(controller, SETTLE_S);
 
   const cpu0 = controller.cpuMs();
   const w0 = performance.now();
@@ -133,13 +139,13 @@ try {
   const cpu1 = controller.cpuMs();
   const wall = performance.now() - w0;
   const stillOnline = await onlineCount(controller);
-  const rss2 = await settledRss(controller, SETTLE_S);
+  const { rss: rss2 } = await settledRss(controller, SETTLE_S);
 
   const perAgent = (rss1 - rss0) / AGENTS;
   const cpuShare = (cpu1 - cpu0) / wall;
   console.log(`idle agents: ${AGENTS} agent connections (src/agent/agent.ts, WebSocket on loopback, ${PROCESSES} processes of ${AGENTS / PROCESSES}) to a steward start controller with ${AGENTS} agent nodes; ${created.toFixed(1)} s to create the nodes, ${connected.toFixed(1)} s until all were online`);
   console.log(`  controller RSS, nodes configured, none connected: ${mib(rss0)}; all ${AGENTS} connected: ${mib(rss1)}; after ${IDLE_S} s idle: ${mib(rss2)}; each after a full collection (${stillOnline} online)`);
-  console.log(`  RSS per connected agent: ${(perAgent / 1024).toFixed(0)} KiB (goal: under 1 MB) -> ${perAgent < 1e6 ? 'MET' : 'NOT MET'}`);
+  console.log(`  RSS per connected agent: ${(perAgent / 1024).toFixed(0)} KiB (goal: under 1 MB) -> ${perAgent < 1e6 ? 'MET' : 'NOT MET'}; JS heap in use after a full collection: ${mib(heap0)} -> ${mib(heap1)}, ${((heap1 - heap0) / AGENTS / 1024).toFixed(0)} KiB per agent`);
   console.log(`  controller CPU over ${(wall / 1000).toFixed(0)} s idle: ${((cpu1 - cpu0)).toFixed(0)} ms = ${(cpuShare * 100).toFixed(2)} % of a core (goal: under 2 %) -> ${cpuShare < 0.02 ? 'MET' : 'NOT MET'}; with none connected, over as long: ${(baseShare * 100).toFixed(2)} %`);
   console.log(`  ${machineLine()}`);
 } finally {
