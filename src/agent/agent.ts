@@ -146,6 +146,8 @@ export class Agent {
       let alive = true;
       const pingMs = this.#o.pingMs ?? 10_000;
       const pinger = setInterval(() => {
+        // Still connecting (the handshake has its own timeout): ws.ping() would throw and end the agent.
+        if (ws.readyState !== WebSocket.OPEN) return;
         if (!alive) {
           log.warn(`the controller at ${url} answered no ping for ${(2 * pingMs) / 1000} s; dropping the connection`);
           ws.terminate();
