@@ -43,7 +43,7 @@ describe('steward agent against the controller side of its connection', () => {
 
   beforeEach(async () => {
     work = await tempDir('steward-agent-');
-    server = await AgentServer.start({ graceMs: 1_500 });
+    server = await AgentServer.start({ graceMs: 4_000 });
   });
 
   afterEach(async () => {
@@ -171,7 +171,7 @@ describe('steward agent against the controller side of its connection', () => {
     await agent.stop('SIGKILL');
     agent = undefined;
     await step.exited;
-    assert.match(output(), /ERROR: Aborted: agent agent-1 did not come back within 1.5 s after its connection was lost/);
+    assert.match(output(), /ERROR: Aborted: agent agent-1 did not come back within 4 s after its connection was lost/);
     assert.deepEqual(
       server.aborted.map((a) => a.node),
       ['agent-1'],
