@@ -8,25 +8,9 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { AgentProcess } from '../support/agent-process.js';
+import { AgentProcess, createInboundNode } from '../support/agent-process.js';
 import { StewardProcess, freestyleXml, stringParam, tempDir } from '../support/steward-process.js';
 
-/** Creates an inbound agent node and returns its secret. */
-async function node(s: StewardProcess, name: string, fields: Record<string, string>): Promise<string> {
-  const created = await s.fetch('computer/doCreateItem', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      name,
-      type: 'hudson.slaves.DumbSlave',
-      json: JSON.stringify({ name, launcher: { 'stapler-class': 'hudson.slaves.JNLPLauncher' }, ...fields }),
-    }).toString(),
-  });
-  assert.ok(created.status < 400, await created.text());
-  const secret = /<argument>([0-9a-f]{64})<\/argument>/.exec(await (await s.fetch(`computer/${name}/jenkins-agent.jnlp`)).text())?.[1];
-  assert.ok(secret !== undefined);
-  return secret;
-}
 
 function sha256(file: string, start: number, end: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -48,7 +32,7 @@ describe('an agent under load', () => {
     home = await tempDir();
     work = await tempDir('steward-agent-');
     s = await StewardProcess.start(home.dir);
-    const secret = await node(s, 'solo', { numExecutors: '1', remoteFS: work.dir, labelString: 'solo', mode: 'EXCLUSIVE' });
+    const secret = await createInboundNode(s, 'solo', { numExecutors: '1', remoteFS: work.dir, labelString: 'solo', mode: 'EXCLUSIVE' });
     agent = AgentProcess.start(['--url', s.url, '--name', 'solo', '--secret', secret, '--work-dir', work.dir]);
     await agent.logged(/connected to the controller as node solo/);
   });

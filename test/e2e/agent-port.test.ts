@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { AgentProcess } from '../support/agent-process.js';
+import { AgentProcess, createInboundNode } from '../support/agent-process.js';
 import { StewardProcess, eventually, freestyleXml, tempDir } from '../support/steward-process.js';
 
 const run = promisify(execFile);
@@ -22,23 +22,6 @@ function agentPortOf(s: StewardProcess): Promise<number> {
   }, 'the agent port to open');
 }
 
-/** Creates a node for `work` and returns its secret. */
-async function node(s: StewardProcess, name: string, work: string): Promise<string> {
-  const created = await s.fetch('computer/doCreateItem', {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      name,
-      type: 'hudson.slaves.DumbSlave',
-      json: JSON.stringify({ name, numExecutors: '1', remoteFS: work, labelString: 'tcp', launcher: { 'stapler-class': 'hudson.slaves.JNLPLauncher' } }),
-    }).toString(),
-  });
-  assert.ok(created.status < 400, await created.text());
-  const jnlp = await (await s.fetch(`computer/${name}/jenkins-agent.jnlp`)).text();
-  const secret = /<argument>([0-9a-f]{64})<\/argument>/.exec(jnlp)?.[1];
-  assert.ok(secret !== undefined, jnlp);
-  return secret;
-}
 
 async function buildOn(s: StewardProcess, job: string): Promise<{ result: string; log: string }> {
   await s.createJob(job, freestyleXml({ command: 'echo "on $NODE_NAME"', assignedNode: 'tcp' }));
@@ -56,7 +39,7 @@ describe('the agent port', () => {
     try {
       const port = await agentPortOf(s);
       assert.notEqual(port, s.port);
-      const secret = await node(s, 'tcp-1', work.dir);
+      const secret = await createInboundNode(s, 'tcp-1', { numExecutors: '1', remoteFS: work.dir, labelString: 'tcp' });
       agent = AgentProcess.start(['--url', `http://127.0.0.1:${port}/`, '--name', 'tcp-1', '--secret', secret, '--work-dir', work.dir]);
       await agent.logged(/connected to the controller as node tcp-1/);
       const { result, log } = await buildOn(s, 'over-tcp');
@@ -82,7 +65,7 @@ describe('the agent port', () => {
     const agents: AgentProcess[] = [];
     try {
       const port = await agentPortOf(s);
-      const secret = await node(s, 'tls-1', work.dir);
+      const secret = await createInboundNode(s, 'tls-1', { numExecutors: '1', remoteFS: work.dir, labelString: 'tcp' });
       const args = ['--url', `https://127.0.0.1:${port}/`, '--name', 'tls-1', '--secret', secret, '--work-dir', work.dir];
       const untrusting = AgentProcess.start(args);
       agents.push(untrusting);

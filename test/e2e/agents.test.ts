@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { processesWithCookie } from '../../src/process-group/tree.js';
-import { AgentProcess } from '../support/agent-process.js';
-import { STEWARD_BIN, StewardProcess, eventually, freestyleXml, tempDir } from '../support/steward-process.js';
+import { AgentProcess, stewardCli } from '../support/agent-process.js';
+import { StewardProcess, eventually, freestyleXml, tempDir } from '../support/steward-process.js';
 import { RedisServer } from '../support/redis-server.js';
 import { TcpProxy, freePort } from '../support/tcp-proxy.js';
 
-/** Runs the steward command as `admin` with the controller's token. */
-function steward(s: StewardProcess, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, STEWARD_USER: 'admin', STEWARD_TOKEN: s.adminToken ?? '' };
-    const child = spawn(process.execPath, [STEWARD_BIN, ...args, '--url', s.url], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function ok(s: StewardProcess, args: string[]): Promise<string> {
-  const r = await steward(s, args);
+  const r = await stewardCli(s, args);
   assert.equal(r.code, 0, `steward ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }

@@ -1,27 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { XML_LIMITS } from '../../src/xml/index.js';
+import { stewardCli } from '../support/agent-process.js';
 import { postExpectingContinue } from '../support/expect-continue.js';
-import { STEWARD_BIN, StewardProcess, basic, createApiToken, freestyleXml, projectMatrixConfig, tempDir } from '../support/steward-process.js';
+import { StewardProcess, basic, createApiToken, freestyleXml, projectMatrixConfig, tempDir } from '../support/steward-process.js';
 
 type Obj = Record<string, unknown>;
 
-/** Runs the steward command as `admin` with the controller's token. */
-function steward(s: StewardProcess, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, STEWARD_USER: 'admin', STEWARD_TOKEN: s.adminToken ?? '' };
-    const child = spawn(process.execPath, [STEWARD_BIN, ...args, '--url', s.url], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** The form python-jenkins' create_node posts to /computer/doCreateItem. */
 function createForm(name: string, fields: Obj = {}): URLSearchParams {
@@ -150,7 +138,7 @@ describe('agent nodes over HTTP, with the CLI, across a restart', () => {
     assert.match(jnlp, /<application-desc main-class="hudson\.remoting\.jnlp\.Main"><argument>[0-9a-f]{64}<\/argument>/);
     assert.equal((await s.fetch('computer/linux-1/slave-agent.jnlp').then((r) => r.text())), jnlp);
     assert.equal((await s.fetch('computer/(built-in)/jenkins-agent.jnlp')).status, 404);
-    const cli = await steward(s, ['node', 'secret', 'linux-1']);
+    const cli = await stewardCli(s, ['node', 'secret', 'linux-1']);
     assert.equal(cli.code, 0, cli.stderr);
     assert.equal(cli.stdout, `${args[0]}\n`);
     const logged = s.lines.map((l) => JSON.stringify(l)).join('\n') + s.stderr.join('\n');
@@ -181,12 +169,12 @@ describe('agent nodes over HTTP, with the CLI, across a restart', () => {
   });
 
   test('steward node create, list and delete', async () => {
-    const created = await steward(s, ['node', 'create', 'cli-node', '--labels', 'arm64 big', '--executors', '2', '--remote-fs', '/home/agent', '--mode', 'exclusive']);
+    const created = await stewardCli(s, ['node', 'create', 'cli-node', '--labels', 'arm64 big', '--executors', '2', '--remote-fs', '/home/agent', '--mode', 'exclusive']);
     assert.equal(created.code, 0, created.stderr);
     const node = await s.json<Obj>('computer/cli-node/api/json');
     assert.equal(node.numExecutors, 2);
     assert.match(await readFile(path.join(home.dir, 'nodes', 'cli-node', 'config.xml'), 'utf8'), /<mode>EXCLUSIVE<\/mode>[\s\S]*<label>arm64 big<\/label>/);
-    const list = await steward(s, ['node', 'list']);
+    const list = await stewardCli(s, ['node', 'list']);
     assert.equal(list.code, 0, list.stderr);
     const [builtIn, ...agents] = list.stdout.trim().split('\n');
     assert.match(builtIn ?? '', /^built-in\tonline\t2\t/);
@@ -195,14 +183,14 @@ describe('agent nodes over HTTP, with the CLI, across a restart', () => {
       'from-home\toffline (the agent has not connected)\t4\tnew docker',
       'linux-1\toffline (the agent is not connected)\t3\tlinux',
     ]);
-    const bad = await steward(s, ['node', 'create', 'a/b']);
+    const bad = await stewardCli(s, ['node', 'create', 'a/b']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /'\/' is an unsafe character in the node name "a\/b"/);
-    const deleted = await steward(s, ['node', 'delete', 'cli-node']);
+    const deleted = await stewardCli(s, ['node', 'delete', 'cli-node']);
     assert.equal(deleted.code, 0, deleted.stderr);
     await assert.rejects(stat(path.join(home.dir, 'nodes', 'cli-node')), { code: 'ENOENT' });
     assert.equal((await s.fetch('computer/cli-node/api/json')).status, 404);
-    const missing = await steward(s, ['node', 'secret', 'cli-node']);
+    const missing = await stewardCli(s, ['node', 'secret', 'cli-node']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /404 no agent named "cli-node"/);
     assert.equal((await s.fetch('computer/(built-in)/doDelete', { method: 'POST' })).status, 400, 'the built-in node cannot be deleted');

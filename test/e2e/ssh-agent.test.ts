@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { jnlpSecret } from '../support/agent-process.js';
 import { SshServer } from '../support/sshd-server.js';
 import { STEWARD_BIN, StewardProcess, eventually, freestyleXml, tempDir } from '../support/steward-process.js';
 
@@ -105,8 +106,7 @@ describe('an agent started over SSH', () => {
     await eventually(async () => ((await computer()).offline ? undefined : true), 'the SSH agent to be started again', 30_000);
     assert.ok(!(await pids()).includes(first as string));
 
-    const secret = (await (await s.fetch('computer/over-ssh/jenkins-agent.jnlp')).text()).match(/<argument>([0-9a-f]{64})<\/argument>/)?.[1];
-    assert.ok(secret !== undefined);
+    const secret = await jnlpSecret(s, 'over-ssh');
     const controllerLog = s.lines.map((l) => JSON.stringify(l)).join('\n') + s.stderr.join('\n');
     assert.ok(!controllerLog.includes(secret), 'the secret is not in the controller log');
     assert.ok(!(await readFile(path.join(home.dir, 'nodes/over-ssh/config.xml'), 'utf8')).includes(secret));

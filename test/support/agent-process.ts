@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { STEWARD_BIN } from './steward-process.js';
+import { STEWARD_BIN, type StewardProcess } from './steward-process.js';
 import { eventually } from './eventually.js';
 
 /** A real `steward agent` process; its log lines (pino JSON) are kept for assertions. */
@@ -50,4 +50,40 @@ export class AgentProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
   }
+}
+
+/** Runs the steward command against the controller as `admin` with its token. */
+export function stewardCli(s: StewardProcess, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const env = { ...process.env, STEWARD_USER: 'admin', STEWARD_TOKEN: s.adminToken ?? '' };
+    const child = spawn(process.execPath, [STEWARD_BIN, ...args, '--url', s.url], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The secret `/computer/NAME/jenkins-agent.jnlp` gives the agent of node `name`. */
+export async function jnlpSecret(s: StewardProcess, name: string): Promise<string> {
+  const jnlp = await (await s.fetch(`computer/${name}/jenkins-agent.jnlp`)).text();
+  const secret = /<argument>([0-9a-f]{64})<\/argument>/.exec(jnlp)?.[1];
+  if (secret === undefined) throw new Error(`no secret in the jnlp of ${name}: ${jnlp}`);
+  return secret;
+}
+
+/** Creates an inbound agent node through python-jenkins' /computer/doCreateItem form; its secret. */
+export async function createInboundNode(s: StewardProcess, name: string, fields: Record<string, string>): Promise<string> {
+  const created = await s.fetch('computer/doCreateItem', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      name,
+      type: 'hudson.slaves.DumbSlave',
+      json: JSON.stringify({ name, launcher: { 'stapler-class': 'hudson.slaves.JNLPLauncher' }, ...fields }),
+    }).toString(),
+  });
+  if (created.status >= 400) throw new Error(`creating node ${name}: ${created.status} ${await created.text()}`);
+  return jnlpSecret(s, name);
 }
