@@ -156,7 +156,11 @@ export class Agent {
         alive = false;
         ws.ping();
       }, pingMs);
-      const onAbort = (): void => ws.close(1001, 'the agent is stopping');
+      const onAbort = (): void => {
+        ws.close(1001, 'the agent is stopping');
+        // A controller that is gone never answers the close (ws would wait 30 s for it).
+        setTimeout(() => ws.terminate(), STOP_CLOSE_WAIT_MS).unref();
+      };
       signal.addEventListener('abort', onAbort, { once: true });
       ws.on('pong', () => (alive = true));
       ws.on('ping', () => (alive = true));
@@ -372,6 +376,9 @@ export class Agent {
     await this.#files.close();
   }
 }
+
+/** How long a stopping agent waits for the controller to answer its close. */
+const STOP_CLOSE_WAIT_MS = 2_000;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
