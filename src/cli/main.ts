@@ -84,8 +84,14 @@ function userName(text: string): string {
   return text;
 }
 
+/**
+ * Log lines go to standard output synchronously. pino's default asynchronous destination flushes
+ * at exit and, when standard output is a broken pipe (an agent started over SSH whose connection
+ * closed), retries that write for ever: the process never ends. Written synchronously, a broken
+ * pipe only silences the log.
+ */
 function makeLogger(): Logger {
-  return pino({ level: process.env.STEWARD_LOG_LEVEL ?? 'info', base: { pid: process.pid } });
+  return pino({ level: process.env.STEWARD_LOG_LEVEL ?? 'info', base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
 }
 
 program
