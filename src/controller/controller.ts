@@ -445,6 +445,10 @@ export class Controller implements StewardApi {
     return { ready: false, role: this.#phase === 'active' ? 'fenced' : this.#phase, epoch };
   }
 
+  queueSaved(): Promise<void> {
+    return this.#queueFile.saved();
+  }
+
   scheduleBuild(
     jobName: string,
     given: Record<string, string | undefined>,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { coerceError, isStewardError } from '../errors/index.js';
+import { StewardError, coerceError, isStewardError } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
 import { parseQueueFile, serializeQueueFile, serializeQueueItem, type PersistedQueueItem } from '../jobs/index.js';
 import { requestCount, type Queue } from '../queue/index.js';
@@ -17,7 +17,9 @@ const MAX_INTERVAL_MS = 5_000;
  * large that its writes would take more than a fifth of the time, up to 5 s) and written together,
  * never on the caller's stack; each item's text is kept while the item is queued, so a write costs
  * a string join, not a re-serialisation of every item. The window of changes a crash can lose is
- * one interval plus one write; a graceful stop flushes.
+ * one interval plus one write; a graceful stop flushes. A caller that must not answer before its
+ * change is durable (a build request's 201) waits on `saved`: the write starts at once, and every
+ * caller that came during one write shares the next (a group commit).
  */
 export class QueueFileWriter {
   readonly #store: HomeStore;
@@ -30,6 +32,8 @@ export class QueueFileWriter {
   #interval: number;
   /** Item text by id, with the number of requests it stood for when written (a merge adds one). */
   #texts = new Map<number, { requests: number; text: string }>();
+  /** Callers of `saved` whose changes the next write takes. */
+  #waiting: { resolve: () => void; reject: (err: unknown) => void }[] = [];
 
   constructor(store: HomeStore, queue: () => Queue, logger: Logger, intervalMs = QUEUE_WRITE_INTERVAL_MS) {
     this.#store = store;
@@ -63,6 +67,7 @@ export class QueueFileWriter {
     try {
       while (this.#dirty) {
         this.#dirty = false;
+        const waiting = this.#waiting.splice(0);
         const { items, nextId } = this.#queue().persistable();
         const next = new Map<number, { requests: number; text: string }>();
         const text = serializeQueueFile(items, nextId, (item) => this.#text(item, next));
@@ -72,8 +77,13 @@ export class QueueFileWriter {
           await this.#store.writeAtomic(QUEUE_FILE, text);
           const took = performance.now() - started;
           this.#interval = Math.min(MAX_INTERVAL_MS, Math.max(this.#intervalMs, took / MAX_WRITE_SHARE));
+          for (const w of waiting) w.resolve();
         } catch (err) {
-          if (isStewardError(err, 'STW_HOME_FENCED') || isStewardError(err, 'STW_LEASE_LOST')) return;
+          for (const w of waiting) w.reject(err);
+          if (isStewardError(err, 'STW_HOME_FENCED') || isStewardError(err, 'STW_LEASE_LOST')) {
+            for (const w of this.#waiting.splice(0)) w.reject(err);
+            return;
+          }
           this.#log.error({ err: coerceError(err).toJSON() }, `could not save the queue to ${QUEUE_FILE}`);
         }
       }
@@ -82,6 +92,22 @@ export class QueueFileWriter {
       // Changes that came in during the last write wait out a fresh interval.
       if (this.#dirty) this.changed();
     }
+  }
+
+  /**
+   * Resolves once queue.xml holds every change made before the call; rejects with the write's error
+   * (the lease lost, the disk full). The write starts now, or right after the one under way.
+   */
+  saved(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ resolve, reject });
+      this.#dirty = true;
+      if (this.#timer !== undefined) {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+      }
+      this.#running ??= this.#loop();
+    });
   }
 
   /** Writes now whatever is pending and waits until the file holds the latest state. */
@@ -98,6 +124,8 @@ export class QueueFileWriter {
   close(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    const closed = new StewardError('STW_NOT_ACTIVE', 'the controller is stopping: the queue is no longer saved');
+    for (const w of this.#waiting.splice(0)) w.reject(closed);
   }
 
   static async read(store: HomeStore, logger: Logger): Promise<ReturnType<typeof parseQueueFile> | undefined> {

@@ -36,6 +36,11 @@ export interface StewardApi {
   security(): Security | undefined;
   role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'fenced' | 'stopping'; epoch: number | undefined };
   scheduleBuild(job: string, parameters: Record<string, string | undefined>, cause: Cause, quietPeriodMs?: number): { item: QueueItem; merged: boolean };
+  /**
+   * Resolves once queue.xml holds every queue change made before the call: a build request is
+   * answered 201 only then, so that an accepted build survives a crash of the controller.
+   */
+  queueSaved(): Promise<void>;
   stopBuild(job: string, number: number, by: string): boolean;
   setBuiltInExecutors(n: number): Promise<void>;
   /** The agents' connections of the active controller; undefined until it is active. */

@@ -339,6 +339,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const userName = user?.fullName ?? nameOf(req.auth);
     const cause: Cause = { kind: 'user', shortDescription: `Started by user ${userName}`, userId: nameOf(req.auth), userName };
     const { item } = api.scheduleBuild(job.name, given, cause, parseDelay(req.query.delay));
+    await api.queueSaved();
     await reply.status(201).header('Location', `${rootOf(req)}queue/item/${item.id}/`).send('');
   };
   app.post('/job/:job/build', (req: Req, reply) => scheduleFrom(req, reply, false));

@@ -220,6 +220,24 @@ describe('restarts', () => {
     }
   });
 
+  test('a build request answered 201 is still queued after the controller is killed with SIGKILL right after', async () => {
+    await using home = await tempDir();
+    let s = await StewardProcess.start(home.dir, ['--executors', '0']);
+    await s.createJob('accepted', freestyleXml({ command: 'echo "ran $X"', parameters: stringParam('X', 'd') }));
+    const ids: number[] = [];
+    for (const x of ['a', 'b', 'c']) ids.push(await s.queueBuild('accepted', { X: x }));
+    // No graceful stop: nothing is flushed after the last 201.
+    assert.equal(await s.stop('SIGKILL'), null);
+
+    s = await StewardProcess.start(home.dir, ['--executors', '0']);
+    try {
+      const restored = await s.json<{ items: { id: number; params: string }[] }>('queue/api/json');
+      assert.deepEqual(restored.items.map((i) => i.id).sort(), ids.sort(), 'every accepted build is back in the queue');
+    } finally {
+      await s.stop();
+    }
+  });
+
   test('after kill -9 during a build its processes end, the home still loads and build numbers are not reused', async () => {
     await using home = await tempDir();
     let s = await StewardProcess.start(home.dir);
