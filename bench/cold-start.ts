@@ -1,8 +1,6 @@
 /**
- * Cold start on a large home: 1,000 jobs with 100 builds each (100,000 build.xml + log), written
- * directly with fs in Jenkins' layout (build.xml by serializeBuildRecord, builds/permalinks by
- * Permalinks as a build's end updates it). The home is generated once into a cache folder under
- * the OS temp dir and reused by later runs.
+ * Cold start on a large home: 1,000 jobs with 100 builds each (100,000 build.xml + log; see
+ * large-home.ts), generated once into a cache folder under the OS temp dir and reused by later runs.
  *
  * Each run spawns `steward start` on it and measures the wall time from spawn to GET /health/ready
  * answering 200, and the controller's RSS (/proc/PID/status VmRSS) at that moment; then one GET
@@ -16,83 +14,17 @@
  * The page cache is warm (the generation, or the previous run, just read or wrote the files); a
  * cold-disk start is slower and is not measured here.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { serializeBuildRecord, type BuildRecord } from '../src/jobs/config/index.js';
-import { Permalinks, colorOf, type Result } from '../src/jobs/index.js';
-import { Controller, QUICK, freePort, freestyleXml, machineLine, mib, ms, scratchDir, sleep, summary } from './lib.js';
+import { colorOf } from '../src/jobs/index.js';
+import { jobNumber, largeHome, resultOf } from './large-home.js';
+import { Controller, QUICK, freePort, machineLine, mib, ms, scratchDir, sleep, summary } from './lib.js';
 
 const JOBS = QUICK ? 100 : 1000;
 const BUILDS_PER_JOB = 100;
 const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 2 : 3));
-const cache = path.join(os.tmpdir(), `steward-bench-cold-start-home-${JOBS}x${BUILDS_PER_JOB}-v2`);
-const MARKER = '.bench-generated';
 
-const resultOf = (j: number, n: number): Result =>
-  (j + n) % 17 === 0 ? 'FAILURE' : (j + n) % 29 === 0 ? 'UNSTABLE' : (j + n) % 97 === 0 ? 'ABORTED' : 'SUCCESS';
-
-function generate(target: string): void {
-  const partial = `${target}.partial-${process.pid}`;
-  rmSync(partial, { recursive: true, force: true });
-  const t0 = performance.now();
-  const start = Date.UTC(2024, 0, 1);
-  for (let j = 0; j < JOBS; j++) {
-    const name = `job-${String(j).padStart(4, '0')}`;
-    const jobDir = path.join(partial, 'jobs', name);
-    mkdirSync(path.join(jobDir, 'builds'), { recursive: true });
-    const withParam = j % 10 === 0;
-    writeFileSync(
-      path.join(jobDir, 'config.xml'),
-      freestyleXml({
-        command: `echo building ${name}\nmake -j4 test\n./scripts/package.sh "$BUILD_NUMBER"`,
-        concurrent: j % 4 === 0,
-        ...(withParam ? { parameter: 'BRANCH' } : {}),
-        description: `Generated job ${j} for the cold-start benchmark`,
-      }),
-    );
-    writeFileSync(path.join(jobDir, 'nextBuildNumber'), `${BUILDS_PER_JOB + 1}\n`);
-    const permalinks = Permalinks.none();
-    for (let n = 1; n <= BUILDS_PER_JOB; n++) {
-      const bDir = path.join(jobDir, 'builds', String(n));
-      mkdirSync(bDir);
-      const ts = start + (j * BUILDS_PER_JOB + n) * 60_000;
-      const result = resultOf(j, n);
-      const record: BuildRecord = {
-        number: n,
-        queueId: j * BUILDS_PER_JOB + n,
-        timestamp: ts,
-        startTime: ts + 3,
-        result,
-        duration: 1_000 + ((j * 7919 + n * 104_729) % 300_000),
-        builtOn: '',
-        workspace: `/var/lib/steward/workspace/${name}`,
-        causes: [
-          n % 3 === 0
-            ? { kind: 'timer', shortDescription: 'Started by timer' }
-            : { kind: 'user', shortDescription: 'Started by user alice', userId: 'alice', userName: 'Alice' },
-        ],
-        parameters: withParam ? [{ name: 'BRANCH', value: n % 2 === 0 ? 'main' : `feature/${n}`, sensitive: false }] : [],
-        keepLog: false,
-      };
-      writeFileSync(path.join(bDir, 'build.xml'), serializeBuildRecord(record));
-      permalinks.completed(n, result, true);
-      writeFileSync(
-        path.join(bDir, 'log'),
-        `Started by user alice\nRunning as SYSTEM\nBuilding on the built-in node in workspace /var/lib/steward/workspace/${name}\n` +
-          `+ echo building ${name}\nbuilding ${name}\n+ make -j4 test\nok 1 - everything\n+ ./scripts/package.sh ${n}\nFinished: ${result}\n`,
-      );
-    }
-    writeFileSync(path.join(jobDir, 'builds', 'permalinks'), permalinks.serialize());
-  }
-  writeFileSync(path.join(partial, MARKER), `${JOBS} jobs x ${BUILDS_PER_JOB} builds\n`);
-  rmSync(target, { recursive: true, force: true });
-  renameSync(partial, target);
-  console.log(`  generated ${JOBS} jobs x ${BUILDS_PER_JOB} builds in ${cache} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-}
-
-if (process.env.BENCH_REGENERATE === '1' || !existsSync(path.join(cache, MARKER))) generate(cache);
-else console.log(`  reusing the generated home ${cache}`);
+const cache = largeHome('cold-start', JOBS, BUILDS_PER_JOB);
 
 // The controller writes only .steward/ (lock, epoch) and queue.xml on a start; drop them between runs.
 const resetHome = () => {
@@ -141,7 +73,7 @@ try {
       await c.json('api/json');
       const apiWarmMs = performance.now() - a1;
       if (root.jobs.length !== JOBS) throw new Error(`api/json lists ${root.jobs.length} jobs, not ${JOBS}`);
-      const wrong = root.jobs.find((j) => j.color !== colorOf(resultOf(Number(j.name.slice('job-'.length)), BUILDS_PER_JOB)));
+      const wrong = root.jobs.find((j) => j.color !== colorOf(resultOf(jobNumber(j.name), BUILDS_PER_JOB)));
       if (wrong !== undefined) throw new Error(`job ${wrong.name} is ${wrong.color}, not the colour of its last build`);
       runs.push({ readyMs, internalMs: Number(line.ms), rssReady, apiMs, apiWarmMs, rssAfterApi, jobs: root.jobs.length });
     } finally {

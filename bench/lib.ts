@@ -51,6 +51,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Do not wait for the ready line (the caller measures readiness itself). */
   noWait?: boolean;
+  /** More `steward start` options (e.g. `--lock URL --lease-ttl 2s`). */
+  args?: string[];
 }
 
 /**
@@ -79,7 +81,7 @@ export class Controller extends ControllerClient {
     mkdirSync(path.dirname(o.logFile), { recursive: true });
     const fd = openSync(o.logFile, 'w');
     const port = o.port ?? 0;
-    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), STEWARD_BIN, 'start', '--home', home, '--port', String(port), '--host', '127.0.0.1', '--agent-port', '-1'], {
+    const child = spawn(process.execPath, [...(o.nodeArgs ?? []), STEWARD_BIN, 'start', '--home', home, '--port', String(port), '--host', '127.0.0.1', '--agent-port', '-1', ...(o.args ?? [])], {
       stdio: ['ignore', fd, fd],
       env: { ...process.env, STEWARD_LOG_LEVEL: 'info', ...(o.env ?? {}) },
     });
