@@ -13,7 +13,8 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { Controller, QUICK, freestyleXml, machineLine, mib, ms, scratchDir, sleep, summary } from './lib.js';
+import { createTrivialJobs, jobName, runBuilds } from './build-stream.js';
+import { Controller, QUICK, machineLine, mib, ms, scratchDir, summary } from './lib.js';
 
 const BUILDS = Number(process.env.BENCH_BUILDS ?? (QUICK ? 200 : 2000));
 const JOBS = 20;
@@ -24,14 +25,6 @@ const PROF = process.env.BENCH_CPU_PROF;
 
 const dir = scratchDir('throughput');
 const home = path.join(dir, 'home');
-const jobName = (j: number) => `tp-${String(j).padStart(2, '0')}`;
-
-async function completed(c: Controller): Promise<number> {
-  const text = await (await c.fetch('metrics')).text();
-  let n = 0;
-  for (const m of text.matchAll(/^steward_builds_completed_total\{[^}]*\}\s+(\d+)/gm)) n += Number(m[1]);
-  return n;
-}
 
 const controller = await Controller.start(home, {
   logFile: path.join(dir, 'controller.log'),
@@ -39,35 +32,16 @@ const controller = await Controller.start(home, {
 });
 try {
   await controller.setExecutors(EXECUTORS);
-  for (let j = 0; j < JOBS; j++) await controller.createJob(jobName(j), freestyleXml({ command: 'true', concurrent: true, quietPeriod: 0, parameter: 'N' }));
+  await createTrivialJobs(controller, JOBS);
 
   let rssMax = 0;
   const sampleRss = () => {
     rssMax = Math.max(rssMax, controller.rss());
   };
-  const base = await completed(controller);
-  const postMs: number[] = [];
-  let next = 0;
   const t0 = performance.now();
-  const submitter = async (): Promise<void> => {
-    while (next < BUILDS) {
-      const i = next++;
-      const s = performance.now();
-      const res = await controller.fetch(`job/${jobName(i % JOBS)}/buildWithParameters?N=${i}`, { method: 'POST' });
-      await res.arrayBuffer();
-      postMs.push(performance.now() - s);
-      if (res.status !== 201) throw new Error(`POST build ${i}: ${res.status}`);
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, submitter));
-  const tSubmitted = performance.now();
-  let done = 0;
-  while ((done = (await completed(controller)) - base) < BUILDS) {
-    if (performance.now() - t0 > TIMEOUT_MS) throw new Error(`only ${done} of ${BUILDS} builds completed in ${TIMEOUT_MS / 1000} s`);
-    sampleRss();
-    await sleep(100);
-  }
-  const tDone = performance.now();
+  const { postMs, submittedMs, doneMs } = await runBuilds(controller, { builds: BUILDS, jobs: JOBS, inFlight: IN_FLIGHT, timeoutMs: TIMEOUT_MS, jobName, onPoll: sampleRss });
+  const tSubmitted = t0 + submittedMs;
+  const tDone = t0 + doneMs;
 
   // Every build is accounted for, and its recorded duration (start of the build to its end).
   let last = 0;
