@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
-import { Jobs, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem } from '../jobs/index.js';
+import { Jobs, preloadJobDefinitions, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem, type PreloadedJobs } from '../jobs/index.js';
 import { AgentConnections, AgentNodes, DEFAULT_AGENT_GRACE_MS, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RemoteChannel, type RunAs } from '../nodes/index.js';
 import type { HeldStep } from '../agent-protocol/index.js';
 import {
@@ -19,7 +19,7 @@ import {
   type QueueItem,
   type QueueLimits,
 } from '../queue/index.js';
-import { StewardError } from '../errors/index.js';
+import { StewardError, coerceError } from '../errors/index.js';
 import { Security, jobMatrixObjections } from '../security/index.js';
 import { buildSecrets } from '../security/credentials/index.js';
 import { createWebServer, type AdministrativeMonitor, type StewardApi, type WebServer, type WebServerOptions } from '../web/index.js';
@@ -166,6 +166,12 @@ export class Controller implements StewardApi {
     this.#phase = standby ? 'standby' : 'starting';
     if (standby) this.#web = await createWebServer(this.#webOptions());
     if (standby) log.info({ lease: redactLeaseUrl(lock), port: this.port }, `standing by for the lease ${redactLeaseUrl(lock)}`);
+    registerBuiltInSteps(this.extensions);
+    registerDefaultQueueSorter(this.extensions);
+    registerDefaultLoadBalancer(this.extensions);
+    // While it waits, a standby reads and compiles the jobs' configurations (writing nothing), so
+    // that once it has the lease only those changed since are compiled again.
+    const preloaded = standby ? this.#preloadJobs() : undefined;
     this.lease = await openLease(lock, {
       holder,
       ttlMs: this.#opts.leaseTtlMs ?? 10_000,
@@ -196,9 +202,6 @@ export class Controller implements StewardApi {
     this.globalConfig = await GlobalConfigFile.load(this.store, { numExecutors: this.#opts.executors ?? 2 });
     this.#configuredRootUrl = await readConfiguredRootUrl(this.store);
     const g = this.globalConfig.config;
-    registerBuiltInSteps(this.extensions);
-    registerDefaultQueueSorter(this.extensions);
-    registerDefaultLoadBalancer(this.extensions);
     this.#security = await Security.load({
       store: this.store,
       extensions: this.extensions,
@@ -219,6 +222,7 @@ export class Controller implements StewardApi {
       secrets: buildSecrets(this.#security.keys, this.#security.credentials),
       objections: (config) => jobMatrixObjections(config.document.root),
       labelWarning: (job, label) => labelWarning(job, label, this.computers()),
+      ...(preloaded === undefined ? {} : { preloaded: await preloaded }),
     });
     await this.jobs.load();
 
@@ -443,6 +447,25 @@ export class Controller implements StewardApi {
     if (this.#closing !== undefined) return { ready: false, role: 'stopping', epoch };
     if (this.#phase === 'active' && this.#ready && this.lease.held) return { ready: true, role: 'active', epoch };
     return { ready: false, role: this.#phase === 'active' ? 'fenced' : this.#phase, epoch };
+  }
+
+  /** The jobs' definitions read by a standby before the lease; empty when they cannot be read. */
+  async #preloadJobs(): Promise<PreloadedJobs> {
+    const log = this.#opts.logger;
+    const reader = new HomeStore({
+      root: this.home,
+      fence: { assertWritable: () => Promise.reject(new StewardError('STW_NOT_ACTIVE', 'a standby does not write to the home')) },
+      logger: log,
+    });
+    const t0 = performance.now();
+    try {
+      const jobs = await preloadJobDefinitions(reader, this.extensions);
+      log.info({ jobs: jobs.size, ms: Math.round(performance.now() - t0) }, `read ${jobs.size} job configurations while standing by`);
+      return jobs;
+    } catch (err) {
+      log.warn({ err: coerceError(err).toJSON() }, `could not read the job configurations while standing by; they are read once this controller is active`);
+      return new Map();
+    }
   }
 
   queueSaved(): Promise<void> {

@@ -3,7 +3,7 @@
  * logs, and the running of a build's steps. Builders, wrappers and publishers are extensions
  * (see steps/api.ts), registered by `registerBuiltInSteps`.
  */
-export { Jobs, type JobsOptions } from './jobs.js';
+export { Jobs, preloadJobDefinitions, type JobsOptions, type PreloadedJobs } from './jobs.js';
 export { Job } from './job.js';
 export { Build } from './build.js';
 /**

@@ -50,10 +50,68 @@ export interface JobsOptions {
    * still created, saved and loaded; the warning is logged, and `labelWarning` gives it to callers.
    */
   labelWarning?: (job: string, label: LabelExpression) => string | undefined;
+  /**
+   * Definitions compiled before the lease (a standby's, see `preloadJobDefinitions`): `load`
+   * takes a job's from here when its config.xml still holds the same text, instead of compiling
+   * it again.
+   */
+  preloaded?: PreloadedJobs;
 }
+
+/** Job definitions compiled ahead of `Jobs.load`, by job name, each with the text it came from. */
+export type PreloadedJobs = ReadonlyMap<string, { readonly xml: string; readonly definition: JobDefinition }>;
 
 /** How many config.xml files start-up reads at once. */
 const LOAD_CONCURRENCY = 64;
+
+/** The job folders under jobs/ that can be jobs, and those that cannot, with why. */
+async function jobFolders(store: HomeStore): Promise<{ names: string[]; refused: { folder: string; problem: string }[] }> {
+  const names: string[] = [];
+  const refused: { folder: string; problem: string }[] = [];
+  for (const folder of await store.listDir('jobs')) {
+    const problem = folderNameProblem(folder);
+    if (problem === undefined) names.push(folder);
+    else refused.push({ folder, problem });
+  }
+  return { names, refused };
+}
+
+/** Calls `each` with every job's config.xml text (folders without one are skipped), 64 at a time. */
+async function readConfigs(store: HomeStore, names: readonly string[], each: (name: string, xml: string, file: string) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < names.length) {
+      const name = names[next++] as string;
+      const file = `jobs/${name}/config.xml`;
+      const xml = await store.readText(file);
+      if (xml !== undefined) await each(name, xml, file);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, names.length) }, worker));
+}
+
+async function define(xml: string, file: string, extensions: ExtensionRegistry): Promise<JobDefinition> {
+  try {
+    return await compileDefinition(xml, file, extensions);
+  } catch (err) {
+    return { kind: 'broken', xml, error: coerceError(err, 'STW_CONFIG_INVALID') };
+  }
+}
+
+/**
+ * Reads and compiles every job's config.xml without writing anything: what a standby does while it
+ * waits for the lease, so that once it has it, start-up compiles only the configs changed since
+ * (most of the time of loading a large home goes to parsing), and a failover takes less than a
+ * cold start. Nothing is logged: `load` says what it finds.
+ */
+export async function preloadJobDefinitions(store: HomeStore, extensions: ExtensionRegistry): Promise<PreloadedJobs> {
+  const preloaded = new Map<string, { xml: string; definition: JobDefinition }>();
+  const { names } = await jobFolders(store);
+  await readConfigs(store, names, async (name, xml, file) => {
+    preloaded.set(name, { xml, definition: await define(xml, file, extensions) });
+  });
+  return preloaded;
+}
 
 /**
  * The jobs of the home (Jenkins' top-level ItemGroup): loading, creating, reconfiguring, and the
@@ -74,6 +132,7 @@ export class Jobs {
   readonly #objections: (config: FreestyleJob) => readonly StewardError[];
   readonly #labelWarning: (job: string, label: LabelExpression) => string | undefined;
   readonly #jobs = new Map<string, Job>();
+  #preloaded: PreloadedJobs | undefined;
   readonly #listeners = new Set<(job: Job, change: 'loaded' | 'created' | 'updated') => void>();
   /**
    * Per-job chain of what follows a build's end (builds/permalinks, then the build discarder), so
@@ -89,6 +148,7 @@ export class Jobs {
     this.#secrets = opts.secrets;
     this.#objections = opts.objections ?? (() => []);
     this.#labelWarning = opts.labelWarning ?? (() => undefined);
+    this.#preloaded = opts.preloaded;
   }
 
   /** What builds use for credentials, Secret values and log masking; see JobsOptions.secrets. */
@@ -120,25 +180,21 @@ export class Jobs {
 
   /** Reads every jobs/NAME/config.xml; a job that cannot be read is kept as broken, with its error. */
   async load(): Promise<void> {
-    const names: string[] = [];
-    for (const folder of await this.#store.listDir('jobs')) {
-      // A folder no job could have been created under: loading it would make a job that cannot be
-      // named in a URL, or be confused with the home's own files. Said once, at start.
-      const problem = folderNameProblem(folder);
-      if (problem === undefined) names.push(folder);
-      else this.#log.warn({ folder: `jobs/${folder}`, reason: problem }, `the folder jobs/${folder} is not loaded: ${problem}`);
+    const { names, refused } = await jobFolders(this.#store);
+    // A folder no job could have been created under: loading it would make a job that cannot be
+    // named in a URL, or be confused with the home's own files. Said once, at start.
+    for (const { folder, problem } of refused) {
+      this.#log.warn({ folder: `jobs/${folder}`, reason: problem }, `the folder jobs/${folder} is not loaded: ${problem}`);
     }
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < names.length) {
-        const name = names[next++] as string;
-        const file = `jobs/${name}/config.xml`;
-        const xml = await this.#store.readText(file);
-        if (xml === undefined) continue; // a folder without config.xml is not a job
-        this.#jobs.set(name, new Job(name, await this.#define(xml, file)));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, names.length) }, worker));
+    const preloaded = this.#preloaded;
+    this.#preloaded = undefined;
+    let reused = 0;
+    await readConfigs(this.#store, names, async (name, xml, file) => {
+      const early = preloaded?.get(name);
+      if (early !== undefined && early.xml === xml) reused++;
+      this.#jobs.set(name, new Job(name, early !== undefined && early.xml === xml ? early.definition : await this.#define(xml, file)));
+    });
+    if (preloaded !== undefined) this.#log.debug({ jobs: this.#jobs.size, reused }, `${reused} of ${this.#jobs.size} job configurations were unchanged since the standby read them`);
     const broken = [...this.#jobs.values()].filter((j) => j.definition.kind === 'broken');
     for (const job of broken) {
       if (job.definition.kind === 'broken') {
@@ -166,12 +222,8 @@ export class Jobs {
     for (const l of this.#listeners) l(job, change);
   }
 
-  async #define(xml: string, file: string): Promise<JobDefinition> {
-    try {
-      return await compileDefinition(xml, file, this.#extensions);
-    } catch (err) {
-      return { kind: 'broken', xml, error: coerceError(err, 'STW_CONFIG_INVALID') };
-    }
+  #define(xml: string, file: string): Promise<JobDefinition> {
+    return define(xml, file, this.#extensions);
   }
 
   /** Throws the first objection to a config about to be saved under a name. */

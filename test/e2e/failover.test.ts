@@ -56,6 +56,8 @@ describe('controllers sharing one home behind a Redis lease', () => {
     await using home = await tempDir();
     const args = ['--lock', lock('takeover'), '--lease-ttl', TTL];
     const a = await StewardProcess.start(home.dir, args);
+    const describe = (text: string) => freestyleXml({ command: 'true', description: text });
+    for (const name of ['kept', 'changed', 'gone']) await a.createJob(name, describe(`${name}, as first written`));
     const b = StewardProcess.spawn(home.dir, args);
     try {
       const standing = await eventually(async () => {
@@ -71,8 +73,13 @@ describe('controllers sharing one home behind a Redis lease', () => {
       assert.equal(api.status, 503);
       assert.equal(((await api.json()) as { error: { code: string } }).error.code, 'STW_NOT_ACTIVE');
 
+      // The standby has read the jobs as they were; the active changes them after that.
+      await eventually(() => b.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('read 3 job configurations while standing by')), 'the standby to read the jobs');
       const created = await a.fetch('createItem?name=survivor', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: freestyleXml({ command: 'echo "epoch $BUILD_NUMBER"' }) });
       assert.equal(created.status, 200);
+      const changed = await a.fetch('job/changed/config.xml', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: describe('changed by the active after the standby read it') });
+      assert.equal(changed.status, 200);
+      assert.equal((await a.fetch('job/gone/doDelete', { method: 'POST' })).status, 302);
       const firstEpoch = (await a.json<{ epoch: number }>('health/ready')).epoch;
 
       const killedAt = Date.now();
@@ -85,7 +92,9 @@ describe('controllers sharing one home behind a Redis lease', () => {
       assert.ok(now.epoch > firstEpoch, `epoch ${now.epoch} > ${firstEpoch}`);
       assert.equal(readFileSync(path.join(home.dir, '.steward/epoch'), 'utf8').trim(), String(now.epoch));
       const jobs = await b.json<{ jobs: { name: string }[] }>('api/json?tree=jobs[name]');
-      assert.deepEqual(jobs.jobs.map((j) => j.name), ['survivor'], 'the new active controller loaded what the old one wrote');
+      assert.deepEqual(jobs.jobs.map((j) => j.name).sort(), ['changed', 'kept', 'survivor'], 'the new active controller loaded what the old one wrote');
+      assert.equal((await b.json<{ description: string }>('job/changed/api/json')).description, 'changed by the active after the standby read it');
+      assert.equal((await b.json<{ description: string }>('job/kept/api/json')).description, 'kept, as first written');
     } finally {
       await Promise.all([a.stop('SIGKILL'), b.stop()]);
     }
