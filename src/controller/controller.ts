@@ -291,6 +291,12 @@ export class Controller implements StewardApi {
       const items = await this.#notYetStarted(saved.items);
       this.queue.restore(items.map((item) => ({ ...item, parameters: this.jobs.digestParameters(item.parameters) })), saved.nextId);
       if (items.length > 0) log.info({ items: items.length }, `restored ${items.length} queued items from queue.xml`);
+    } else {
+      const highest = await this.jobs.highestQueueId();
+      if (highest > 0) {
+        this.queue.restore([], highest + 1);
+        log.info({ nextId: highest + 1 }, `queue.xml holds no next item id; queue item ids go on from ${highest + 1}, past those of the newest builds`);
+      }
     }
     this.#triggers = new TriggerRunner(this.jobs, (job, cause) => this.scheduleBuild(job, {}, cause), log);
     this.jobs.onChange((job) => this.queue.taskChanged(job.name));

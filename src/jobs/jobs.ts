@@ -566,6 +566,26 @@ export class Jobs {
     return ids;
   }
 
+  /**
+   * The highest queue item id named by the newest builds of any job (0 without builds): where item
+   * ids go on from when queue.xml, which keeps the next id, is missing or unreadable, so that a
+   * new item does not take the id of a build's item and be taken for started after a crash.
+   */
+  async highestQueueId(): Promise<number> {
+    const jobs = [...this.#jobs.values()];
+    let highest = 0;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < jobs.length) {
+        const job = jobs[next++] as Job;
+        // The newest few, since a queue sorter may start a job's items out of order.
+        for (const id of (await this.startedQueueIds(job, 3)).values()) highest = Math.max(highest, id);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, jobs.length) }, worker));
+    return highest;
+  }
+
   /** Writes the record of a build (at start and at the end). */
   async saveRecord(job: Job, record: BuildRecord): Promise<void> {
     await this.#store.writeAtomic(`${job.buildDir(record.number)}/build.xml`, serializeBuildRecord(record));

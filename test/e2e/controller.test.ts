@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { alive } from '../support/process-alive.js';
@@ -233,6 +233,31 @@ describe('restarts', () => {
     try {
       const restored = await s.json<{ items: { id: number; params: string }[] }>('queue/api/json');
       assert.deepEqual(restored.items.map((i) => i.id).sort(), ids.sort(), 'every accepted build is back in the queue');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('without queue.xml, new queue items do not take the ids of earlier builds, and survive a SIGKILL', async () => {
+    await using home = await tempDir();
+    let s = await StewardProcess.start(home.dir);
+    await s.createJob('again', freestyleXml({ command: 'echo "ran $X"', parameters: stringParam('X', 'd') }));
+    const first = await s.queueBuild('again', { X: 'first' });
+    assert.equal(await s.waitForResult('again', await s.buildNumberOf(first)), 'SUCCESS');
+    assert.equal(await s.stop(), 0);
+    // queue.xml, which keeps the next item id, is lost.
+    await rm(path.join(home.dir, 'queue.xml'), { force: true });
+
+    s = await StewardProcess.start(home.dir);
+    await s.setExecutors(0);
+    const accepted = await s.queueBuild('again', { X: 'second' });
+    assert.ok(accepted > first, `the new item's id ${accepted} is past the id ${first} of the build before`);
+    assert.equal(await s.stop('SIGKILL'), null);
+
+    s = await StewardProcess.start(home.dir);
+    try {
+      const restored = await s.json<{ items: { id: number }[] }>('queue/api/json');
+      assert.deepEqual(restored.items.map((i) => i.id), [accepted], 'the accepted build is still queued, not taken for the earlier build');
     } finally {
       await s.stop();
     }
