@@ -8,8 +8,14 @@
  * on the new active (each step writes `date +%s%3N` to a file named by its build number).
  *
  * With a lock service the lease is only free once its TTL has run out after the dead holder's last
- * renewal (every TTL/3), so failover is about the TTL; "promotion overhead" is failover minus the
- * TTL (goal: under 1 s). With `file:` the kernel frees the flock at the kill and there is no TTL.
+ * renewal (every TTL/3, so between 2/3 of the TTL and the TTL after the kill); "failover - TTL" is
+ * the issue's measure of the promotion overhead (goal: under 1 s), and "promotion" is the part
+ * measured exactly: from the standby's log line saying it acquired the lease to /health/ready 200.
+ * With `file:` the kernel frees the flock at the kill and there is no TTL.
+ *
+ * Epochs of different backends are not comparable (etcd's is a revision of its own store), so the
+ * home's `.steward/` (epoch, file lock) is emptied before each backend, as an operator moving a
+ * home to another lease does with every controller stopped (docs/operations/ha.md).
  *
  *   node --import tsx bench/failover.ts [backend...]     # file redis etcd zookeeper postgres
  *   BENCH_QUICK=1: 100 jobs, TTL 2 s only, 1 trial; BENCH_TRIALS=N trials per backend and TTL.
@@ -53,6 +59,16 @@ async function readyStatus(port: number): Promise<{ status: number; role?: strin
 interface Trial {
   readyMs: number;
   runningMs: number;
+  promotionMs: number;
+}
+
+/** When (wall clock, ms) the controller logging to `file` said it acquired the lease on the home. */
+function acquiredAt(file: string): number {
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.includes('"acquired the lease on ')) continue;
+    return Number((JSON.parse(line) as { time: number }).time);
+  }
+  throw new Error(`${file} says nowhere that the lease was acquired`);
 }
 
 async function trial(lock: string, ttlMs: number | undefined, n: number): Promise<Trial> {
@@ -74,14 +90,16 @@ async function trial(lock: string, ttlMs: number | undefined, n: number): Promis
     a.child.kill('SIGKILL');
     await a.exited;
     await until('the standby to become active', async () => ((await readyStatus(bPort)).status === 200 ? true : undefined), 120_000);
-    const readyMs = Date.now() - killedAt;
+    const readyAt = Date.now();
+    const readyMs = readyAt - killedAt;
+    const promotionMs = readyAt - acquiredAt(b.logFile);
     const ran = await until('the queued build to run on the new active', async () => {
       const f = readdirSync(marks).find((name) => name !== holding);
       if (f === undefined) return undefined;
       const text = readFileSync(path.join(marks, f), 'utf8').trim();
       return text === '' ? undefined : Number(text);
     }, 60_000);
-    return { readyMs, runningMs: ran - killedAt };
+    return { readyMs, runningMs: ran - killedAt, promotionMs };
   } finally {
     await a.stop();
     await b.stop();
@@ -96,6 +114,7 @@ console.log(
 try {
   for (const name of names) {
     const server = await LEASE_FIXTURES[name].start();
+    rmSync(path.join(home, '.steward'), { recursive: true, force: true });
     try {
       for (const ttl of name === 'file' ? [undefined] : TTLS) {
         const trials: Trial[] = [];
@@ -105,10 +124,12 @@ try {
         const ready = summary(trials.map((t) => t.readyMs));
         const running = summary(trials.map((t) => t.runningMs));
         const over = ttl === undefined ? undefined : summary(trials.map((t) => t.readyMs - ttl));
+        const promotion = summary(trials.map((t) => t.promotionMs));
         const row =
           `  ${name.padEnd(9)} TTL ${ttl === undefined ? '-   ' : `${String(ttl / 1000).padStart(2)} s`}  ` +
-          `kill -> ready p50 ${ms(ready.p50, 0)} max ${ms(ready.max, 0)}; kill -> queued build running p50 ${ms(running.p50, 0)} max ${ms(running.max, 0)}` +
-          (over === undefined ? '' : `; promotion overhead (ready - TTL) p50 ${ms(over.p50, 0)} max ${ms(over.max, 0)} (goal: < 1000 ms) -> ${over.max < 1000 ? 'MET' : 'NOT MET'}`);
+          `kill -> ready p50 ${ms(ready.p50, 0)} max ${ms(ready.max, 0)}; kill -> queued build running p50 ${ms(running.p50, 0)} max ${ms(running.max, 0)}; ` +
+          `promotion (lease acquired -> ready) p50 ${ms(promotion.p50, 0)} max ${ms(promotion.max, 0)}` +
+          (over === undefined ? '' : `; failover - TTL p50 ${ms(over.p50, 0)} max ${ms(over.max, 0)} (goal: < 1000 ms) -> ${over.max < 1000 ? 'MET' : 'NOT MET'}`);
         console.log(row);
       }
     } finally {
