@@ -263,6 +263,25 @@ describe('restarts', () => {
     }
   });
 
+  test('a file lock moved elsewhere starts above the epoch the home already has, instead of being fenced by it', async () => {
+    await using home = await tempDir();
+    await using locks = await tempDir();
+    let s = await StewardProcess.start(home.dir);
+    assert.equal(await s.stop(), 0);
+    s = await StewardProcess.start(home.dir);
+    const before = (await s.json<{ epoch: number }>('health/ready')).epoch;
+    assert.equal(before, 2);
+    assert.equal(await s.stop(), 0);
+    s = await StewardProcess.start(home.dir, ['--lock', `file:${path.join(locks.dir, 'lock')}`]);
+    try {
+      const now = await s.json<{ role: string; epoch: number }>('health/ready');
+      assert.equal(now.role, 'active');
+      assert.ok(now.epoch > before, `epoch ${now.epoch} > ${before}`);
+    } finally {
+      await s.stop();
+    }
+  });
+
   test('after kill -9 during a build its processes end, the home still loads and build numbers are not reused', async () => {
     await using home = await tempDir();
     let s = await StewardProcess.start(home.dir);

@@ -92,6 +92,16 @@ void describe('file lease', () => {
     assert.deepEqual(await readFileLeaseHolder(path), { epoch: 4, holder });
   });
 
+  void test('a new lock file starts above the epoch floor (the home fenced by a larger epoch), then grows from its own state', async () => {
+    const path = freshLock();
+    const first = await acquireFileLease({ path, holder, epochFloor: async () => 41 });
+    assert.equal(first.epoch, 42);
+    await first.release();
+    const second = await acquireFileLease({ path, holder, epochFloor: async () => 41 });
+    assert.equal(second.epoch, 43);
+    await second.release();
+  });
+
   void test('a second acquire in the same process fails naming the holder, and succeeds after release', async () => {
     const path = freshLock();
     const first = await acquireFileLease({ path, holder });

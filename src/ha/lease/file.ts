@@ -48,6 +48,12 @@ export interface FileLeaseOptions {
   signal?: AbortSignal;
   /** How often a waiter retries the non-blocking flock, in ms. Default 100. */
   pollMs?: number;
+  /**
+   * The highest epoch known outside the lock's state (the home's `.steward/epoch`): the new epoch
+   * is above it too, so that a lock file moved elsewhere, or its state lost, does not start the
+   * epochs again at 1 on a home that a larger one fences.
+   */
+  epochFloor?: () => Promise<number>;
 }
 
 const DEFAULT_POLL_MS = 100;
@@ -213,7 +219,8 @@ function tryLock(path: string): { fd: number; key: string } | undefined {
 async function becomeHolder(opts: FileLeaseOptions, fd: number, key: string): Promise<Lease> {
   try {
     const previous = await readStateStrict(opts.path);
-    const epoch = (previous?.epoch ?? 0) + 1;
+    const floor = opts.epochFloor === undefined ? 0 : await opts.epochFloor();
+    const epoch = Math.max(previous?.epoch ?? 0, floor) + 1;
     await writeStateAtomic(
       statePath(opts.path),
       `${JSON.stringify({ epoch, holder: opts.holder }, null, 2)}\n`,

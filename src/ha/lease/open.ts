@@ -11,8 +11,8 @@ export interface OpenLeaseOptions extends RenewingLeaseOptions {
   defaultLockFile?: string;
   /**
    * The highest epoch known outside the lock service (a controller passes its home's
-   * `.steward/epoch`): a backend that can lose its counter (Redis without persistence) starts
-   * above it, so epochs keep growing.
+   * `.steward/epoch`): a backend that can lose its counter (Redis without persistence, a `file:`
+   * lock whose state is lost or that moved) starts above it, so epochs keep growing.
    */
   epochFloor?: () => Promise<number>;
 }
@@ -48,6 +48,7 @@ export async function openLease(urlText: string, opts: OpenLeaseOptions): Promis
       ...(opts.wait === undefined ? {} : { wait: opts.wait }),
       ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      ...(opts.epochFloor === undefined ? {} : { epochFloor: opts.epochFloor }),
     });
   }
   return acquireWithDriver(await createLeaseDriver(url, opts), opts);
