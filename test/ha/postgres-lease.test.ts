@@ -74,6 +74,16 @@ describe('the postgres lease when the lock service restarts', () => {
     await server?.stop();
   });
 
+  test('a new table starts above the epoch floor (the home already at a larger epoch), and grows from its row after', async () => {
+    const url = `${server.url()}?table=new_with_floor`;
+    const first = await openLease(url, { holder: holder('a'), ttlMs: 5000, epochFloor: async () => 41 });
+    assert.equal(first.epoch, 42);
+    await first.release();
+    const second = await openLease(url, { holder: holder('b'), ttlMs: 5000, epochFloor: async () => 7 });
+    assert.equal(second.epoch, 43, 'a floor below the row does not lower the epoch');
+    await second.release();
+  });
+
   test('the lock service restarted while a lease is held and came back in time: the holder keeps the lease and its epoch', { timeout: 60_000 }, async () => {
     const ttlMs = 6000; // a deadline far enough away for a shutdown, a restart and a retry on a busy machine
     const url = `${server.url()}?table=restart_in_time`;

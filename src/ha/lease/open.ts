@@ -11,8 +11,9 @@ export interface OpenLeaseOptions extends RenewingLeaseOptions {
   defaultLockFile?: string;
   /**
    * The highest epoch known outside the lock service (a controller passes its home's
-   * `.steward/epoch`): a backend that can lose its counter (Redis without persistence, a `file:`
-   * lock whose state is lost or that moved) starts above it, so epochs keep growing.
+   * `.steward/epoch`): a backend that can lose its counter (Redis without persistence, a new
+   * PostgreSQL database or table, a `file:` lock whose state is lost or that moved) starts above
+   * it, so epochs keep growing.
    */
   epochFloor?: () => Promise<number>;
 }
@@ -30,7 +31,7 @@ export async function createLeaseDriver(
     case 'zookeeper':
       return (await import('./zookeeper.js')).createZookeeperDriver(url);
     case 'postgres':
-      return (await import('./postgres.js')).createPostgresDriver(url);
+      return (await import('./postgres.js')).createPostgresDriver(url, opts.epochFloor === undefined ? {} : { epochFloor: opts.epochFloor });
   }
 }
 

@@ -110,8 +110,10 @@ class PostgresDriver implements LeaseDriver {
   #tableReady = false;
   #ttlMs = 10_000;
   #closed = false;
+  readonly #epochFloor: (() => Promise<number>) | undefined;
 
-  constructor(url: PostgresLeaseUrl) {
+  constructor(url: PostgresLeaseUrl, epochFloor?: () => Promise<number>) {
+    this.#epochFloor = epochFloor;
     this.where = url.redacted;
     const { pgUrl, name } = splitKey(url.url);
     this.#pgUrl = pgUrl;
@@ -135,9 +137,11 @@ class PostgresDriver implements LeaseDriver {
     // A release heard from now on makes the next changed() return at once.
     this.#releasesSeen = this.#releasesHeard;
     this.#freeAt = undefined;
+    const floor = this.#epochFloor === undefined ? 0 : await this.#epochFloor();
+    if (!Number.isSafeInteger(floor) || floor < 0) throw new Error(`the epoch floor ${floor} is not a non-negative integer`);
     // renewing-lease.ts waits max(ttl, 2 s) for an attempt.
     return this.#run(0.9 * Math.max(ttlMs, 2000), async (client) => {
-      const got = await client.query<{ epoch: string }>(this.#sql.acquire, [this.#name, this.#owner, JSON.stringify(holder), ttlMs]);
+      const got = await client.query<{ epoch: string }>(this.#sql.acquire, [this.#name, this.#owner, JSON.stringify(holder), ttlMs, String(floor)]);
       const row = got.rows[0];
       if (row !== undefined) return { acquired: true, epoch: Number(row.epoch) };
       const current = await client.query<{ holder: unknown; ms_left: number }>(this.#sql.readHolder, [this.#name]);
@@ -309,6 +313,6 @@ class PostgresDriver implements LeaseDriver {
 }
 
 /** A LeaseDriver on a PostgreSQL table; connects on first use. */
-export function createPostgresDriver(url: PostgresLeaseUrl): Promise<LeaseDriver> {
-  return Promise.resolve(new PostgresDriver(url));
+export function createPostgresDriver(url: PostgresLeaseUrl, opts: { epochFloor?: () => Promise<number> } = {}): Promise<LeaseDriver> {
+  return Promise.resolve(new PostgresDriver(url, opts.epochFloor));
 }

@@ -1,10 +1,12 @@
 /**
  * Takes the lease in one statement when it is free, returning the new epoch; no row when it is not.
  *
- * $1 name, $2 owner (this driver's random token), $3 holder (JSON), $4 TTL in ms.
+ * $1 name, $2 owner (this driver's random token), $3 holder (JSON), $4 TTL in ms, $5 the epoch
+ * floor (the home's epoch; 0 when unknown).
  *
- * - No row yet: inserted with epoch 1.
- * - A row: taken over with epoch + 1 only if it expired on the database's clock, or if it carries
+ * - No row yet: inserted with epoch floor + 1 (1 on a new home), so that a new database or table
+ *   does not hand out epochs that the home's larger one fences.
+ * - A row: taken over with max(epoch, floor) + 1 only if it expired on the database's clock, or if it carries
  *   our own owner token (an earlier attempt of this driver that committed after we gave up on its
  *   answer: nobody in this process ever used that epoch, and the new one is larger).
  *
@@ -15,11 +17,11 @@
  */
 export const acquireSql = (table: string): string => `
 INSERT INTO ${table} AS lease (name, owner, holder, epoch, expires_at)
-VALUES ($1, $2, $3::jsonb, 1, clock_timestamp() + $4::double precision * interval '1 millisecond')
+VALUES ($1, $2, $3::jsonb, $5::bigint + 1, clock_timestamp() + $4::double precision * interval '1 millisecond')
 ON CONFLICT (name) DO UPDATE
    SET owner      = EXCLUDED.owner,
        holder     = EXCLUDED.holder,
-       epoch      = lease.epoch + 1,
+       epoch      = greatest(lease.epoch, $5::bigint) + 1,
        expires_at = clock_timestamp() + $4::double precision * interval '1 millisecond'
  WHERE lease.expires_at <= clock_timestamp() OR lease.owner = EXCLUDED.owner
 RETURNING epoch`;
