@@ -34,6 +34,8 @@ const BENCHES: Bench[] = [
   { name: 'agent-log', args: [], timeoutMs: 10 * 60_000 },
   { name: 'agent-latency', args: [], timeoutMs: 10 * 60_000 },
   { name: 'idle-agents', args: [], timeoutMs: 10 * 60_000 },
+  { name: 'failover', args: [], timeoutMs: 30 * 60_000 },
+  { name: 'ha-cost', args: [], timeoutMs: 20 * 60_000 },
 ];
 
 const filters = process.argv.slice(2);
