@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'STW_HOME_LOCKED'
   | 'STW_HOME_FENCED'
   | 'STW_HOME_IO'
+  | 'STW_HOME_FULL'
   | 'STW_LEASE_LOST'
   | 'STW_CONFIG_INVALID'
   | 'STW_XML_MALFORMED'

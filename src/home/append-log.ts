@@ -2,15 +2,17 @@ import type { FileHandle } from 'node:fs/promises';
 
 import { StewardError } from '../errors/index.js';
 import type { Fence } from './fence.js';
-import { homeIoError } from './io-error.js';
+import { homeIoError, isDiskTrouble } from './io-error.js';
 
 /** An append-only file of the home, such as a build's console log. */
 export interface AppendLog {
   /**
    * Appends `chunk`. Writes land in call order even when the caller does not await between
-   * calls. A Buffer must not be modified until its write resolves. After one write fails (a fence
-   * refusal, an I/O error) every later write, `sync` and `close` fails with the same error, so a
-   * log never has a hole in the middle.
+   * calls. A Buffer must not be modified until its write resolves. A write that fails part way
+   * (the disk filled up) is cut off the file again, so the file never ends in a torn chunk. After
+   * one write fails (a fence refusal, an I/O error) every later write, `sync` and `close` fails
+   * with the same error, so a log never has a hole in the middle; except in a log of whole
+   * records (`wholeRecords`), where each write stands alone and the next one tries again.
    */
   write(chunk: Buffer | string): Promise<void>;
   /** Bytes in the file: what existed when it was opened plus what has been written since. */
@@ -30,10 +32,29 @@ export interface AppendLog {
  */
 export const APPEND_FENCE_CACHE_MS = 250;
 
+/** What an append log tells its store about the disk: a write it refused, a write that went through. */
+export interface DiskReport {
+  troubled(err: StewardError): void;
+  wrote(): void;
+}
+
+export interface FileAppendLogOptions {
+  /**
+   * Each write is one record (a JSON line of the audit log) that means something on its own: a
+   * failed write is reported to its caller and cut off the file, and later writes go on, so that
+   * the log works again once the disk has room. Otherwise (a build's console log, whose bytes only
+   * make sense in sequence) the first failure is final.
+   */
+  wholeRecords?: boolean;
+  report?: DiskReport;
+}
+
 export class FileAppendLog implements AppendLog {
   readonly #handle: FileHandle;
   readonly #rel: string;
   readonly #fence: Fence;
+  readonly #wholeRecords: boolean;
+  readonly #report: DiskReport | undefined;
   #size: number;
   #tail: Promise<void> = Promise.resolve();
   #failure: StewardError | undefined;
@@ -42,11 +63,13 @@ export class FileAppendLog implements AppendLog {
   #fenceCheckedAt = Number.NEGATIVE_INFINITY;
 
   /** Takes ownership of `handle`, opened for appending; `size` is the file's size at open. */
-  constructor(handle: FileHandle, rel: string, fence: Fence, size: number) {
+  constructor(handle: FileHandle, rel: string, fence: Fence, size: number, opts: FileAppendLogOptions = {}) {
     this.#handle = handle;
     this.#rel = rel;
     this.#fence = fence;
     this.#size = size;
+    this.#wholeRecords = opts.wholeRecords === true;
+    this.#report = opts.report;
   }
 
   get size(): number {
@@ -99,6 +122,7 @@ export class FileAppendLog implements AppendLog {
 
   async #append(data: Buffer): Promise<void> {
     this.#throwIfFailed();
+    const before = this.#size;
     try {
       const now = performance.now();
       if (now - this.#fenceCheckedAt >= APPEND_FENCE_CACHE_MS) {
@@ -113,8 +137,26 @@ export class FileAppendLog implements AppendLog {
         this.#size += bytesWritten;
       }
     } catch (err) {
-      this.#failure = homeIoError('append to', this.#rel, err);
-      throw this.#failure;
+      const error = homeIoError('append to', this.#rel, err);
+      if (this.#size > before) await this.#cutBack(before);
+      if (isDiskTrouble(error)) this.#report?.troubled(error);
+      if (!this.#wholeRecords) this.#failure = error;
+      throw error;
+    }
+    this.#report?.wrote();
+  }
+
+  /**
+   * Takes the part of a failed write off the end of the file. Shrinking a file needs no free
+   * space, so this works on a full disk; should it fail too (a dying disk), the size kept is the
+   * file's, and a reader sees the torn chunk as the last bytes of the log.
+   */
+  async #cutBack(size: number): Promise<void> {
+    try {
+      await this.#handle.truncate(size);
+      this.#size = size;
+    } catch {
+      // Left as it is: #size still counts the bytes that are in the file.
     }
   }
 

@@ -5,13 +5,13 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 
 import { StewardError } from '../errors/index.js';
-import { FileAppendLog, type AppendLog } from './append-log.js';
+import { FileAppendLog, type AppendLog, type DiskReport } from './append-log.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { openFileRange, openForReading, type FileRange } from './file-range.js';
 import { entryOf, openChildDir, openDirNoFollow } from './open-beneath.js';
 import { fsyncDir } from './durable.js';
 import type { Fence } from './fence.js';
-import { errnoCode, homeIoError, isMissing } from './io-error.js';
+import { errnoCode, homeIoError, isDiskTrouble, isMissing, type DiskTrouble } from './io-error.js';
 import { PRIVATE_PATHS, isPrivatePath, isTempName, resolveInHome } from './paths.js';
 import { RotatingAppendLog, type RotationOptions } from './rotating-log.js';
 import { KeyedSerializer } from './serial.js';
@@ -24,6 +24,17 @@ export interface FolderOwner {
   readonly uid: number;
   readonly gid: number;
 }
+
+/**
+ * What the last writes found of the home's disk: writable, or refusing writes as a whole (full, or
+ * failing) since `since` (ms since the epoch) with the first error that said so.
+ */
+export type HomeHealth =
+  | { readonly writable: true }
+  | { readonly writable: false; readonly trouble: DiskTrouble; readonly error: StewardError; readonly since: number };
+
+/** The file `checkWritable` writes. */
+export const WRITE_CHECK_FILE = '.steward/write-check';
 
 export interface HomeStoreOptions {
   /** The home folder. */
@@ -45,11 +56,65 @@ export class HomeStore {
   readonly #fence: Fence;
   readonly #log: Logger;
   readonly #writes = new KeyedSerializer();
+  #health: HomeHealth = { writable: true };
+  readonly #healthListeners = new Set<(health: HomeHealth) => void>();
+  /** Given to append logs: they report their failures and successes as the store's own writes do. */
+  readonly #report: DiskReport = { troubled: (err) => this.#troubled(err), wrote: () => this.#wrote() };
 
   constructor(opts: HomeStoreOptions) {
     this.root = resolvePath(opts.root);
     this.#fence = opts.fence;
     this.#log = opts.logger.child({ component: 'home' });
+  }
+
+  /**
+   * Whether the home's disk takes writes, as the last write found it. It turns unwritable when a
+   * write fails because the disk is full (ENOSPC, EDQUOT) or failing (EIO, EROFS), and writable
+   * again with the next file written or appended to. A write that fails for one file's own sake
+   * (a permission, a missing folder) does not change it.
+   */
+  get health(): HomeHealth {
+    return this.#health;
+  }
+
+  /** Tells `listener` each time the health changes; returns the unsubscribe. */
+  onHealthChange(listener: (health: HomeHealth) => void): () => void {
+    this.#healthListeners.add(listener);
+    return () => this.#healthListeners.delete(listener);
+  }
+
+  /**
+   * Writes a small file (`.steward/write-check`) to learn whether the disk takes writes again
+   * after it refused them; the health changes with the outcome. Throws what the write threw.
+   */
+  async checkWritable(): Promise<void> {
+    await this.writeAtomic(WRITE_CHECK_FILE, `${new Date().toISOString()}\n`);
+  }
+
+  #troubled(err: StewardError): void {
+    const trouble = err.code === 'STW_HOME_FULL' ? 'full' : 'failing';
+    if (!this.#health.writable && this.#health.trouble === trouble) return;
+    this.#log.error({ err, path: err.file }, `${err.message}; writes to the home fail until it takes them again`);
+    this.#setHealth({ writable: false, trouble, error: err, since: Date.now() });
+  }
+
+  #wrote(): void {
+    const health = this.#health;
+    if (health.writable) return;
+    const seconds = Math.round((Date.now() - health.since) / 1000);
+    this.#log.info({ seconds }, `the home takes writes again (it refused them for ${seconds} s)`);
+    this.#setHealth({ writable: true });
+  }
+
+  #setHealth(health: HomeHealth): void {
+    this.#health = health;
+    for (const listener of this.#healthListeners) {
+      try {
+        listener(health);
+      } catch (err) {
+        this.#log.error({ err }, 'a listener of the home\'s health failed');
+      }
+    }
   }
 
   /** The absolute path of `rel`; throws STW_HOME_IO if `rel` is absolute or leaves the home. */
@@ -164,23 +229,25 @@ export class HomeStore {
     }
     const secret = isPrivatePath(this.root, abs);
     const mode = opts.mode ?? (secret ? PRIVATE_FILE_MODE : undefined);
-    return this.#writes.run(abs, () =>
-      this.#mutate('write', rel, () =>
+    return this.#writes.run(abs, async () => {
+      await this.#mutate('write', rel, () =>
         writeFileAtomic(abs, data, {
           ...(mode === undefined ? {} : { mode }),
           makeParent: (dir) => this.#makeDir(dir, secret ? PRIVATE_DIR_MODE : undefined),
           // Checked again after the slow part (the fsync): a takeover during it still stops the write.
           beforePublish: () => this.#fence.assertWritable(),
         }),
-      ),
-    );
+      );
+      this.#wrote();
+    });
   }
 
   /**
    * Opens an append-only file (a build's console log), creating it and its folders. The fence is
-   * asked on open and before writes (see APPEND_FENCE_CACHE_MS).
+   * asked on open and before writes (see APPEND_FENCE_CACHE_MS). With `wholeRecords`, a failed
+   * write does not stop the later ones (see FileAppendLogOptions).
    */
-  async openAppend(rel: string): Promise<AppendLog> {
+  async openAppend(rel: string, opts: { wholeRecords?: boolean } = {}): Promise<AppendLog> {
     const abs = this.#resolveWritable(rel);
     const secret = isPrivatePath(this.root, abs);
     return this.#mutate('open', rel, async () => {
@@ -196,7 +263,7 @@ export class HomeStore {
       }
       try {
         const { size } = await handle.stat();
-        return new FileAppendLog(handle, rel, this.#fence, size);
+        return new FileAppendLog(handle, rel, this.#fence, size, { report: this.#report, ...(opts.wholeRecords === true ? { wholeRecords: true } : {}) });
       } catch (err) {
         await handle.close();
         throw err;
@@ -319,7 +386,11 @@ export class HomeStore {
       return await fn();
     } catch (err) {
       const error = homeIoError(action, rel, err);
-      if (error.code === 'STW_HOME_IO') {
+      if (isDiskTrouble(error)) {
+        // The change of health is logged once; each write it fails is not worth an error line.
+        this.#log.debug({ err: error, path: rel }, `could not ${action} ${rel}`);
+        this.#troubled(error);
+      } else if (error.code === 'STW_HOME_IO') {
         this.#log.error({ err: error, path: rel }, `could not ${action} ${rel}`);
       } else {
         this.#log.warn({ code: error.code, path: rel }, `refused to ${action} ${rel}: ${error.message}`);

@@ -11,6 +11,16 @@
  * `queue.xml`) get folders 0700 and files 0600.
  */
 export { HomeStore, type FolderOwner } from './home-store.js';
+/**
+ * Whether the home's disk takes writes, as the last write found it ({@link HomeStore.health}):
+ * full (ENOSPC, EDQUOT) and failing (EIO, EROFS) make it unwritable until a write goes through.
+ */
+export type { HomeHealth } from './home-store.js';
+/**
+ * Whether an error is a write the home's disk refused as a whole: full (STW_HOME_FULL) or failing
+ * (STW_HOME_IO with EIO or EROFS as its cause), rather than a problem of one file.
+ */
+export { isDiskTrouble, type DiskTrouble } from './io-error.js';
 /** Options of {@link HomeStore}: the home folder, the fence and a pino logger. */
 export type { HomeStoreOptions } from './home-store.js';
 /** A byte range of a home file being read as a stream ({@link HomeStore.openRange}). */

@@ -1,5 +1,6 @@
 import { StewardError, coerceError } from '../errors/index.js';
 import type { AppendLog } from './append-log.js';
+import { isDiskTrouble } from './io-error.js';
 
 /** How a rotating log is bounded. */
 export interface RotationOptions {
@@ -11,7 +12,7 @@ export interface RotationOptions {
 
 /** What a rotating log needs of the home store; every call is fenced there. */
 export interface RotationStore {
-  openAppend(rel: string): Promise<AppendLog>;
+  openAppend(rel: string, opts: { wholeRecords: true }): Promise<AppendLog>;
   exists(rel: string): Promise<boolean>;
   rename(fromRel: string, toRel: string): Promise<void>;
   remove(rel: string): Promise<void>;
@@ -22,13 +23,16 @@ export interface RotationStore {
  * closed and renamed to `rel.1` (`rel.1` to `rel.2`..., replacing the oldest kept), and a new
  * `rel` is started. A line is never split between files. The files together hold at most about
  * `files × maxBytes`. Each rename is an atomic, fenced rename of the home store; a rotation that a
- * crash interrupts leaves every file whole, and the next one goes on shifting.
+ * crash interrupts leaves every file whole, and the next one goes on shifting. Each write is a
+ * whole record: one the disk refuses (full, failing) is lost, not torn, and the log goes on once
+ * the disk takes writes again, a rotation the disk stopped included.
  */
 export class RotatingAppendLog implements AppendLog {
   readonly #store: RotationStore;
   readonly #rel: string;
   readonly #opts: RotationOptions;
-  #current: AppendLog;
+  /** Undefined after a rotation the disk stopped: the next write opens `rel` again. */
+  #current: AppendLog | undefined;
   #tail: Promise<void> = Promise.resolve();
   #failure: StewardError | undefined;
   #closing: Promise<void> | undefined;
@@ -44,12 +48,12 @@ export class RotatingAppendLog implements AppendLog {
     if (!Number.isSafeInteger(opts.maxBytes) || opts.maxBytes < 1 || !Number.isSafeInteger(opts.files) || opts.files < 1) {
       throw new StewardError('STW_INTERNAL', `a rotating log needs maxBytes and files of at least 1, not ${opts.maxBytes} and ${opts.files}`);
     }
-    return new RotatingAppendLog(store, rel, opts, await store.openAppend(rel));
+    return new RotatingAppendLog(store, rel, opts, await store.openAppend(rel, { wholeRecords: true }));
   }
 
   /** Bytes in the current file. */
   get size(): number {
-    return this.#current.size;
+    return this.#current?.size ?? 0;
   }
 
   write(chunk: Buffer | string): Promise<void> {
@@ -59,29 +63,31 @@ export class RotatingAppendLog implements AppendLog {
     const data = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     return this.#enqueue(async () => {
       this.#throwIfFailed();
-      if (this.#current.size > 0 && this.#current.size + data.length > this.#opts.maxBytes) await this.#rotate();
-      await this.#current.write(data);
+      let current = (this.#current ??= await this.#store.openAppend(this.#rel, { wholeRecords: true }));
+      if (current.size > 0 && current.size + data.length > this.#opts.maxBytes) current = await this.#rotate(current);
+      await current.write(data);
     });
   }
 
   sync(): Promise<void> {
     return this.#enqueue(async () => {
       this.#throwIfFailed();
-      await this.#current.sync();
+      await this.#current?.sync();
     });
   }
 
   close(): Promise<void> {
     this.#closing ??= this.#enqueue(async () => {
-      await this.#current.close();
+      await this.#current?.close();
       this.#throwIfFailed();
     });
     return this.#closing;
   }
 
-  async #rotate(): Promise<void> {
+  async #rotate(current: AppendLog): Promise<AppendLog> {
     try {
-      await this.#current.close();
+      this.#current = undefined;
+      await current.close();
       const name = (n: number): string => (n === 0 ? this.#rel : `${this.#rel}.${n}`);
       if (this.#opts.files === 1) {
         await this.#store.remove(this.#rel);
@@ -91,9 +97,12 @@ export class RotatingAppendLog implements AppendLog {
           if (await this.#store.exists(name(n))) await this.#store.rename(name(n), name(n + 1));
         }
       }
-      this.#current = await this.#store.openAppend(this.#rel);
+      this.#current = await this.#store.openAppend(this.#rel, { wholeRecords: true });
+      return this.#current;
     } catch (err) {
-      // The current file is closed: every later write fails the same way, as an append log's do.
+      // A disk that refused the rotation may take it later: the next write tries again. Anything
+      // else is final, and every later write fails the same way, as an append log's do.
+      if (isDiskTrouble(err)) throw err;
       this.#failure = coerceError(err);
       throw this.#failure;
     }

@@ -4,7 +4,10 @@ import type { ErrorCode } from '../errors/index.js';
 export const STATUS_OF: Record<ErrorCode, number> = {
   STW_HOME_LOCKED: 503,
   STW_HOME_FENCED: 503,
-  STW_HOME_IO: 500,
+  // The home's disk failing is no fault of the request: the service is unavailable until it is mended.
+  STW_HOME_IO: 503,
+  // WebDAV's Insufficient Storage: the request is refused because the home's disk is full.
+  STW_HOME_FULL: 507,
   STW_LEASE_LOST: 503,
   STW_CONFIG_INVALID: 400,
   STW_XML_MALFORMED: 400,
