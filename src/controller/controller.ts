@@ -26,6 +26,7 @@ import { createWebServer, type AdministrativeMonitor, type StewardApi, type WebS
 import { resolveBuildUser, type BuildUser } from './build-user.js';
 import { GlobalConfigFile } from './global-config.js';
 import { readConfiguredRootUrl } from './location-config.js';
+import { HomeWatch } from './home-watch.js';
 import { QueueFileWriter } from './queue-file.js';
 import { SshAgents } from './ssh-agents.js';
 import { listenAgentPort, type AgentPort } from '../web/agent-port.js';
@@ -113,6 +114,7 @@ export class Controller implements StewardApi {
   /** The "Jenkins URL" of the home's location configuration, if it has one. */
   #configuredRootUrl: string | undefined;
   #queueFile!: QueueFileWriter;
+  #homeWatch: HomeWatch | undefined;
   #triggers: TriggerRunner | undefined;
   #web: WebServer | undefined;
   #ready = false;
@@ -285,6 +287,16 @@ export class Controller implements StewardApi {
     });
     this.#web ??= await createWebServer(this.#webOptions());
     await this.#openAgentPort();
+
+    // From here a home that stops taking writes holds the builds and is tried again until it does.
+    this.#homeWatch = new HomeWatch({
+      store: this.store,
+      logger: log,
+      // queue.xml may have missed changes meanwhile: written again at once.
+      onChange: (health) => {
+        if (health.writable) this.#queueFile.changed();
+      },
+    });
 
     const saved = await QueueFileWriter.read(this.store, log);
     if (saved !== undefined) {
@@ -485,6 +497,11 @@ export class Controller implements StewardApi {
     quietPeriodMs?: number,
   ): { item: QueueItem; merged: boolean } {
     const job = this.jobs.require(jobName);
+    const health = this.store.health;
+    if (!health.writable) {
+      // An item taken now could not be saved in queue.xml, nor its build started: refused, not lost.
+      throw new StewardError(health.error.code, `no build can be queued while the home's disk is ${health.trouble} (${health.error.message}); try again once it takes writes`);
+    }
     const def = job.definition;
     if (def.kind !== 'freestyle') {
       throw new StewardError('STW_JOB_BROKEN', `job ${job.name} cannot be built: its configuration cannot be read (${def.error.message})`);
@@ -497,7 +514,8 @@ export class Controller implements StewardApi {
   }
 
   administrativeMonitors(): readonly AdministrativeMonitor[] {
-    return this.#monitors;
+    const home = this.#homeWatch?.problem;
+    return home === undefined ? this.#monitors : [{ id: 'homeUnwritable', message: home }, ...this.#monitors];
   }
 
   stopBuild(jobName: string, number: number, by: string): boolean {
@@ -547,6 +565,7 @@ export class Controller implements StewardApi {
     await this.#agentPort?.close();
     await this.#web?.close();
     this.#triggers?.close();
+    this.#homeWatch?.close();
     if (this.queue !== undefined) this.queue.close();
     if (this.scheduler !== undefined) {
       for (const build of this.scheduler.runningBuilds()) build.interrupt('ABORTED', 'Aborted: the controller is shutting down', 'SYSTEM');

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
-import type { HomeStore } from '../home/index.js';
+import { isDiskTrouble, type HomeStore } from '../home/index.js';
 import { parseQueueFile, serializeQueueFile, serializeQueueItem, type PersistedQueueItem } from '../jobs/index.js';
 import { requestCount, type Queue } from '../queue/index.js';
 
@@ -84,7 +84,12 @@ export class QueueFileWriter {
             for (const w of this.#waiting.splice(0)) w.reject(err);
             return;
           }
-          this.#log.error({ err: coerceError(err).toJSON() }, `could not save the queue to ${QUEUE_FILE}`);
+          if (isDiskTrouble(err)) {
+            // The controller's HomeWatch calls changed() once the disk takes writes again.
+            this.#log.warn({ err: coerceError(err).toJSON() }, `the queue is kept in memory and written to ${QUEUE_FILE} once the home takes writes again`);
+          } else {
+            this.#log.error({ err: coerceError(err).toJSON() }, `could not save the queue to ${QUEUE_FILE}`);
+          }
         }
       }
     } finally {

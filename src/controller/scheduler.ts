@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { coerceError } from '../errors/index.js';
-import type { HomeStore } from '../home/index.js';
+import { isDiskTrouble, type HomeHealth, type HomeStore } from '../home/index.js';
 import { Jobs, runBuild, type Build, type Job, type ResumedStep, type Result } from '../jobs/index.js';
 import { BUILT_IN_NODE, type Computer, type Executor } from '../nodes/index.js';
 import type { NodeView, PendingItem, Queue, QueueHost, QueueTask } from '../queue/index.js';
@@ -41,8 +41,19 @@ export class Scheduler implements QueueHost {
     this.#o = o;
   }
 
+  /**
+   * Gives the scheduler its queue. While the home's disk takes no writes, no build can have its
+   * number, record and log: the queue holds every item (blocked, saying why) until it does.
+   */
   attach(queue: Queue): void {
     this.#queue = queue;
+    this.#holdWhile(this.#o.store.health);
+    this.#o.store.onHealthChange((health) => this.#holdWhile(health));
+  }
+
+  #holdWhile(health: HomeHealth): void {
+    if (health.writable) this.#q.resumeStarts();
+    else this.#q.holdStarts(`Waiting for the home to take writes again: its disk is ${health.trouble}`);
   }
 
   get #q(): Queue {
@@ -161,8 +172,13 @@ export class Scheduler implements QueueHost {
       this.#unstart(job.name);
       executor.transition({ state: 'idle' });
       const e = coerceError(err);
-      log.error({ job: job.name, item: item.id, err: e.toJSON() }, `could not start a build of ${job.name}: ${e.message}`);
-      this.#q.startFailed(item.id, e.message);
+      if (isDiskTrouble(e)) {
+        // It waits in the queue (held until the disk takes writes) rather than being lost.
+        this.#q.startDeferred(item.id, e.message);
+      } else {
+        log.error({ job: job.name, item: item.id, err: e.toJSON() }, `could not start a build of ${job.name}: ${e.message}`);
+        this.#q.startFailed(item.id, e.message);
+      }
       this.#afterExecutorFreed(computer, job.name);
       return;
     }
@@ -230,7 +246,7 @@ export class Scheduler implements QueueHost {
       log.info({ job: job.name, build: build.number, result, durationMs: build.record.duration }, `${job.name} #${build.number} finished: ${result}`);
     } catch (err) {
       const e = coerceError(err);
-      log.error({ job: job.name, build: build.number, err: e.toJSON() }, `could not record the end of ${job.name} #${build.number}: ${e.message}`);
+      log.error({ job: job.name, build: build.number, result, err: e.toJSON() }, `${job.name} #${build.number} finished: ${result}, but its end could not be wholly recorded: ${e.message}`);
     }
     this.counters.completed[result] = (this.counters.completed[result] ?? 0) + 1;
     executor?.transition({ state: 'idle' });

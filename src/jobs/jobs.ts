@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { StewardError, coerceError, isStewardError } from '../errors/index.js';
 import type { ExtensionRegistry } from '../extensions/index.js';
-import type { FileRange, HomeStore } from '../home/index.js';
+import { isDiskTrouble, type FileRange, type HomeStore } from '../home/index.js';
 import type { LabelExpression } from '../nodes/index.js';
 import {
   parseBuildRecord,
@@ -139,6 +139,11 @@ export class Jobs {
    * that two of one job never interleave.
    */
   readonly #housekeeping = new Map<string, Promise<void>>();
+  /**
+   * Final records the home's disk refused (full, failing), by build.xml path: written again when
+   * the disk takes writes, so that the build does not read back as ABORTED after a restart.
+   */
+  readonly #unsaved = new Map<string, { job: Job; record: BuildRecord }>();
 
   constructor(opts: JobsOptions) {
     this.#store = opts.store;
@@ -149,6 +154,9 @@ export class Jobs {
     this.#objections = opts.objections ?? (() => []);
     this.#labelWarning = opts.labelWarning ?? (() => undefined);
     this.#preloaded = opts.preloaded;
+    this.#store.onHealthChange((health) => {
+      if (health.writable) void this.#saveUnsaved();
+    });
   }
 
   /** What builds use for credentials, Secret values and log masking; see JobsOptions.secrets. */
@@ -498,6 +506,10 @@ export class Jobs {
     ]);
     if (numberWrite.status === 'rejected' || recordWrite.status === 'rejected' || opened.status === 'rejected') {
       if (opened.status === 'fulfilled') await opened.value.close().catch(() => undefined);
+      // No build began: a folder left half made would read back as an aborted build that never ran,
+      // and the number goes back to be given to the next build, unless another took one since.
+      await this.#store.remove(dir).catch(() => undefined);
+      if (job.nextBuildNumber === number + 1) job.nextBuildNumber = number;
       const failed = [numberWrite, recordWrite, opened].find((r) => r.status === 'rejected') as PromiseRejectedResult;
       throw failed.reason;
     }
@@ -605,6 +617,9 @@ export class Jobs {
       ]);
       build.record.result = result;
       build.record.duration = duration;
+      if (saved.status === 'rejected' && isDiskTrouble(saved.reason)) {
+        this.#unsaved.set(`${job.buildDir(build.number)}/build.xml`, { job, record: { ...build.record } });
+      }
       if (closed.status === 'rejected') throw closed.reason;
       if (saved.status === 'rejected') throw saved.reason;
     } finally {
@@ -618,6 +633,29 @@ export class Jobs {
     // Only once the final record is durable: a permalinks file naming a build whose record still
     // says it is running would be believed.
     this.#afterCompletion(job);
+  }
+
+  /** Writes the final records the disk refused, now that it takes writes again. */
+  async #saveUnsaved(): Promise<void> {
+    for (const [file, { job, record }] of [...this.#unsaved]) {
+      // A build deleted meanwhile (its job with it) is not made again.
+      if (this.#jobs.get(job.name) !== job || !(job.buildNumbers ?? []).includes(record.number)) {
+        this.#unsaved.delete(file);
+        continue;
+      }
+      try {
+        await this.saveRecord(job, record);
+        this.#unsaved.delete(file);
+        this.#log.info({ job: job.name, build: record.number }, `recorded the end of ${job.name} #${record.number} (${record.result ?? 'no result'}), which the home's disk had refused`);
+      } catch (err) {
+        // Refused again: kept for the next time the disk takes writes.
+        if (!isDiskTrouble(err)) {
+          this.#unsaved.delete(file);
+          this.#warn(job, err, `could not record the end of ${job.name} #${record.number}`);
+        }
+        return;
+      }
+    }
   }
 
   /** The record of build N: live for a running build, else read (once) from build.xml. */

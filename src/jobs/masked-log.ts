@@ -8,19 +8,23 @@ import type { LogMasker } from './build-secrets.js';
  * all, after what the old one held back is written.
  *
  * Writes are not awaited, as before masking: an AppendLog keeps them in call order and a failed
- * write fails the log for good, which the build notices when it completes.
+ * write fails the log for good; `onFailure` hears the first failure, so that the build can end
+ * rather than run on with nowhere to write.
  */
 export class MaskedLog {
   readonly #log: AppendLog;
   readonly #makeMasker: ((secrets: readonly string[]) => LogMasker) | undefined;
   readonly #secrets = new Set<string>();
+  readonly #onFailure: ((err: unknown) => void) | undefined;
   #masker: LogMasker | undefined;
   #ended = false;
+  #failed = false;
 
   /** Without `makeMasker` (no security part wired in) the log is written as it comes. */
-  constructor(log: AppendLog, makeMasker: ((secrets: readonly string[]) => LogMasker) | undefined) {
+  constructor(log: AppendLog, makeMasker: ((secrets: readonly string[]) => LogMasker) | undefined, onFailure?: (err: unknown) => void) {
     this.#log = log;
     this.#makeMasker = makeMasker;
+    this.#onFailure = onFailure;
   }
 
   write(chunk: Buffer | string): void {
@@ -70,6 +74,12 @@ export class MaskedLog {
   /** Resolves once written; stays pending when the write failed, so that nothing counts it as written. */
   #append(bytes: Buffer): Promise<void> {
     if (bytes.length === 0) return Promise.resolve();
-    return this.#log.write(bytes).catch(() => new Promise<void>(() => undefined));
+    return this.#log.write(bytes).catch((err: unknown) => {
+      if (!this.#failed) {
+        this.#failed = true;
+        this.#onFailure?.(err);
+      }
+      return new Promise<void>(() => undefined);
+    });
   }
 }

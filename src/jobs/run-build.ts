@@ -95,7 +95,14 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
   // Everything the build writes to its log is masked: password parameter values and bound
   // credentials come out as ****. Its own lines go through one masker; a step's output comes
   // masked by its node, with the same values.
-  const out = new MaskedLog(build.log, secrets === undefined ? undefined : (values) => secrets.masker(values));
+  const out = new MaskedLog(build.log, secrets === undefined ? undefined : (values) => secrets.masker(values), (err) => {
+    // A build that cannot write its log ends: run on, it would do work nobody can see.
+    const e = coerceError(err);
+    if (!isStewardError(err, 'STW_HOME_FENCED') && !isStewardError(err, 'STW_LEASE_LOST')) {
+      o.logger.error({ job: job.name, build: build.number, err: e.toJSON() }, `build ${job.name} #${build.number} is stopped: its log cannot be written: ${e.message}`);
+    }
+    build.interrupt('FAILURE', `ERROR: the build's log could not be written: ${e.message}`, 'SYSTEM');
+  });
   let resume = o.resume;
   // Resumed: what the wrappers say again is not written into the middle of the adopted step's output.
   let quiet = resume !== undefined;

@@ -38,7 +38,9 @@ export type Blockage =
   | 'no-node-with-label'
   | 'label-offline'
   /** The job is being renamed: released by `renamed`, under the new name. */
-  | 'renaming';
+  | 'renaming'
+  /** No build may start (the home takes no writes): released by `resumeStarts`. */
+  | 'held';
 
 export interface BlockedItem extends ItemBase {
   readonly state: 'blocked';

@@ -75,6 +75,10 @@ export class Queue {
   readonly #buckets: Buckets;
   /** Blocked because no online node has their label: released by nodesChanged. */
   readonly #blockedOnLabel = new Set<Entry>();
+  /** Why no build may start now (holdStarts), or undefined. */
+  #hold: Block | undefined;
+  /** Blocked by the hold: released by resumeStarts. */
+  readonly #blockedOnHold = new Set<Entry>();
   /** Pending items per job, so that a second item of a non-concurrent job is never dispatched. */
   readonly #pendingByTask = new Map<string, number>();
   readonly #left: LeftItems;
@@ -207,6 +211,50 @@ export class Queue {
     this.#leave(entry, { cancelled: true, reason });
     this.#host.changed();
     this.#release(entry.task, 'build-in-progress');
+    this.#drain();
+  }
+
+  /**
+   * The executor could not start the build of a pending item for a reason that passes (the home
+   * took no writes): the item goes back into the queue with its id, parameters and causes, instead
+   * of leaving. Call `holdStarts` first, or it is dispatched again at once.
+   * @throws StewardError STW_QUEUE_ITEM_NOT_FOUND when no item with that id is pending.
+   */
+  startDeferred(id: number, reason: string): void {
+    const entry = this.#pendingEntry(id, 'deferred');
+    this.#logger?.warn({ queueItem: id, job: entry.task, reason }, `the build of queue item #${id} (${entry.task}) did not start; the item stays in the queue: ${reason}`);
+    this.#settlePending(entry);
+    entry.at = { state: 'detached' };
+    this.#classify(entry);
+    this.#release(entry.task, 'build-in-progress');
+    this.#drain();
+  }
+
+  /**
+   * Lets no build start, for a reason that concerns them all (the home's disk takes no writes):
+   * buildable items, and those that become so, are blocked (`held`, with `why`) until
+   * `resumeStarts`. Builds are still asked for and queued; a second call only changes `why`.
+   */
+  holdStarts(why: string): void {
+    if (this.#closed) return;
+    this.#hold = { blockage: 'held', why };
+    for (const e of this.#blockedOnHold) e.at = { state: 'blocked', ...this.#hold };
+    for (const bucket of [...this.#buckets.all()]) {
+      for (let e = bucket.heap.pop(); e !== undefined; e = bucket.heap.pop()) {
+        e.at = { state: 'detached' };
+        this.#block(e, this.#hold);
+      }
+    }
+  }
+
+  /** Ends `holdStarts`: the held items are looked at again and may start. */
+  resumeStarts(): void {
+    if (this.#closed || this.#hold === undefined) return;
+    this.#hold = undefined;
+    for (const e of [...this.#blockedOnHold]) {
+      this.#detach(e);
+      this.#classify(e);
+    }
     this.#drain();
   }
 
@@ -400,6 +448,7 @@ export class Queue {
         break;
       case 'blocked':
         this.#blockedOnLabel.delete(entry);
+        this.#blockedOnHold.delete(entry);
         break;
       case 'buildable':
         at.bucket.heap.remove(entry);
@@ -438,6 +487,7 @@ export class Queue {
     if (!task.concurrentBuild && (this.#pendingByTask.has(task.name) || this.#host.isBuilding(task.name))) {
       return { blockage: 'build-in-progress', why: `A build of ${task.name} is already in progress` };
     }
+    if (this.#hold !== undefined) return this.#hold;
     if (checkLabel && task.label !== undefined) {
       const status = this.#buckets.labelStatus(task.label);
       if (status === 'none') return { blockage: 'no-node-with-label', why: `There are no nodes with the label '${task.label.text}'` };
@@ -449,6 +499,7 @@ export class Queue {
   #block(entry: Entry, block: Block): void {
     entry.at = { state: 'blocked', ...block };
     if (block.blockage === 'no-node-with-label' || block.blockage === 'label-offline') this.#blockedOnLabel.add(entry);
+    else if (block.blockage === 'held') this.#blockedOnHold.add(entry);
   }
 
   /** Looks again at the job's items blocked for `blockage`. Cost: the job's own items. */

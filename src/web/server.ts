@@ -338,8 +338,15 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const user = req.auth.userId === undefined ? undefined : securityOf(api).users?.get(req.auth.userId);
     const userName = user?.fullName ?? nameOf(req.auth);
     const cause: Cause = { kind: 'user', shortDescription: `Started by user ${userName}`, userId: nameOf(req.auth), userName };
-    const { item } = api.scheduleBuild(job.name, given, cause, parseDelay(req.query.delay));
-    await api.queueSaved();
+    const { item, merged } = api.scheduleBuild(job.name, given, cause, parseDelay(req.query.delay));
+    try {
+      await api.queueSaved();
+    } catch (err) {
+      // Refused, so not taken: a new item queue.xml could not be made to hold (a full disk) is
+      // withdrawn, unless its build is already being started. One merged into was taken before.
+      if (!merged) api.queue.cancel(item.id);
+      throw err;
+    }
     await reply.status(201).header('Location', `${rootOf(req)}queue/item/${item.id}/`).send('');
   };
   app.post('/job/:job/build', (req: Req, reply) => scheduleFrom(req, reply, false));

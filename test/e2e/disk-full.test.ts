@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { StewardProcess, eventually, freestyleXml, stringParam } from '../support/steward-process.js';
+import { SmallDisk } from '../support/small-disk.js';
+
+type Monitors = { administrativeMonitors: { id: string; message: string }[] };
+type QueueJson = { items: { id: number; why: string | null; task: { name: string } }[] };
+
+/** The controller's log lines whose message matches. */
+function logged(s: StewardProcess, pattern: RegExp): Record<string, unknown>[] {
+  return s.lines.filter((l) => typeof l.msg === 'string' && pattern.test(l.msg));
+}
+
+async function homeMonitor(s: StewardProcess): Promise<string | undefined> {
+  const m = await s.json<Monitors>('manage/api/json');
+  return m.administrativeMonitors.find((x) => x.id === 'homeUnwritable')?.message;
+}
+
+async function queueXml(home: string): Promise<string> {
+  return readFile(path.join(home, 'queue.xml'), 'utf8').catch(() => '');
+}
+
+describe('a controller whose home disk fills up', () => {
+  let disk: SmallDisk;
+  let s: StewardProcess;
+
+  before(async () => {
+    disk = await SmallDisk.mount(16 * 1024 * 1024);
+    s = await StewardProcess.start(disk.home());
+    // Prints a long line every 50 ms for as long as FOREVER is yes; a quick success otherwise.
+    await s.createJob(
+      'chatty',
+      freestyleXml({
+        command: 'if [ "$FOREVER" = yes ]; then while true; do printf "%0200d\\n" 0; sleep 0.05; done; fi; echo done',
+        parameters: stringParam('FOREVER', 'yes'),
+      }),
+    );
+    // Its builds wait in the queue: no node has its label.
+    await s.createJob('elsewhere', freestyleXml({ command: 'true', assignedNode: 'nowhere' }));
+    // Its builds wait out a quiet period of ten minutes, so that a request's item is still queued
+    // when its answer comes.
+    await s.createJob('parked', freestyleXml({ command: 'true', quietPeriod: 600 }));
+  });
+  after(async () => {
+    await s?.stop();
+    await disk?.[Symbol.asyncDispose]();
+  });
+
+  test('build requests are refused with 507 while the disk is full, what was queued before stays, and queue.xml is written again once there is room', async () => {
+    const before = await s.queueBuild('elsewhere');
+    await disk.fill();
+    // The first request meets the full disk when its item is written to queue.xml: refused, and withdrawn.
+    const first = await s.fetch('job/parked/build', { method: 'POST' });
+    assert.equal(first.status, 507);
+    assert.match(((await first.json()) as { error: { message: string } }).error.message, /^could not write queue\.xml in the home: the home's disk is full \(ENOSPC/);
+    const message = await eventually(() => homeMonitor(s), 'the home to be reported unwritable in /manage');
+    assert.match(message, /The home's disk is full since .*could not write queue\.xml in the home: the home's disk is full \(ENOSPC/);
+    assert.match(message, /free space on the disk of the home/);
+
+    // The next ones are refused before anything is queued.
+    const refused = await s.fetch('job/parked/build', { method: 'POST' });
+    assert.equal(refused.status, 507);
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'STW_HOME_FULL');
+    assert.match(body.error.message, /^no build can be queued while the home's disk is full \(could not write queue\.xml in the home/);
+    assert.equal(refused.headers.get('location'), null);
+    const queued = await s.json<QueueJson>('queue/api/json');
+    assert.deepEqual(queued.items.map((i) => i.id), [before], 'nothing refused is in the queue');
+    assert.equal((await s.fetch('health/live')).status, 200);
+
+    await disk.free();
+    await eventually(async () => ((await homeMonitor(s)) === undefined ? true : undefined), 'the home to be writable again');
+    const saved = await eventually(async () => {
+      const text = await queueXml(s.home);
+      return /<hudson\.model\.Queue_-WaitingItem>/.test(text) ? text : undefined;
+    }, 'queue.xml to be written again');
+    assert.deepEqual([...saved.matchAll(/<id>(\d+)<\/id>/g)].map((m) => Number(m[1])), [before]);
+    assert.equal(logged(s, /^the home takes writes again/).length, 1);
+  });
+
+  test('a running build whose log cannot be written ends FAILURE, a queued build waits, and runs once there is room, without a restart', async () => {
+    const first = await s.buildNumberOf(await s.queueBuild('chatty', { FOREVER: 'yes' }));
+    // Asked for while #1 runs: it waits behind it (the job does not run concurrently).
+    const waiting = await s.queueBuild('chatty', { FOREVER: 'no' });
+    await eventually(async () => ((await s.fetch(`job/chatty/${first}/consoleText`)).headers.get('content-length') !== '0' ? true : undefined), 'the build to write its log');
+
+    await disk.fill();
+    assert.equal(await s.waitForResult('chatty', first), 'FAILURE');
+    const stopped = logged(s, /^build chatty #\d+ is stopped: its log cannot be written/);
+    assert.equal(stopped.length, 1);
+    assert.match(String(stopped[0]?.msg), new RegExp(`^build chatty #${first} is stopped: its log cannot be written: could not append to jobs/chatty/builds/${first}/log in the home: the home's disk is full \\(ENOSPC`));
+    // Every line of the log is whole: the write the disk took part of was cut back.
+    const text = await (await s.fetch(`job/chatty/${first}/consoleText`)).text();
+    const lines = text.split('\n').slice(0, -1);
+    const printed = lines.filter((l) => /^0+$/.test(l));
+    assert.ok(printed.length > 0);
+    assert.ok(printed.every((l) => l.length === 200), 'no torn line');
+    assert.ok(text.endsWith('\n'));
+
+    // The waiting item is not lost: its build could not start, and it waits, saying why.
+    const item = await eventually(async () => {
+      const q = await s.json<QueueJson>('queue/api/json');
+      const found = q.items.find((i) => i.id === waiting);
+      return found?.why === 'Waiting for the home to take writes again: its disk is full' ? found : undefined;
+    }, 'the waiting item to be held');
+    assert.equal(item.task.name, 'chatty');
+    assert.equal(s.child.exitCode, null, 'the controller is still running');
+
+    await disk.free();
+    const second = await s.buildNumberOf(waiting);
+    assert.equal(second, first + 1, 'build numbers go on without a gap');
+    assert.equal(await s.waitForResult('chatty', second), 'SUCCESS');
+    assert.match(await (await s.fetch(`job/chatty/${second}/consoleText`)).text(), /\ndone\n[^]*Finished: SUCCESS\n$/);
+    // The first build's end, which the disk refused, is recorded now that there is room.
+    await eventually(async () => (/<result>FAILURE<\/result>/.test(await readFile(path.join(s.home, `jobs/chatty/builds/${first}/build.xml`), 'utf8')) ? true : undefined), `build.xml of #${first} to record FAILURE`);
+    assert.equal((await s.fetch('job/chatty/buildWithParameters', { method: 'POST', body: new URLSearchParams({ FOREVER: 'no' }) })).status, 201);
+  });
+});
