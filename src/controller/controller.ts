@@ -299,7 +299,8 @@ export class Controller implements StewardApi {
     });
 
     const saved = await QueueFileWriter.read(this.store, log);
-    if (saved !== undefined) {
+    if (saved.kind === 'corrupt') this.#monitors.push({ id: 'queueFileCorrupt', message: saved.message });
+    if (saved.kind === 'read') {
       const items = await this.#notYetStarted(saved.items);
       this.queue.restore(items.map((item) => ({ ...item, parameters: this.jobs.digestParameters(item.parameters) })), saved.nextId);
       if (items.length > 0) log.info({ items: items.length }, `restored ${items.length} queued items from queue.xml`);

@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import { StewardError } from '../errors/index.js';
+import { StewardError, isStewardError } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
 import { parseXml, serializeXml, type XmlDocument, type XmlElementHandle } from '../jobs/index.js';
 import { parseNodeMode, type BuiltInNodeConfig } from '../nodes/index.js';
@@ -47,15 +47,31 @@ export class GlobalConfigFile {
     this.config = config;
   }
 
-  /** Reads config.xml, creating it on a new home. A config.xml that cannot be read stops start-up. */
+  /**
+   * Reads config.xml, creating it on a new home. A config.xml that cannot be read stops start-up,
+   * as it stops Jenkins: it holds the security realm and the authorization strategy, and a
+   * controller started without them, or with defaults in their place, would either be open to
+   * everyone or lock out the users the file grants rights to; and its next save would overwrite
+   * the file an administrator has to mend. The error names file, line and column.
+   */
   static async load(store: HomeStore, defaults: { numExecutors: number }): Promise<GlobalConfigFile> {
     let text = await store.readText(CONFIG_FILE);
     if (text === undefined) {
       text = defaultConfigXml(defaults.numExecutors);
       await store.writeAtomic(CONFIG_FILE, text);
     }
-    const doc = parseXml(text, CONFIG_FILE);
-    return new GlobalConfigFile(store, doc, parseGlobal(text));
+    try {
+      const doc = parseXml(text, CONFIG_FILE);
+      return new GlobalConfigFile(store, doc, parseGlobal(text));
+    } catch (err) {
+      if (!isStewardError(err, 'STW_XML_MALFORMED')) throw err;
+      throw new StewardError(err.code, `${err.message}; the controller does not start on a ${CONFIG_FILE} it cannot read, since it holds the security settings: correct the file at that place, or put back a copy from a backup`, {
+        cause: err,
+        file: err.file ?? CONFIG_FILE,
+        ...(err.line === undefined ? {} : { line: err.line }),
+        ...(err.column === undefined ? {} : { column: err.column }),
+      });
+    }
   }
 
   /** The `<hudson>` element, for the parts that read their own settings (security). */

@@ -133,16 +133,42 @@ export class QueueFileWriter {
     for (const w of this.#waiting.splice(0)) w.reject(closed);
   }
 
-  static async read(store: HomeStore, logger: Logger): Promise<ReturnType<typeof parseQueueFile> | undefined> {
+  /**
+   * Reads queue.xml. A file that cannot be read (not XML, not a queue, an item listed twice) must
+   * not stop the controller, nor be overwritten by the next save: it is moved aside, through the
+   * home store, to `queue.xml.corrupt-<time>`, and the controller starts with an empty queue.
+   */
+  static async read(store: HomeStore, logger: Logger): Promise<SavedQueue> {
     const text = await store.readText(QUEUE_FILE);
-    if (text === undefined) return undefined;
+    if (text === undefined) return { kind: 'none' };
     try {
-      return parseQueueFile(text, QUEUE_FILE);
+      const saved = parseQueueFile(text, QUEUE_FILE);
+      const ids = new Set<number>();
+      for (const item of saved.items) {
+        if (ids.has(item.id)) {
+          throw new StewardError('STW_CONFIG_INVALID', `${QUEUE_FILE}: queue item #${item.id} (${item.job}) is listed twice`, { file: QUEUE_FILE, field: 'id' });
+        }
+        ids.add(item.id);
+      }
+      return { kind: 'read', ...saved };
     } catch (err) {
-      // A damaged queue.xml must not stop the controller: keep it aside and start with an empty queue.
-      logger.error({ err: coerceError(err).toJSON() }, `${QUEUE_FILE} could not be read; starting with an empty queue (the file is kept as ${QUEUE_FILE}.bad)`);
-      await store.writeAtomic(`${QUEUE_FILE}.bad`, text);
-      return undefined;
+      const e = coerceError(err);
+      const aside = `${QUEUE_FILE}.corrupt-${compactTime(new Date())}`;
+      await store.rename(QUEUE_FILE, aside);
+      const message = `${QUEUE_FILE} could not be read (${e.message}); it was moved aside to ${aside} and the controller started with an empty queue`;
+      logger.warn({ file: QUEUE_FILE, line: e.line, column: e.column, movedTo: aside, err: e.toJSON() }, message);
+      return { kind: 'corrupt', message, movedTo: aside };
     }
   }
+}
+
+/** What start-up found in queue.xml. */
+export type SavedQueue =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'read'; readonly items: PersistedQueueItem[]; readonly nextId: number }
+  | { readonly kind: 'corrupt'; readonly message: string; readonly movedTo: string };
+
+/** `20261207T041502Z`: a time that sorts, and has no `:` (a file name some tools refuse). */
+function compactTime(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }

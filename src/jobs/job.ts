@@ -1,3 +1,4 @@
+import type { StewardError } from '../errors/index.js';
 import type { BuildRecord } from './config/index.js';
 import type { Build } from './build.js';
 import type { JobDefinition } from './definition.js';
@@ -18,6 +19,11 @@ export class Job {
   nextBuildNumber: number | undefined;
   /** Completed records read so far. */
   readonly records = new Map<number, BuildRecord>();
+  /**
+   * Builds whose build.xml could not be read, with why: reported once, and not read again on every
+   * look (a job's page, the permalinks) until the record is deleted.
+   */
+  readonly unreadableRecords = new Map<number, StewardError>();
   /** builds/permalinks, kept current as builds complete and are deleted; undefined until first read. */
   permalinks: Permalinks | undefined;
 

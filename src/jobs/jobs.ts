@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { StewardError, coerceError, isStewardError } from '../errors/index.js';
+import { StewardError, coerceError, excerpt, isStewardError } from '../errors/index.js';
 import type { ExtensionRegistry } from '../extensions/index.js';
 import { isDiskTrouble, type FileRange, type HomeStore } from '../home/index.js';
 import type { LabelExpression } from '../nodes/index.js';
@@ -439,12 +439,17 @@ export class Jobs {
   async #ensureNumbers(job: Job): Promise<{ numbers: number[]; next: number }> {
     const listed = await this.#listBuilds(job);
     if (job.nextBuildNumber === undefined) {
-      const text = await this.#store.readText(`${job.dir}/nextBuildNumber`);
-      const fromFile = text === undefined ? 1 : Number.parseInt(text.trim(), 10);
+      const file = `${job.dir}/nextBuildNumber`;
+      const text = await this.#store.readText(file);
+      const fromFile = text === undefined ? 1 : readBuildNumber(text);
       const last = (job.buildNumbers ?? listed).at(-1) ?? 0;
+      if (fromFile === undefined) {
+        // As Jenkins does (Job#onLoad), the number is taken from the builds there are.
+        this.#log.warn({ job: job.name, file }, `${file} does not hold a build number (${JSON.stringify(excerpt(text ?? '', 40))}); the next build of ${job.name} is #${last + 1}, after the last build in builds/`);
+      }
       // Never reuse a number: a crash after a build folder appeared but before nextBuildNumber was
       // written must not hand the number out again.
-      const next = Math.max(Number.isFinite(fromFile) && fromFile > 0 ? fromFile : 1, last + 1);
+      const next = Math.max(fromFile ?? 1, last + 1);
       if (job.nextBuildNumber === undefined) job.nextBuildNumber = next;
     }
     return { numbers: job.buildNumbers ?? listed, next: job.nextBuildNumber };
@@ -664,6 +669,7 @@ export class Jobs {
     if (live !== undefined) return live.record;
     const cached = job.records.get(number);
     if (cached !== undefined) return cached;
+    if (job.unreadableRecords.has(number)) return undefined;
     const file = `${job.buildDir(number)}/build.xml`;
     const text = await this.#store.readText(file);
     if (text === undefined) {
@@ -678,7 +684,10 @@ export class Jobs {
     try {
       record = parseBuildRecord(text, file, number);
     } catch (err) {
-      this.#log.warn({ job: job.name, build: number, err: coerceError(err).toJSON() }, `build record ${file} could not be read`);
+      // Jenkins leaves such a build out of the job (RunMap logs it); so does Steward, once, saying where.
+      const e = coerceError(err, 'STW_CONFIG_INVALID');
+      job.unreadableRecords.set(number, e);
+      this.#log.warn({ job: job.name, build: number, file, line: e.line, column: e.column, err: e.toJSON() }, `build #${number} of ${job.name} is left out: its record cannot be read: ${e.message}`);
       return undefined;
     }
     if (record.result === undefined) {
@@ -838,6 +847,7 @@ export class Jobs {
       throw new StewardError('STW_REQUEST_INVALID', `build #${number} of ${job.name} is running; stop it first`);
     }
     await this.#store.remove(job.buildDir(number));
+    job.unreadableRecords.delete(number);
     const links = job.permalinks;
     const numbers = job.buildNumbers;
     const agreed = links !== undefined && numbers !== undefined && links.agrees(newestCompleted(job, numbers));
@@ -921,6 +931,14 @@ function hasBuild(numbers: readonly number[], n: number): boolean {
     else hi = mid - 1;
   }
   return false;
+}
+
+/** The number in a nextBuildNumber file (digits, blanks around them), or undefined. */
+function readBuildNumber(text: string): number | undefined {
+  const t = text.trim();
+  if (!/^[0-9]{1,15}$/.test(t)) return undefined;
+  const n = Number(t);
+  return n > 0 ? n : undefined;
 }
 
 function interruptedRecord(number: number): BuildRecord {

@@ -361,7 +361,12 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       throw new StewardError('STW_BUILD_NOT_FOUND', `job ${job.name} has no ${given === 'firstBuild' || Object.hasOwn(PERMALINKS, given) ? given : `build "${excerpt(given)}"`}`);
     }
     const record = await api.jobs.record(job, n);
-    if (record === undefined) throw new StewardError('STW_BUILD_NOT_FOUND', `job ${job.name} has no build #${n}`);
+    if (record === undefined) {
+      const unreadable = job.unreadableRecords.get(n);
+      // Not the file's text: the message says where it is wrong, for the administrator to look.
+      if (unreadable !== undefined) throw new StewardError('STW_BUILD_NOT_FOUND', `build #${n} of ${job.name} cannot be shown: its record cannot be read (${unreadable.message})`, { file: unreadable.file ?? `${job.buildDir(n)}/build.xml`, ...(unreadable.line === undefined ? {} : { line: unreadable.line }), ...(unreadable.column === undefined ? {} : { column: unreadable.column }) });
+      throw new StewardError('STW_BUILD_NOT_FOUND', `job ${job.name} has no build #${n}`);
+    }
     return { job, record };
   };
 
