@@ -28,6 +28,9 @@ check() {
   # Jenkins' Python clients, run by the system python as the compatibility tests do.
   /usr/bin/python3 -c 'import jenkins' 2>/dev/null || need python3-jenkins 'python-jenkins for /usr/bin/python3'
   /usr/bin/python3 -c 'import jenkins_jobs' 2>/dev/null || need jenkins-job-builder 'Jenkins Job Builder for /usr/bin/python3'
+  # A disk that fails with EIO: a FUSE file system in Python (test/support/failing-fs.py).
+  /usr/bin/python3 -c 'import fusepy' 2>/dev/null || need python3-fusepy 'fusepy for /usr/bin/python3 (the failing disk of the EIO tests)'
+  [ -x /usr/bin/fusermount ] || need fuse 'fusermount and libfuse2 (the failing disk of the EIO tests)'
 }
 
 report() {
