@@ -282,6 +282,8 @@ export class Jobs {
     try {
       await this.#store.writeAtomic(file, xml);
     } catch (err) {
+      // The folder the write made (the file could not be: a full disk) would block the name.
+      await this.#store.remove(`jobs/${name}`).catch(() => undefined);
       this.#jobs.delete(name);
       throw err;
     }

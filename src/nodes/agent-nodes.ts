@@ -153,7 +153,13 @@ export class AgentNodes {
       if (await this.#store.exists(`nodes/${name}`)) {
         throw new StewardError('STW_NODE_EXISTS', `the folder nodes/${name} already exists but holds no loaded node; fix or remove it, or choose another name`, { field: 'name' });
       }
-      await this.#serial.run(name, () => this.#store.writeAtomic(file, config.xml));
+      try {
+        await this.#serial.run(name, () => this.#store.writeAtomic(file, config.xml));
+      } catch (err) {
+        // The folder the write made (the file could not be: a full disk) would block the name.
+        await this.#store.remove(`nodes/${name}`).catch(() => undefined);
+        throw err;
+      }
       const node = { config, computer: this.#newComputer(config) };
       this.#nodes.set(name, node);
       this.#log.info({ node: name, by, launcher: config.node.launcher, executors: config.node.numExecutors }, `${by} created the agent node ${name}`);
