@@ -84,6 +84,15 @@ export class ControllerMetrics {
         this.set(c.role().epoch ?? 0);
       },
     });
+    new Gauge({
+      name: 'steward_home_writable',
+      help: "1 while the home takes writes, 0 while its disk refuses them (full or failing: builds are held and build requests refused)",
+      registers: [r],
+      collect() {
+        // Before start-up made the home store (a standby's metrics), nothing was refused.
+        this.set(c.store === undefined || c.store.health.writable ? 1 : 0);
+      },
+    });
     new Counter({
       name: 'steward_builds_started_total',
       help: 'Builds started since this controller started',

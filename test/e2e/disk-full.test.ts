@@ -69,6 +69,11 @@ describe('a controller whose home disk fills up', () => {
     const queued = await s.json<QueueJson>('queue/api/json');
     assert.deepEqual(queued.items.map((i) => i.id), [before], 'nothing refused is in the queue');
     assert.equal((await s.fetch('health/live')).status, 200);
+    assert.match(await (await s.fetch('metrics')).text(), /^steward_home_writable 0$/m);
+    // Other writes are refused the same way, and change nothing.
+    const created = await s.fetch('createItem?name=late', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: freestyleXml({ command: 'true' }) });
+    assert.equal(created.status, 507);
+    assert.equal((await s.fetch('job/late/api/json')).status, 404);
 
     await disk.free();
     await eventually(async () => ((await homeMonitor(s)) === undefined ? true : undefined), 'the home to be writable again');
@@ -78,6 +83,9 @@ describe('a controller whose home disk fills up', () => {
     }, 'queue.xml to be written again');
     assert.deepEqual([...saved.matchAll(/<id>(\d+)<\/id>/g)].map((m) => Number(m[1])), [before]);
     assert.equal(logged(s, /^the home takes writes again/).length, 1);
+    assert.match(await (await s.fetch('metrics')).text(), /^steward_home_writable 1$/m);
+    // The job refused for want of space can be made now: nothing of it was left behind.
+    await s.createJob('late', freestyleXml({ command: 'true' }));
   });
 
   test('a running build whose log cannot be written ends FAILURE, a queued build waits, and runs once there is room, without a restart', async () => {
