@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { StewardError, coerceError, excerpt, isStewardError } from '../errors/index.js';
 import type { ExtensionRegistry } from '../extensions/index.js';
-import { isDiskTrouble, type FileRange, type HomeStore } from '../home/index.js';
+import type { FileRange, HomeStore } from '../home/index.js';
 import type { LabelExpression } from '../nodes/index.js';
 import {
   parseBuildRecord,
@@ -22,6 +22,7 @@ import { AGENT_STEP_FILE, parseAgentStepRecord, type AgentStepRecord } from './a
 import type { BuildSecrets } from './build-secrets.js';
 import { compileDefinition, type JobDefinition } from './definition.js';
 import { Job } from './job.js';
+import { UnrecordedEnds } from './unrecorded-ends.js';
 import { checkJobName, folderNameProblem } from './names.js';
 import { PEEPHOLE_PERMALINKS, PERMALINK_IDS, Permalinks, type PermalinkId } from './permalinks.js';
 import type { Result } from './result.js';
@@ -139,11 +140,8 @@ export class Jobs {
    * that two of one job never interleave.
    */
   readonly #housekeeping = new Map<string, Promise<void>>();
-  /**
-   * Final records the home's disk refused (full, failing), by build.xml path: written again when
-   * the disk takes writes, so that the build does not read back as ABORTED after a restart.
-   */
-  readonly #unsaved = new Map<string, { job: Job; record: BuildRecord }>();
+  /** What of builds' ends the home's disk refused: written once it takes writes again. */
+  readonly #unrecorded: UnrecordedEnds;
 
   constructor(opts: JobsOptions) {
     this.#store = opts.store;
@@ -154,8 +152,10 @@ export class Jobs {
     this.#objections = opts.objections ?? (() => []);
     this.#labelWarning = opts.labelWarning ?? (() => undefined);
     this.#preloaded = opts.preloaded;
+    this.#unrecorded = new UnrecordedEnds(this.#store, this.#log);
     this.#store.onHealthChange((health) => {
-      if (health.writable) void this.#saveUnsaved();
+      // A build deleted meanwhile, or its job, is not made again.
+      if (health.writable) void this.#unrecorded.write((job, n) => this.#jobs.get(job.name) === job && (job.buildNumbers ?? []).includes(n));
     });
   }
 
@@ -624,9 +624,11 @@ export class Jobs {
       ]);
       build.record.result = result;
       build.record.duration = duration;
-      if (saved.status === 'rejected' && isDiskTrouble(saved.reason)) {
-        this.#unsaved.set(`${job.buildDir(build.number)}/build.xml`, { job, record: { ...build.record } });
-      }
+      this.#unrecorded.keep(job, build.number, {
+        ...(saved.status === 'rejected' ? { record: { value: { ...build.record }, err: saved.reason } } : {}),
+        // A log that failed did not get its last lines: they say why the build ended.
+        ...(closed.status === 'rejected' ? { logEnd: { text: `${build.interruption?.reason ?? `ERROR: ${coerceError(closed.reason).message}`}\nFinished: ${result}\n`, err: closed.reason } } : {}),
+      });
       if (closed.status === 'rejected') throw closed.reason;
       if (saved.status === 'rejected') throw saved.reason;
     } finally {
@@ -640,29 +642,6 @@ export class Jobs {
     // Only once the final record is durable: a permalinks file naming a build whose record still
     // says it is running would be believed.
     this.#afterCompletion(job);
-  }
-
-  /** Writes the final records the disk refused, now that it takes writes again. */
-  async #saveUnsaved(): Promise<void> {
-    for (const [file, { job, record }] of [...this.#unsaved]) {
-      // A build deleted meanwhile (its job with it) is not made again.
-      if (this.#jobs.get(job.name) !== job || !(job.buildNumbers ?? []).includes(record.number)) {
-        this.#unsaved.delete(file);
-        continue;
-      }
-      try {
-        await this.saveRecord(job, record);
-        this.#unsaved.delete(file);
-        this.#log.info({ job: job.name, build: record.number }, `recorded the end of ${job.name} #${record.number} (${record.result ?? 'no result'}), which the home's disk had refused`);
-      } catch (err) {
-        // Refused again: kept for the next time the disk takes writes.
-        if (!isDiskTrouble(err)) {
-          this.#unsaved.delete(file);
-          this.#warn(job, err, `could not record the end of ${job.name} #${record.number}`);
-        }
-        return;
-      }
-    }
   }
 
   /** The record of build N: live for a running build, else read (once) from build.xml. */

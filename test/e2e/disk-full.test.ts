@@ -99,13 +99,12 @@ describe('a controller whose home disk fills up', () => {
     const stopped = logged(s, /^build chatty #\d+ is stopped: its log cannot be written/);
     assert.equal(stopped.length, 1);
     assert.match(String(stopped[0]?.msg), new RegExp(`^build chatty #${first} is stopped: its log cannot be written: could not append to jobs/chatty/builds/${first}/log in the home: the home's disk is full \\(ENOSPC`));
-    // Every line of the log is whole: the write the disk took part of was cut back.
+    // What the log holds is what the step printed, but for the chunk the disk refused, which was
+    // cut back: whole lines, only the last of which may end where a chunk of output ended.
     const text = await (await s.fetch(`job/chatty/${first}/consoleText`)).text();
-    const lines = text.split('\n').slice(0, -1);
-    const printed = lines.filter((l) => /^0+$/.test(l));
-    assert.ok(printed.length > 0);
-    assert.ok(printed.every((l) => l.length === 200), 'no torn line');
-    assert.ok(text.endsWith('\n'));
+    const printed = text.split('\n').filter((l) => /^0+$/.test(l));
+    assert.ok(printed.length > 1);
+    assert.ok(printed.slice(0, -1).every((l) => l.length === 200), 'no torn line');
 
     // The waiting item is not lost: its build could not start, and it waits, saying why.
     const item = await eventually(async () => {
@@ -121,7 +120,14 @@ describe('a controller whose home disk fills up', () => {
     assert.equal(second, first + 1, 'build numbers go on without a gap');
     assert.equal(await s.waitForResult('chatty', second), 'SUCCESS');
     assert.match(await (await s.fetch(`job/chatty/${second}/consoleText`)).text(), /\ndone\n[^]*Finished: SUCCESS\n$/);
-    // The first build's end, which the disk refused, is recorded now that there is room.
+    // The first build's end, which the disk refused, is recorded now that there is room: its log
+    // says why it ended, on a line of its own, and its record has the result.
+    const ended = await eventually(async () => {
+      const t = await (await s.fetch(`job/chatty/${first}/consoleText`)).text();
+      return t.includes('Finished: ') ? t : undefined;
+    }, `the log of #${first} to say how it ended`);
+    assert.ok(ended.startsWith(text));
+    assert.match(ended.slice(text.length), new RegExp(`^\\n?ERROR: the build's log could not be written: could not append to jobs/chatty/builds/${first}/log in the home: the home's disk is full \\(ENOSPC in write\\)\\nFinished: FAILURE\\n$`));
     await eventually(async () => (/<result>FAILURE<\/result>/.test(await readFile(path.join(s.home, `jobs/chatty/builds/${first}/build.xml`), 'utf8')) ? true : undefined), `build.xml of #${first} to record FAILURE`);
     assert.equal((await s.fetch('job/chatty/buildWithParameters', { method: 'POST', body: new URLSearchParams({ FOREVER: 'no' }) })).status, 201);
   });
