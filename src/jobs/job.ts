@@ -13,6 +13,11 @@ export class Job {
   definition: JobDefinition;
   /** Builds running now (or being set up), by number. */
   readonly running = new Map<number, Build>();
+  /**
+   * Numbers handed out whose record and log are being written (Jobs.allocate): not yet running,
+   * and not a build a controller left behind either, whatever their folder holds meanwhile.
+   */
+  readonly allocating = new Set<number>();
   /** Sorted ascending; undefined until first read. */
   buildNumbers: number[] | undefined;
   /** Next number to give out; undefined until first read. */

@@ -506,6 +506,8 @@ export class Jobs {
     };
     // Both durable before any step runs: the number is never handed out again, and the record
     // names the queue item, so a restart after a crash does not run that item a second time.
+    // Meanwhile a reader must not take the half-made folder for a build that was left running.
+    job.allocating.add(number);
     const [numberWrite, recordWrite, opened] = await Promise.allSettled([
       this.#store.writeAtomic(`${job.dir}/nextBuildNumber`, `${number + 1}\n`),
       this.#store.writeAtomic(`${dir}/build.xml`, serializeBuildRecord(record)),
@@ -516,6 +518,7 @@ export class Jobs {
       // No build began: a folder left half made would read back as an aborted build that never ran,
       // and the number goes back to be given to the next build, unless another took one since.
       await this.#store.remove(dir).catch(() => undefined);
+      job.allocating.delete(number);
       if (job.nextBuildNumber === number + 1) job.nextBuildNumber = number;
       const failed = [numberWrite, recordWrite, opened].find((r) => r.status === 'rejected') as PromiseRejectedResult;
       throw failed.reason;
@@ -523,6 +526,7 @@ export class Jobs {
     const log = opened.value;
     const build = new Build({ job: job.name, number, record, log, cookie: randomUUID() });
     job.running.set(number, build);
+    job.allocating.delete(number);
     job.buildNumbers?.push(number);
     return build;
   }
@@ -648,6 +652,8 @@ export class Jobs {
   async record(job: Job, number: number): Promise<BuildRecord | undefined> {
     const live = job.running.get(number);
     if (live !== undefined) return live.record;
+    // Being set up: there is no build to show yet (its queue item has no executable either).
+    if (job.allocating.has(number)) return undefined;
     const cached = job.records.get(number);
     if (cached !== undefined) return cached;
     if (job.unreadableRecords.has(number)) return undefined;
@@ -656,6 +662,8 @@ export class Jobs {
     if (text === undefined) {
       const numbers = await this.buildNumbers(job);
       if (!numbers.includes(number)) return undefined;
+      // Set up since this began: the folder is a new build's, not one left behind.
+      if (job.allocating.has(number) || job.running.has(number)) return job.running.get(number)?.record;
       // The folder exists but no record was written: the controller stopped while setting it up.
       const record = interruptedRecord(number);
       job.records.set(number, record);
@@ -672,6 +680,7 @@ export class Jobs {
       return undefined;
     }
     if (record.result === undefined) {
+      if (job.allocating.has(number) || job.running.has(number)) return job.running.get(number)?.record;
       // A step on an agent outlives the controller: until the agents had their time to reconnect,
       // the build may yet be adopted (resumeBuild), and reads as still building.
       if (Date.now() < this.#awaitAgentsUntil && (await this.#store.readText(`${job.buildDir(number)}/${AGENT_STEP_FILE}`)) !== undefined) return record;

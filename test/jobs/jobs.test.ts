@@ -104,6 +104,27 @@ describe('jobs in the home', () => {
     assert.equal((await readFile(path.join(home.dir, 'jobs/j/nextBuildNumber'), 'utf8')).trim(), '9');
   });
 
+  test('a build read while it is being set up is not yet there, never a build left ABORTED', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    await h.jobs.create('j', freestyleXml({ command: 'true' }));
+    const job = h.jobs.require('j');
+    for (let round = 0; round < 20; round++) {
+      let done = false;
+      const allocating = h.jobs.allocate(job, { queueId: round, parameters: [], causes: [], builtOn: '', workspace: '/w', scheduledAt: 0 }).finally(() => (done = true));
+      const seen = new Set<string>();
+      while (!done) {
+        seen.add(String((await h.jobs.record(job, round + 1))?.result ?? 'none'));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const build = await allocating;
+      assert.deepEqual([...seen].filter((r) => r !== 'none'), [], `build #${build.number} read as ${[...seen].join(', ')} while it was set up`);
+      assert.equal((await h.jobs.record(job, build.number))?.result, undefined, 'running');
+      await h.jobs.complete(job, build, 'SUCCESS');
+      assert.equal((await h.jobs.record(job, build.number))?.result, 'SUCCESS');
+    }
+  });
+
   test('the build discarder keeps numToKeep builds and never the last successful one', async () => {
     await using home = await tempDir();
     await using h = await openHome(home.dir);
