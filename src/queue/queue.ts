@@ -64,6 +64,8 @@ export class Queue {
   readonly #limits: QueueLimits;
   #nextId = 1;
   #closed = false;
+  /** Set by quietDown: items are still taken and kept, none is handed to an executor. */
+  #quietDownReason: string | undefined;
 
   /** Items not yet left, by id. */
   readonly #live = new Map<number, Entry>();
@@ -132,7 +134,7 @@ export class Queue {
       if ((state === 'waiting' || state === 'blocked' || state === 'buildable') && mayMerge(existing, req.parameters, req.cause)) {
         addCause(existing.causes, req.cause);
         this.#host.changed();
-        return { item: existing.snapshot(this.#host.now()), merged: true };
+        return { item: this.#view(existing, this.#host.now()), merged: true };
       }
     }
 
@@ -169,7 +171,7 @@ export class Queue {
   /** Any item still in the queue, or one that left less than five minutes ago. */
   get(id: number): QueueItem | undefined {
     const entry = this.#live.get(id);
-    return entry !== undefined ? entry.snapshot(this.#host.now()) : this.#left.get(id);
+    return entry !== undefined ? this.#view(entry, this.#host.now()) : this.#left.get(id);
   }
 
   /** How many items are in each state, without copying them (for metrics). */
@@ -182,7 +184,7 @@ export class Queue {
   /** Items not yet left (waiting, blocked, buildable, pending), in sorter order. */
   items(): QueueItem[] {
     const now = this.#host.now();
-    return [...this.#live.values()].sort((a, b) => (bySortKey(a, b) ? -1 : 1)).map((e) => e.snapshot(now));
+    return [...this.#live.values()].sort((a, b) => (bySortKey(a, b) ? -1 : 1)).map((e) => this.#view(e, now));
   }
 
   /**
@@ -408,6 +410,20 @@ export class Queue {
     return { items, nextId: this.#nextId };
   }
 
+  /**
+   * Jenkins' "prepare for shutdown": from now on no item is handed to an executor, while requests
+   * are still taken, merged and kept (queue.xml), for the controller that comes next.
+   */
+  quietDown(reason: string): void {
+    this.#quietDownReason = reason;
+    this.#toFill.clear();
+  }
+
+  /** Why the queue hands no item to an executor (quietDown), or undefined when it does. */
+  get quietDownReason(): string | undefined {
+    return this.#quietDownReason;
+  }
+
   /** Cancels the queue's timers. Later events are ignored; `schedule` and `restore` throw. */
   close(): void {
     this.#closed = true;
@@ -543,6 +559,12 @@ export class Queue {
     else this.#pendingByTask.delete(entry.task);
   }
 
+  /** An entry as callers see it: while the queue quiets down, a buildable item says why it waits. */
+  #view(entry: Entry, now: number): QueueItem {
+    const item = entry.snapshot(now);
+    return item.state === 'buildable' && this.#quietDownReason !== undefined ? { ...item, why: this.#quietDownReason } : item;
+  }
+
   #snapshot(entry: Entry): QueueItem {
     return this.get(entry.id) ?? { ...entry.base(), state: 'left', leftAt: this.#host.now(), cancelled: true };
   }
@@ -575,7 +597,7 @@ export class Queue {
    * buckets, so it ends.
    */
   #drain(): void {
-    if (this.#draining || this.#closed) return;
+    if (this.#draining || this.#closed || this.#quietDownReason !== undefined) return;
     this.#draining = true;
     try {
       for (const name of this.#toFill) {

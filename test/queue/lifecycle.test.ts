@@ -279,4 +279,26 @@ describe('queue restart', () => {
     assert.equal(queue.persistable().nextId, 41);
     queue.close();
   });
+
+  it('a queue quieting down takes and merges requests but hands none to an executor, and says why they wait', () => {
+    const { host, queue } = setup();
+    host.addTask('other', { concurrentBuild: true });
+    const first = queue.schedule({ task: 'app', parameters: [], cause: user, quietPeriodMs: 0 });
+    assert.equal(first.item.state, 'pending');
+    const reason = 'Steward is handing over to a standby (asked by admin): the build starts on the next active controller';
+    queue.quietDown(reason);
+    assert.equal(queue.quietDownReason, reason);
+    const later = queue.schedule({ task: 'other', parameters: [], cause: user, quietPeriodMs: 0 });
+    const waiting = queue.schedule({ task: 'other', parameters: [{ name: 'n', value: '1', sensitive: false }], cause: user, quietPeriodMs: 1000 });
+    assert.equal(queue.schedule({ task: 'other', parameters: [], cause: user, quietPeriodMs: 0 }).merged, true);
+    host.advance(2000);
+    // The build handed out before goes on and ends; that frees its executor.
+    queue.started(first.item.id, 1);
+    host.finish(queue, first.item.state === 'pending' ? first.item : assert.fail('not pending'), 'built-in');
+    assert.equal(host.dispatched.length, 1, 'nothing dispatched after quietDown, even with every executor idle');
+    assert.deepEqual(queue.get(later.item.id), { ...queue.get(later.item.id), state: 'buildable', why: reason });
+    assert.equal(queue.get(waiting.item.id)?.state, 'buildable');
+    assert.deepEqual(queue.persistable().items.map((i) => i.id).sort(), [later.item.id, waiting.item.id].sort(), 'both are kept for queue.xml');
+    queue.close();
+  });
 });
