@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
 import { Agent, AgentRefused, agentEndpoint } from '../agent/index.js';
-import { Controller, VERSION } from '../controller/index.js';
+import { Controller, VERSION, parseAdvertiseUrl } from '../controller/index.js';
 import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_JOB } from '../queue/index.js';
 import { coerceError, isStewardError, StewardError } from '../errors/index.js';
 import { StewardClient, resolveAuth } from './client.js';
@@ -55,6 +55,16 @@ interface StartOptions {
   agentPort: number;
   agentTlsCert?: string;
   agentTlsKey?: string;
+  advertiseUrl?: string;
+}
+
+/** `--advertise-url`, or STEWARD_ADVERTISE_URL under its own name. */
+function advertiseUrl(text: string, where = '--advertise-url'): string {
+  try {
+    return parseAdvertiseUrl(text, where);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 /** A user name as useradd accepts it (a uid is not one: builds need a name for USER and LOGNAME). */
@@ -115,6 +125,7 @@ program
   .option('--agent-tls-cert <file>', 'a certificate (PEM) for the agent port: agents then connect with https:// URLs')
   .option('--agent-tls-key <file>', 'the key (PEM) of --agent-tls-cert')
   .option('--agent-grace <duration>', "how long a disconnected agent's running builds wait for it to come back", '60s')
+  .option('--advertise-url <url>', 'the URL this controller is reachable at, which standbys name and send browsers to while it is active (default: $STEWARD_ADVERTISE_URL)', (t: string) => advertiseUrl(t))
   .action(async (opts: StartOptions) => {
     const logger = makeLogger();
     const envBuildUser = process.env.STEWARD_BUILD_USER;
@@ -131,6 +142,8 @@ program
     const home = path.resolve(opts.home ?? process.env.STEWARD_HOME ?? 'steward_home');
     const leaseTtlMs = parseDuration(opts.leaseTtl, '--lease-ttl');
     if (leaseTtlMs < 1000) throw new InvalidArgumentError('--lease-ttl must be at least 1s');
+    const envAdvertise = process.env.STEWARD_ADVERTISE_URL;
+    const advertised = opts.advertiseUrl ?? (envAdvertise === undefined || envAdvertise === '' ? undefined : advertiseUrl(envAdvertise, 'STEWARD_ADVERTISE_URL'));
     const proxies = opts.trustedProxy ?? process.env.STEWARD_TRUSTED_PROXIES;
     const trustedProxies = proxies === undefined ? [] : parseTrustedProxies(proxies, opts.trustedProxy === undefined ? 'STEWARD_TRUSTED_PROXIES' : '--trusted-proxy');
     let controller: Controller | undefined;
@@ -174,6 +187,7 @@ program
         agentGraceMs: parseDuration(opts.agentGrace, '--agent-grace'),
         agentPort: opts.agentPort,
         ...(agentTls === undefined ? {} : { agentTls }),
+        ...(advertised === undefined ? {} : { advertiseUrl: advertised }),
       });
     } catch (err) {
       if (abort.signal.aborted) process.exit(0);

@@ -23,6 +23,7 @@ import { StewardError, coerceError } from '../errors/index.js';
 import { Security, jobMatrixObjections } from '../security/index.js';
 import { buildSecrets } from '../security/credentials/index.js';
 import { createWebServer, type AdministrativeMonitor, type StewardApi, type WebServer, type WebServerOptions } from '../web/index.js';
+import { ActiveUrlReader, writeActiveRecord } from './active-record.js';
 import { resolveBuildUser, type BuildUser } from './build-user.js';
 import { GlobalConfigFile } from './global-config.js';
 import { readConfiguredRootUrl } from './location-config.js';
@@ -77,6 +78,11 @@ export interface ControllerOptions {
   agentPort?: number;
   /** A certificate and key (PEM) for the agent port: agents connect with TLS. */
   agentTls?: { readonly cert: string; readonly key: string };
+  /**
+   * The URL at which this controller is reachable (`--advertise-url`), parsed: written to
+   * `.steward/active` when it is active, so that standbys name it and send browsers there.
+   */
+  advertiseUrl?: string;
 }
 
 /** Jenkins' TCP agent port. */
@@ -119,6 +125,7 @@ export class Controller implements StewardApi {
   #web: WebServer | undefined;
   #ready = false;
   #phase: 'standby' | 'starting' | 'active' | 'fenced' = 'starting';
+  readonly #activeUrls: ActiveUrlReader;
   /** Aborts a standby's wait for the lease when the controller is closed. */
   readonly #abort = new AbortController();
   #closing: Promise<void> | undefined;
@@ -133,6 +140,7 @@ export class Controller implements StewardApi {
     this.home = path.resolve(opts.home);
     this.logger = opts.logger;
     this.metrics = new ControllerMetrics(this);
+    this.#activeUrls = new ActiveUrlReader(this.home, this.instanceId);
   }
 
   static async start(opts: ControllerOptions): Promise<Controller> {
@@ -198,6 +206,8 @@ export class Controller implements StewardApi {
       logger: log,
     });
     await this.store.writeAtomic('.steward/epoch', `${this.lease.epoch}\n`);
+    const advertised = this.#opts.advertiseUrl;
+    await writeActiveRecord(this.store, { epoch: this.lease.epoch, instanceId: this.instanceId, ...(advertised === undefined ? {} : { url: advertised }), since: new Date().toISOString() });
     const closed = await this.store.protectPrivatePaths();
     if (closed.length > 0) log.info({ paths: closed }, `closed ${closed.join(', ')} to other users than the controller's`);
 
@@ -489,6 +499,11 @@ export class Controller implements StewardApi {
 
   queueSaved(): Promise<void> {
     return this.#queueFile.saved();
+  }
+
+  activeUrl(): Promise<string | undefined> {
+    if (this.role().ready) return Promise.resolve(this.#opts.advertiseUrl);
+    return this.#activeUrls.url();
   }
 
   scheduleBuild(

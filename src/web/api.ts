@@ -35,6 +35,11 @@ export interface StewardApi {
   /** The security of the active controller; undefined until it is active. */
   security(): Security | undefined;
   role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'fenced' | 'stopping'; epoch: number | undefined };
+  /**
+   * The active controller's advertised URL (`--advertise-url`): this one's when it is active,
+   * else the one the active controller wrote to the home; undefined when none is known.
+   */
+  activeUrl(): Promise<string | undefined>;
   scheduleBuild(job: string, parameters: Record<string, string | undefined>, cause: Cause, quietPeriodMs?: number): { item: QueueItem; merged: boolean };
   /**
    * Resolves once queue.xml holds every queue change made before the call: a build request is

@@ -19,6 +19,7 @@ import { registerSecurityRoutes } from './security-routes.js';
 import { registerCredentialsRoutes } from './credentials-routes.js';
 import { registerNodesRoutes } from './nodes-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
+import { NotActiveError, onActive } from './not-active.js';
 import { LoginThrottledError, Permissions } from '../security/index.js';
 
 /** The Jenkins version Steward answers to in X-Jenkins; clients pick features by it. */
@@ -139,10 +140,19 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
 
   // Only the active controller answers the API; a standby (or a controller that lost its lease)
   // answers health and metrics, and 503 elsewhere, so a load balancer can follow /health/ready.
-  app.addHook('onRequest', async (req) => {
+  // The 503 names the active controller's advertised URL when the home has it, and a browser's
+  // page request is sent there.
+  app.addHook('onRequest', async (req, reply) => {
     if (isUnguarded(req)) return;
     const r = api.role();
-    if (!r.ready) throw new StewardError('STW_NOT_ACTIVE', `this controller is not active (it is ${r.role}); ask the active controller`);
+    if (r.ready) return;
+    const activeUrl = await api.activeUrl();
+    const page = (req.method === 'GET' || req.method === 'HEAD') && (req.headers.accept ?? '').includes('text/html') && req.headers.upgrade === undefined;
+    if (activeUrl !== undefined && page) {
+      await reply.redirect(onActive(activeUrl, req.url), 302);
+      return reply;
+    }
+    throw new NotActiveError(r.role, activeUrl);
   });
   await installAuthentication(app, api);
 
@@ -164,7 +174,8 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   app.get('/health/live', async () => ({ status: 'live' }));
   app.get('/health/ready', async (_req, reply) => {
     const r = api.role();
-    await reply.status(r.ready ? 200 : 503).send({ status: r.ready ? 'ready' : 'not ready', role: r.role, epoch: r.epoch ?? null });
+    const activeUrl = (await api.activeUrl()) ?? null;
+    await reply.status(r.ready ? 200 : 503).send({ status: r.ready ? 'ready' : 'not ready', role: r.role, epoch: r.epoch ?? null, activeUrl });
   });
   app.get('/metrics', async (_req, reply) => {
     await reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(await api.metrics.text());
