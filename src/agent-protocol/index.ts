@@ -7,6 +7,7 @@ export { PROTOCOL_VERSION, type ToAgent, type FromAgent, type StepBuild, type Un
 export { ORPHAN_GRACE_MS, WATCHDOG_EXIT_CODE, WATCHDOG_GRACE_DIVISOR } from './launcher-exit.js';
 export { parseToAgent, parseFromAgent } from './parse.js';
 export {
+  CLOSE_HANDOVER,
   CLOSE_PROTOCOL,
   CLOSE_REFUSED,
   MAX_FRAME_BYTES,

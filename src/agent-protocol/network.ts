@@ -118,3 +118,8 @@ export type AgentMessage =
 export const CLOSE_REFUSED = 4001;
 /** WebSocket close code for a frame that breaks the protocol (malformed, or data it may not send). */
 export const CLOSE_PROTOCOL = 1008;
+/**
+ * WebSocket close code of a controller handing over to a standby (RFC 6455's "service restart"):
+ * the agent keeps its steps and connects again, to whichever controller is active next.
+ */
+export const CLOSE_HANDOVER = 1012;

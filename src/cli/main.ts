@@ -9,7 +9,7 @@ import { coerceError, isStewardError, StewardError } from '../errors/index.js';
 import { StewardClient, resolveAuth } from './client.js';
 import { parseDuration, runGuard } from '../guard/index.js';
 import { AUDIT_ROTATION } from '../security/index.js';
-import { parseTrustedProxies } from '../web/index.js';
+import { parseTrustedProxies, type HandoverReport } from '../web/index.js';
 
 const program = new Command();
 program
@@ -188,6 +188,8 @@ program
         agentPort: opts.agentPort,
         ...(agentTls === undefined ? {} : { agentTls }),
         ...(advertised === undefined ? {} : { advertiseUrl: advertised }),
+        // A handover ends this controller's term: it stops, as a preStop hook wants (status 0).
+        onHandedOver: () => finish(0),
       });
     } catch (err) {
       if (abort.signal.aborted) process.exit(0);
@@ -466,6 +468,31 @@ urlOption(node.command('delete <name>').description('delete an agent node (refus
   await clientOf(opts).request('POST', `computer/${encodeURIComponent(name)}/doDelete`);
   process.stdout.write(`deleted node ${name}\n`);
 });
+
+const ha = program.command('ha').description('high availability: hand the home over to a standby');
+urlOption(
+  ha
+    .command('handover')
+    .description('stop starting builds, wait for builds on the built-in node (then abort them), leave builds on agents to the next controller, save the queue, release the lease to a standby, and stop the controller (Overall/Administer)'),
+)
+  .option('--timeout <duration>', 'how long builds on the built-in node may run before they are aborted (at most 4m: the answer must come within the HTTP client\'s 5 minutes)', '60s')
+  .action(async (opts: { url?: string; auth?: string; timeout: string }) => {
+    const timeoutMs = parseDuration(opts.timeout, '--timeout');
+    if (timeoutMs > 240_000) throw new InvalidArgumentError('--timeout must be at most 4m (ask POST /manage/ha/handover?timeout=SECONDS for longer)');
+    const res = await clientOf(opts).request('POST', `manage/ha/handover?timeout=${Math.ceil(timeoutMs / 1000)}`);
+    const r = (await res.json()) as HandoverReport;
+    const list = (bs: { job: string; number: number }[]): string => (bs.length === 0 ? '' : `: ${bs.map((b) => `${b.job} #${b.number}`).join(', ')}`);
+    process.stdout.write(`handed over in ${(r.tookMs / 1000).toFixed(1)} s (lease released after ${(r.leaseReleasedAfterMs / 1000).toFixed(1)} s)\n`);
+    process.stdout.write(`queue items handed over: ${r.queueItems}\n`);
+    process.stdout.write(`builds on agents handed over: ${r.agentBuilds.length}${list(r.agentBuilds)}\n`);
+    process.stdout.write(`builds that could not move, ended while waited for: ${r.unmovableBuilds.finished.length}${list(r.unmovableBuilds.finished)}\n`);
+    process.stdout.write(`builds that could not move, aborted: ${r.unmovableBuilds.aborted.length}${list(r.unmovableBuilds.aborted)}\n`);
+    process.stdout.write(
+      r.nextActive === null
+        ? 'no standby took the lease within 10 s: the home has no active controller until one starts\n'
+        : `the next active controller has epoch ${r.nextActive.epoch}${r.nextActive.url === null ? '' : ` at ${r.nextActive.url}`} (${(r.nextActive.afterMs / 1000).toFixed(1)} s after the release)\n`,
+    );
+  });
 
 /** A password from a file (first line), so that it stays out of the process list and shell history. */
 async function passwordFrom(file: string): Promise<string> {

@@ -7,7 +7,7 @@ import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
 import { Jobs, preloadJobDefinitions, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem, type PreloadedJobs } from '../jobs/index.js';
-import { AgentConnections, AgentNodes, DEFAULT_AGENT_GRACE_MS, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RemoteChannel, type RunAs } from '../nodes/index.js';
+import { AgentConnections, AgentNodes, BUILT_IN_NODE, DEFAULT_AGENT_GRACE_MS, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RemoteChannel, type RunAs } from '../nodes/index.js';
 import type { HeldStep } from '../agent-protocol/index.js';
 import {
   LOAD_BALANCER,
@@ -22,8 +22,17 @@ import {
 import { StewardError, coerceError } from '../errors/index.js';
 import { Security, jobMatrixObjections } from '../security/index.js';
 import { buildSecrets } from '../security/credentials/index.js';
-import { createWebServer, type AdministrativeMonitor, type StewardApi, type WebServer, type WebServerOptions } from '../web/index.js';
-import { ActiveUrlReader, writeActiveRecord } from './active-record.js';
+import {
+  createWebServer,
+  type AdministrativeMonitor,
+  type ControllerRole,
+  type HandoverReport,
+  type StewardApi,
+  type WebServer,
+  type WebServerOptions,
+} from '../web/index.js';
+import { ActiveUrlReader, readActiveRecord, writeActiveRecord } from './active-record.js';
+import { handOver } from './handover.js';
 import { resolveBuildUser, type BuildUser } from './build-user.js';
 import { GlobalConfigFile } from './global-config.js';
 import { readConfiguredRootUrl } from './location-config.js';
@@ -83,6 +92,8 @@ export interface ControllerOptions {
    * `.steward/active` when it is active, so that standbys name it and send browsers there.
    */
   advertiseUrl?: string;
+  /** Called once a handover released the lease and its answer is on its way: the controller should stop. */
+  onHandedOver?: () => void;
 }
 
 /** Jenkins' TCP agent port. */
@@ -124,7 +135,8 @@ export class Controller implements StewardApi {
   #triggers: TriggerRunner | undefined;
   #web: WebServer | undefined;
   #ready = false;
-  #phase: 'standby' | 'starting' | 'active' | 'fenced' = 'starting';
+  #phase: 'standby' | 'starting' | 'active' | 'fenced' | 'handing-over' | 'handed-over' = 'starting';
+  #handover: Promise<HandoverReport> | undefined;
   readonly #activeUrls: ActiveUrlReader;
   /** Aborts a standby's wait for the lease when the controller is closed. */
   readonly #abort = new AbortController();
@@ -471,9 +483,9 @@ export class Controller implements StewardApi {
     return this.#security;
   }
 
-  role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'fenced' | 'stopping'; epoch: number | undefined } {
+  role(): { ready: boolean; role: ControllerRole; epoch: number | undefined } {
     const epoch = this.lease?.epoch;
-    if (this.#closing !== undefined) return { ready: false, role: 'stopping', epoch };
+    if (this.#closing !== undefined && this.#phase !== 'handed-over') return { ready: false, role: 'stopping', epoch };
     if (this.#phase === 'active' && this.#ready && this.lease.held) return { ready: true, role: 'active', epoch };
     return { ready: false, role: this.#phase === 'active' ? 'fenced' : this.#phase, epoch };
   }
@@ -506,12 +518,51 @@ export class Controller implements StewardApi {
     return this.#activeUrls.url();
   }
 
+  handOver(opts: { timeoutMs: number; by: string }): Promise<HandoverReport> {
+    if (this.#handover !== undefined) return this.#handover;
+    if (!this.role().ready) return Promise.reject(new StewardError('STW_NOT_ACTIVE', `this controller is not active (it is ${this.role().role}); it has nothing to hand over`));
+    this.#handover = handOver(
+      {
+        logger: this.logger,
+        jobs: this.jobs,
+        queue: this.queue,
+        scheduler: this.scheduler,
+        agents: this.#agents,
+        epoch: this.lease.epoch,
+        stopAccepting: () => {
+          // Requests now get 503 naming the next active controller; triggers fire there.
+          this.#phase = 'handing-over';
+          this.#ready = false;
+          this.#triggers?.close();
+        },
+        // An agent started over SSH ends with this controller's SSH connection, and its steps with it.
+        movable: (node) => node !== '' && this.nodes.get(node)?.node.launcher === 'inbound',
+        saveQueue: () => this.#queueFile.saved(),
+        releaseLease: async () => {
+          this.#phase = 'handed-over';
+          await this.lease.release();
+        },
+        activeRecord: () => readActiveRecord(this.home),
+      },
+      opts,
+    );
+    // The answer goes out before the HTTP server closes: it waits for requests under way. A
+    // handover refused before it changed anything may be asked for again.
+    void this.#handover.then(
+      () => setImmediate(() => this.#opts.onHandedOver?.()),
+      () => (this.#handover = undefined),
+    );
+    return this.#handover;
+  }
+
   scheduleBuild(
     jobName: string,
     given: Record<string, string | undefined>,
     cause: Cause,
     quietPeriodMs?: number,
   ): { item: QueueItem; merged: boolean } {
+    // Once a handover has saved the queue, a request would be lost: the next controller takes it.
+    if (this.#phase !== 'active') throw new StewardError('STW_NOT_ACTIVE', `this controller is not active (it is ${this.role().role}); ask the active controller`);
     const job = this.jobs.require(jobName);
     const health = this.store.health;
     if (!health.writable) {
@@ -583,9 +634,13 @@ export class Controller implements StewardApi {
     this.#triggers?.close();
     this.#homeWatch?.close();
     if (this.queue !== undefined) this.queue.close();
-    if (this.scheduler !== undefined) {
+    // After a handover, the builds still running are in their steps on agents, for the next
+    // controller: they are neither stopped nor waited for, and nothing of them is written.
+    if (this.scheduler !== undefined && this.#phase !== 'handed-over') {
       for (const build of this.scheduler.runningBuilds()) build.interrupt('ABORTED', 'Aborted: the controller is shutting down', 'SYSTEM');
       await this.scheduler.drain();
+    } else if (this.scheduler !== undefined) {
+      await this.scheduler.drain((node) => node === BUILT_IN_NODE);
     }
     if (this.#queueFile !== undefined) {
       if (this.lease?.held === true) {

@@ -68,7 +68,7 @@ export class ControllerMetrics {
     });
     new Gauge({
       name: 'steward_lease_role',
-      help: 'Role of this controller: 1 for the role it has now (active, standby, starting, stopping)',
+      help: 'Role of this controller: 1 for the role it has now (active, standby, starting, fenced, handing-over, handed-over, stopping)',
       labelNames: ['role'],
       registers: [r],
       collect() {

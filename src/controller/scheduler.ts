@@ -31,8 +31,8 @@ export class Scheduler implements QueueHost {
   #queue: Queue | undefined;
   /** Jobs with a build being set up (between dispatch and the build's number existing). */
   readonly #starting = new Map<string, number>();
-  /** Every build in flight, so that close() can wait for them. */
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Every build in flight with its node, so that close() can wait for them. */
+  readonly #inFlight = new Map<Promise<void>, string>();
   // Weak: a deleted node's view goes with its computer.
   readonly #views = new WeakMap<Computer, NodeView>();
   readonly counters = { started: 0, completed: {} as Record<string, number> };
@@ -149,7 +149,7 @@ export class Scheduler implements QueueHost {
     executor.transition({ state: 'pending', queueId: item.id, job: job.name });
     this.#starting.set(job.name, (this.#starting.get(job.name) ?? 0) + 1);
     const run = this.#start(item, job, computer, executor).finally(() => this.#inFlight.delete(run));
-    this.#inFlight.add(run);
+    this.#inFlight.set(run, computer.name);
   }
 
   // --- Building --------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ export class Scheduler implements QueueHost {
       if (executor !== undefined && executor.idle) executor.transition({ state: 'pending', queueId: build.record.queueId, job: job.name });
       await this.#run(computer, executor?.state.state === 'pending' ? executor : undefined, job, build, build.record.workspace ?? path.join(computer.node.remoteFS, 'workspace', job.name), new Map(), resumed);
     })().finally(() => this.#inFlight.delete(run));
-    this.#inFlight.add(run);
+    this.#inFlight.set(run, computer.name);
   }
 
   async #run(
@@ -304,9 +304,22 @@ export class Scheduler implements QueueHost {
     }
   }
 
-  /** Waits for every build in flight to end (after they were told to stop, on shutdown). */
-  async drain(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  /**
+   * Waits for every build in flight to end (after they were told to stop, on shutdown), or only
+   * for those on the nodes `on` accepts (a handover leaves the agents' builds to the next
+   * controller, which adopts them).
+   */
+  async drain(on: (node: string) => boolean = () => true): Promise<void> {
+    for (;;) {
+      const left = [...this.#inFlight].filter(([, node]) => on(node)).map(([run]) => run);
+      if (left.length === 0) return;
+      await Promise.allSettled(left);
+    }
+  }
+
+  /** Whether a build is being set up (dispatched, its number not yet allocated) on any node. */
+  get starting(): boolean {
+    return this.#starting.size > 0;
   }
 
   runningBuilds(): Build[] {

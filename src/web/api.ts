@@ -12,6 +12,34 @@ export interface AdministrativeMonitor {
   readonly message: string;
 }
 
+/** A controller's role: only `active` answers the API (see docs/operations/ha.md). */
+export type ControllerRole = 'active' | 'standby' | 'starting' | 'fenced' | 'handing-over' | 'handed-over' | 'stopping';
+
+/** What a planned handover did (POST /manage/ha/handover). */
+export interface HandoverReport {
+  /** The user who asked. */
+  by: string;
+  /** Items in queue.xml for the next controller. */
+  queueItems: number;
+  /** Builds left running in their step on an agent, for the next controller to adopt. */
+  agentBuilds: { job: string; number: number; node: string }[];
+  /**
+   * Builds that could not move (on the built-in node, or an agent started over SSH), and builds on
+   * agents still between two steps at the timeout: those that ended while waited for, and those aborted.
+   */
+  unmovableBuilds: {
+    finished: { job: string; number: number; result: string | null }[];
+    aborted: { job: string; number: number; node: string }[];
+  };
+  /** How long builds were waited for. */
+  waitedMs: number;
+  /** When the lease was released, from the request. */
+  leaseReleasedAfterMs: number;
+  /** The controller that took the lease after it (its epoch, its advertised URL), or null when none did within 10 s. */
+  nextActive: { epoch: number; url: string | null; afterMs: number } | null;
+  tookMs: number;
+}
+
 /** What the HTTP layer needs of the controller; the controller implements it. */
 export interface StewardApi {
   readonly version: string;
@@ -34,12 +62,18 @@ export interface StewardApi {
   configuredRootUrl(): string | undefined;
   /** The security of the active controller; undefined until it is active. */
   security(): Security | undefined;
-  role(): { ready: boolean; role: 'active' | 'standby' | 'starting' | 'fenced' | 'stopping'; epoch: number | undefined };
+  role(): { ready: boolean; role: ControllerRole; epoch: number | undefined };
   /**
    * The active controller's advertised URL (`--advertise-url`): this one's when it is active,
    * else the one the active controller wrote to the home; undefined when none is known.
    */
   activeUrl(): Promise<string | undefined>;
+  /**
+   * Hands over to a standby (see HandoverReport) and then stops this controller. Asked twice,
+   * both get the one handover's report.
+   * @throws StewardError STW_NOT_ACTIVE when this controller is not active.
+   */
+  handOver(opts: { timeoutMs: number; by: string }): Promise<HandoverReport>;
   scheduleBuild(job: string, parameters: Record<string, string | undefined>, cause: Cause, quietPeriodMs?: number): { item: QueueItem; merged: boolean };
   /**
    * Resolves once queue.xml holds every queue change made before the call: a build request is

@@ -66,13 +66,13 @@ function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MiB` : `${bytes / 1024} KiB`;
 }
 
-/** Jenkins' `delay=10sec` (also a bare number of seconds). */
-function parseDelay(text: string | undefined): number | undefined {
+/** Jenkins' `delay=10sec` (also a bare number of seconds); handover's `timeout` too. */
+function parseDelay(text: string | undefined, field = 'delay'): number | undefined {
   if (text === undefined || text === '') return undefined;
   const m = /^([0-9]+)\s*(sec|secs|s)?$/.exec(text.trim());
   const seconds = wholeNumber(m?.[1]);
   if (seconds === undefined || !Number.isSafeInteger(seconds * 1000)) {
-    throw new StewardError('STW_REQUEST_INVALID', `delay "${excerpt(text)}" is not a number of seconds like 10sec`, { field: 'delay' });
+    throw new StewardError('STW_REQUEST_INVALID', `${field} "${excerpt(text)}" is not a number of seconds like 10sec`, { field });
   }
   return seconds * 1000;
 }
@@ -82,6 +82,10 @@ function urlRefusal(err: Error): StewardError {
   const message = err.message.replace(/'([^']*)'/g, (_all, url: string) => `'${excerpt(url)}'`);
   return new StewardError('STW_REQUEST_INVALID', `the URL is not valid: ${excerpt(message, 200)}`, { cause: err });
 }
+
+/** How long a handover waits for builds that cannot move, unless the request says (`timeout`). */
+const DEFAULT_HANDOVER_TIMEOUT_MS = 60_000;
+const MAX_HANDOVER_TIMEOUT_MS = 3_600_000;
 
 /** How long the HTTP server waits for open connections to end when it closes. */
 const CLOSE_GRACE_MS = 3_000;
@@ -210,8 +214,8 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       description: null,
       jobs: api.jobs.all().filter((j) => canRead(req, security, j)).map((j) => jobSummary(root, api.jobs, j)),
       primaryView: { _class: 'hudson.model.AllView', name: 'all', url: root },
-      quietDownReason: null,
-      quietingDown: false,
+      quietDownReason: api.queue.quietDownReason ?? null,
+      quietingDown: api.queue.quietDownReason !== undefined,
       slaveAgentPort: -1,
       url: root,
       useCrumbs: true,
@@ -466,6 +470,20 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     const monitors = api.administrativeMonitors();
     const body = monitors.length === 0 ? '<p>Nothing needs your attention.</p>' : `<ul>${monitors.map((m) => `<li class="warning" id="${escapeHtml(m.id)}">${escapeHtml(m.message)}</li>`).join('')}</ul>`;
     await page(reply, 'Manage Steward', body);
+  });
+
+  // --- high availability ---
+  // A planned handover to a standby (docs/operations/ha.md); the answer says what was handed
+  // over, and then this controller stops.
+  app.post('/manage/ha/handover', async (req: Req, reply) => {
+    requirePermission(req, securityOf(api), Permissions.ADMINISTER);
+    const text = formField(req, 'timeout');
+    const timeoutMs = parseDelay(text, 'timeout') ?? DEFAULT_HANDOVER_TIMEOUT_MS;
+    if (timeoutMs > MAX_HANDOVER_TIMEOUT_MS) {
+      throw new StewardError('STW_REQUEST_INVALID', `timeout must be at most ${MAX_HANDOVER_TIMEOUT_MS / 1000} seconds, not "${excerpt(text ?? '')}"`, { field: 'timeout' });
+    }
+    const report = await api.handOver({ timeoutMs, by: nameOf(req.auth) });
+    await reply.header('content-type', 'application/json;charset=utf-8').send(JSON.stringify(report));
   });
 
   // --- queue ---

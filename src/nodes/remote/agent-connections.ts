@@ -80,6 +80,8 @@ export class AgentConnections {
   readonly #nodes = new Map<string, NodeLink>();
   readonly #sockets = new Set<WebSocket>();
   #closed = false;
+  #closeCode = 1001;
+  #closeReason = 'the controller is stopping';
 
   constructor(o: AgentConnectionsOptions) {
     this.#o = o;
@@ -97,7 +99,7 @@ export class AgentConnections {
   /** Serves one WebSocket from an agent, from its hello to its close. */
   accept(socket: WebSocket, address: string): void {
     if (this.#closed) {
-      socket.close(1001, 'the controller is stopping');
+      socket.close(this.#closeCode, closeReason(this.#closeReason));
       return;
     }
     this.#sockets.add(socket);
@@ -137,7 +139,9 @@ export class AgentConnections {
     let helloSeen = false;
     socket.on('message', (data: RawData, isBinary: boolean) => {
       alive = true;
-      if (closing) return;
+      // Once the controller closes its connections, nothing an agent sends is taken: after a
+      // handover the next controller has the build's log from exactly what was written here.
+      if (closing || this.#closed) return;
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       if (!helloSeen) {
         helloSeen = true;
@@ -276,8 +280,16 @@ export class AgentConnections {
     if (socket !== undefined) socket.close(1000, closeReason(reason));
   }
 
-  /** Closes every agent connection (the controller stops); agents keep their steps and reconnect elsewhere. */
-  async close(): Promise<void> {
+  /**
+   * Closes every agent connection (the controller stops; by default with 1001, or 1012 "service
+   * restart" for a handover); agents keep their steps and reconnect, to the next controller.
+   * Connections that come after are closed at once, and what open ones still send is dropped.
+   */
+  async close(code = 1001, reason = 'the controller is stopping'): Promise<void> {
+    if (!this.#closed) {
+      this.#closeCode = code;
+      this.#closeReason = reason;
+    }
     this.#closed = true;
     for (const node of this.#nodes.values()) if (node.grace !== undefined) clearTimeout(node.grace);
     const sockets = [...this.#sockets];
@@ -287,7 +299,7 @@ export class AgentConnections {
           new Promise<void>((resolve) => {
             if (s.readyState === s.CLOSED) return resolve();
             s.once('close', () => resolve());
-            s.close(1001, 'the controller is stopping');
+            s.close(code, closeReason(reason));
             setTimeout(() => s.terminate(), 2_000).unref();
           }),
       ),
