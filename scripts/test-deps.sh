@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the tests run besides Node: real lock servers, git, pkill and Jenkins' own Python clients,
+# What the tests run besides Node: real lock servers, git, pkill, Jenkins' own Python clients and PyYAML,
 # all from Debian's packages. `npm test` runs this first (its pretest), and so does .ci/run.
 # - everything there: exits 0 and says nothing;
 # - something missing, run as root where apt-get is: installs the packages, then checks again;
@@ -31,6 +31,7 @@ check() {
   # A disk that fails with EIO: a FUSE file system in Python (test/support/failing-fs.py).
   /usr/bin/python3 -c 'import fusepy' 2>/dev/null || need python3-fusepy 'fusepy for /usr/bin/python3 (the failing disk of the EIO tests)'
   [ -x /usr/bin/fusermount ] || need fuse 'fusermount and libfuse2 (the failing disk of the EIO tests)'
+  /usr/bin/python3 -c 'import yaml' 2>/dev/null || need python3-yaml 'PyYAML for /usr/bin/python3 (the Kubernetes manifests test)'
 }
 
 report() {
