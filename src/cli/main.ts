@@ -146,6 +146,9 @@ program
     const advertised = opts.advertiseUrl ?? (envAdvertise === undefined || envAdvertise === '' ? undefined : advertiseUrl(envAdvertise, 'STEWARD_ADVERTISE_URL'));
     const proxies = opts.trustedProxy ?? process.env.STEWARD_TRUSTED_PROXIES;
     const trustedProxies = proxies === undefined ? [] : parseTrustedProxies(proxies, opts.trustedProxy === undefined ? 'STEWARD_TRUSTED_PROXIES' : '--trusted-proxy');
+    // Undocumented in --help: a file outside the home recording every home write with its epoch,
+    // for the chaos harness (see docs/reliability.md).
+    const writeAudit = process.env.STEWARD_WRITE_AUDIT;
     let controller: Controller | undefined;
     const abort = new AbortController();
     const finish = (code: number): void => {
@@ -190,6 +193,7 @@ program
         ...(advertised === undefined ? {} : { advertiseUrl: advertised }),
         // A handover ends this controller's term: it stops, as a preStop hook wants (status 0).
         onHandedOver: () => finish(0),
+        ...(writeAudit === undefined || writeAudit === '' ? {} : { writeAudit: path.resolve(writeAudit) }),
       });
     } catch (err) {
       if (abort.signal.aborted) process.exit(0);

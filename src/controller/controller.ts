@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
-import { HomeStore, leaseFence, readEpochFile, type RotationOptions } from '../home/index.js';
+import { HomeStore, leaseFence, openWriteAudit, readEpochFile, type RotationOptions, type WriteAudit } from '../home/index.js';
 import { Jobs, preloadJobDefinitions, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem, type PreloadedJobs } from '../jobs/index.js';
 import { AgentConnections, AgentNodes, BUILT_IN_NODE, DEFAULT_AGENT_GRACE_MS, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RemoteChannel, type RunAs } from '../nodes/index.js';
 import type { HeldStep } from '../agent-protocol/index.js';
@@ -94,6 +94,12 @@ export interface ControllerOptions {
   advertiseUrl?: string;
   /** Called once a handover released the lease and its answer is on its way: the controller should stop. */
   onHandedOver?: () => void;
+  /**
+   * A file outside the home where every completed write of the home is recorded with this
+   * controller's epoch (STEWARD_WRITE_AUDIT): how the chaos harness proves that no deposed
+   * controller wrote. None by default.
+   */
+  writeAudit?: string;
 }
 
 /** Jenkins' TCP agent port. */
@@ -146,6 +152,7 @@ export class Controller implements StewardApi {
   readonly #opts: ControllerOptions;
   #sshAgents: SshAgents | undefined;
   #agentPort: AgentPort | undefined;
+  #writeAudit: WriteAudit | undefined;
 
   private constructor(opts: ControllerOptions) {
     this.#opts = opts;
@@ -212,10 +219,19 @@ export class Controller implements StewardApi {
       this.#ready = false;
       this.#opts.onLeaseLost?.(reason);
     });
+    if (this.#opts.writeAudit !== undefined) {
+      if (!path.relative(this.home, path.resolve(this.#opts.writeAudit)).startsWith('..')) {
+        throw new StewardError('STW_CONFIG_INVALID', `the write audit file ${this.#opts.writeAudit} (STEWARD_WRITE_AUDIT) must be outside the home ${this.home}`);
+      }
+      const lease = this.lease;
+      this.#writeAudit = openWriteAudit(this.#opts.writeAudit, () => lease.epoch);
+      log.info({ file: this.#opts.writeAudit }, `recording every write to the home in ${this.#opts.writeAudit}`);
+    }
     this.store = new HomeStore({
       root: this.home,
       fence: leaseFence(this.lease, epochFile),
       logger: log,
+      ...(this.#writeAudit === undefined ? {} : { audit: this.#writeAudit }),
     });
     await this.store.writeAtomic('.steward/epoch', `${this.lease.epoch}\n`);
     const advertised = this.#opts.advertiseUrl;
@@ -657,6 +673,7 @@ export class Controller implements StewardApi {
       await this.lease.release();
       log.info({ epoch: this.lease.epoch }, 'released the lease');
     }
+    this.#writeAudit?.close();
   }
 }
 

@@ -3,6 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { StewardError } from '../errors/index.js';
 import type { Fence } from './fence.js';
 import { homeIoError, isDiskTrouble } from './io-error.js';
+import { auditClock, type WriteAudit } from './write-audit.js';
 
 /** An append-only file of the home, such as a build's console log. */
 export interface AppendLog {
@@ -47,6 +48,8 @@ export interface FileAppendLogOptions {
    */
   wholeRecords?: boolean;
   report?: DiskReport;
+  /** Told of every completed append (STEWARD_WRITE_AUDIT). */
+  audit?: WriteAudit | undefined;
 }
 
 export class FileAppendLog implements AppendLog {
@@ -61,6 +64,7 @@ export class FileAppendLog implements AppendLog {
   #closing: Promise<void> | undefined;
   #closed = false;
   #fenceCheckedAt = Number.NEGATIVE_INFINITY;
+  readonly #audit: WriteAudit | undefined;
 
   /** Takes ownership of `handle`, opened for appending; `size` is the file's size at open. */
   constructor(handle: FileHandle, rel: string, fence: Fence, size: number, opts: FileAppendLogOptions = {}) {
@@ -70,6 +74,7 @@ export class FileAppendLog implements AppendLog {
     this.#size = size;
     this.#wholeRecords = opts.wholeRecords === true;
     this.#report = opts.report;
+    this.#audit = opts.audit;
   }
 
   get size(): number {
@@ -132,9 +137,11 @@ export class FileAppendLog implements AppendLog {
       // O_APPEND: every write lands at the end; a short write is continued with the rest.
       let offset = 0;
       while (offset < data.length) {
+        const startedAt = this.#audit === undefined ? 0 : auditClock();
         const { bytesWritten } = await this.#handle.write(data, offset, data.length - offset);
         offset += bytesWritten;
         this.#size += bytesWritten;
+        this.#audit?.record('append', this.#rel, startedAt);
       }
     } catch (err) {
       const error = homeIoError('append to', this.#rel, err);

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { fsyncDir } from './durable.js';
 import { errnoCode } from './io-error.js';
 import { tempPathFor } from './paths.js';
+import { auditClock } from './write-audit.js';
 
 export interface AtomicWriteOptions {
   /** Mode of the new file, set exactly (umask does not apply). Default: 0666 less the umask. */
@@ -13,6 +14,8 @@ export interface AtomicWriteOptions {
   makeParent(dir: string): Promise<void>;
   /** Last check before the new content becomes visible; a throw leaves the target untouched. */
   beforePublish(): Promise<void>;
+  /** Told right after the rename that made the new content visible, with the time it was started. */
+  published?: (startedAt: number) => void;
 }
 
 /**
@@ -49,7 +52,9 @@ export async function writeFileAtomic(
       await handle.close();
     }
     await opts.beforePublish();
+    const startedAt = opts.published === undefined ? 0 : auditClock();
     await rename(temp, abs);
+    opts.published?.(startedAt);
   } catch (err) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw err;

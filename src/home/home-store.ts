@@ -15,6 +15,7 @@ import { errnoCode, homeIoError, isDiskTrouble, isMissing, type DiskTrouble } fr
 import { PRIVATE_PATHS, isPrivatePath, isTempName, resolveInHome } from './paths.js';
 import { RotatingAppendLog, type RotationOptions } from './rotating-log.js';
 import { KeyedSerializer } from './serial.js';
+import { auditClock, type WriteAudit, type WriteOperation } from './write-audit.js';
 
 const PRIVATE_DIR_MODE = 0o700;
 const PRIVATE_FILE_MODE = 0o600;
@@ -42,6 +43,8 @@ export interface HomeStoreOptions {
   /** Asked before every write; see leaseFence. */
   fence: Fence;
   logger: Logger;
+  /** Told of every completed write, with the writer's epoch (STEWARD_WRITE_AUDIT); none by default. */
+  audit?: WriteAudit;
 }
 
 /**
@@ -60,11 +63,13 @@ export class HomeStore {
   readonly #healthListeners = new Set<(health: HomeHealth) => void>();
   /** Given to append logs: they report their failures and successes as the store's own writes do. */
   readonly #report: DiskReport = { troubled: (err) => this.#troubled(err), wrote: () => this.#wrote() };
+  readonly #audit: WriteAudit | undefined;
 
   constructor(opts: HomeStoreOptions) {
     this.root = resolvePath(opts.root);
     this.#fence = opts.fence;
     this.#log = opts.logger.child({ component: 'home' });
+    this.#audit = opts.audit;
   }
 
   /**
@@ -230,12 +235,13 @@ export class HomeStore {
     const secret = isPrivatePath(this.root, abs);
     const mode = opts.mode ?? (secret ? PRIVATE_FILE_MODE : undefined);
     return this.#writes.run(abs, async () => {
-      await this.#mutate('write', rel, () =>
+      await this.#mutate('write', rel, undefined, () =>
         writeFileAtomic(abs, data, {
           ...(mode === undefined ? {} : { mode }),
           makeParent: (dir) => this.#makeDir(dir, secret ? PRIVATE_DIR_MODE : undefined),
           // Checked again after the slow part (the fsync): a takeover during it still stops the write.
           beforePublish: () => this.#fence.assertWritable(),
+          ...(this.#audit === undefined ? {} : { published: (startedAt: number) => this.#audit?.record('write', rel, startedAt) }),
         }),
       );
       this.#wrote();
@@ -250,7 +256,7 @@ export class HomeStore {
   async openAppend(rel: string, opts: { wholeRecords?: boolean } = {}): Promise<AppendLog> {
     const abs = this.#resolveWritable(rel);
     const secret = isPrivatePath(this.root, abs);
-    return this.#mutate('open', rel, async () => {
+    return this.#mutate('open', rel, 'open', async () => {
       const flags = 'a';
       const mode = secret ? PRIVATE_FILE_MODE : 0o666;
       let handle;
@@ -263,7 +269,7 @@ export class HomeStore {
       }
       try {
         const { size } = await handle.stat();
-        return new FileAppendLog(handle, rel, this.#fence, size, { report: this.#report, ...(opts.wholeRecords === true ? { wholeRecords: true } : {}) });
+        return new FileAppendLog(handle, rel, this.#fence, size, { report: this.#report, audit: this.#audit, ...(opts.wholeRecords === true ? { wholeRecords: true } : {}) });
       } catch (err) {
         await handle.close();
         throw err;
@@ -284,13 +290,13 @@ export class HomeStore {
   async mkdir(rel: string, opts: { mode?: number } = {}): Promise<void> {
     const abs = this.resolve(rel);
     const mode = opts.mode ?? (isPrivatePath(this.root, abs) ? PRIVATE_DIR_MODE : undefined);
-    await this.#mutate('create the folder', rel, () => this.#makeDir(abs, mode));
+    await this.#mutate('create the folder', rel, 'mkdir', () => this.#makeDir(abs, mode));
   }
 
   /** Removes the file or folder (with everything in it); nothing happens when it is missing. */
   async remove(rel: string): Promise<void> {
     const abs = this.#resolveWritable(rel);
-    await this.#mutate('remove', rel, async () => {
+    await this.#mutate('remove', rel, 'remove', async () => {
       await rm(abs, { recursive: true, force: true });
       await fsyncDir(dirname(abs)).catch((err: unknown) => {
         if (!isMissing(err)) throw err;
@@ -302,7 +308,7 @@ export class HomeStore {
   async rename(fromRel: string, toRel: string): Promise<void> {
     const from = this.#resolveWritable(fromRel);
     const to = this.#resolveWritable(toRel);
-    await this.#mutate('rename', `${fromRel} to ${toRel}`, async () => {
+    await this.#mutate('rename', `${fromRel} to ${toRel}`, 'rename', async () => {
       const toDir = dirname(to);
       try {
         await rename(from, to);
@@ -325,7 +331,7 @@ export class HomeStore {
     const changed: string[] = [];
     for (const rel of PRIVATE_PATHS) {
       const abs = this.resolve(rel);
-      await this.#mutate('protect', rel, async () => {
+      await this.#mutate('protect', rel, 'protect', async () => {
         let mode: number;
         let dir: boolean;
         try {
@@ -355,7 +361,7 @@ export class HomeStore {
    */
   async handOver(rel: string, owner: FolderOwner): Promise<void> {
     const abs = this.#resolveWritable(rel);
-    await this.#mutate('hand over', rel, async () => {
+    await this.#mutate('hand over', rel, 'hand-over', async () => {
       const st = await lstat(abs);
       if (!st.isDirectory()) throw new Error(`${rel} is not a folder`);
       for (let dir = dirname(abs); ; dir = dirname(dir)) {
@@ -379,11 +385,17 @@ export class HomeStore {
     return abs;
   }
 
-  /** Asks the fence, then runs `fn`; failures come out as STW_HOME_IO naming `rel`. */
-  async #mutate<T>(action: string, rel: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Asks the fence, then runs `fn`; failures come out as STW_HOME_IO naming `rel`. A completed
+   * `op` is told to the write audit (an atomic write tells it itself, at its rename).
+   */
+  async #mutate<T>(action: string, rel: string, op: WriteOperation | undefined, fn: () => Promise<T>): Promise<T> {
     try {
       await this.#fence.assertWritable();
-      return await fn();
+      const startedAt = this.#audit === undefined ? 0 : auditClock();
+      const result = await fn();
+      if (op !== undefined) this.#audit?.record(op, rel, startedAt);
+      return result;
     } catch (err) {
       const error = homeIoError(action, rel, err);
       if (isDiskTrouble(error)) {

@@ -46,6 +46,12 @@ export { leaseFence } from './fence.js';
 /** Reads an epoch file (`<home>/.steward/epoch`): a decimal integer; 0 when missing. */
 export { readEpochFile } from './fence.js';
 
+/**
+ * The write audit (STEWARD_WRITE_AUDIT): one JSON line per completed write of the home, with the
+ * writer's epoch, appended synchronously to a file outside the home, for proving fencing by test.
+ */
+export { openWriteAudit, type WriteAudit, type WriteAuditRecord, type WriteOperation } from './write-audit.js';
+
 /** Runs tasks one after another per key, in call order (used for read-modify-write of one file). */
 export { KeyedSerializer } from './serial.js';
 
