@@ -511,7 +511,12 @@ export class Controller implements StewardApi {
     const log = this.#opts.logger;
     const reader = new HomeStore({
       root: this.home,
-      fence: { assertWritable: () => Promise.reject(new StewardError('STW_NOT_ACTIVE', 'a standby does not write to the home')) },
+      fence: {
+        assertWritable: () => Promise.reject(new StewardError('STW_NOT_ACTIVE', 'a standby does not write to the home')),
+        assertHeld: () => {
+          throw new StewardError('STW_NOT_ACTIVE', 'a standby does not write to the home');
+        },
+      },
       logger: log,
     });
     const t0 = performance.now();

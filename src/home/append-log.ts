@@ -25,11 +25,14 @@ export interface AppendLog {
 }
 
 /**
- * How long a successful fence check is trusted by an append log. Appends are hot (a build can log
- * thousands of lines a second) and a fence check reads the epoch file, so a log re-checks at most
- * every 250 ms. The price: a deposed controller may go on appending for up to 250 ms after a
- * takeover. Appends only add bytes at the end of a file, so they can never damage what the new
- * active controller wrote; every other kind of write is checked each time.
+ * How long an append log trusts the epoch file it read. Appends are hot (a build can log
+ * thousands of lines a second) and a full fence check reads the epoch file, so a log reads it at
+ * most every 250 ms. Whether the lease is still held is checked on every append, without I/O: a
+ * controller that lost its lease (partitioned from the lock service, or paused past its TTL)
+ * stops appending at that instant, before any other controller can take over, so the cache only
+ * matters for a takeover this controller has not noticed, which the lease's safety margin rules
+ * out. (Without that check, a controller stopping after a lost lease appended "Aborted" to the
+ * log of an agent build that its successor then adopted.)
  */
 export const APPEND_FENCE_CACHE_MS = 250;
 
@@ -129,6 +132,7 @@ export class FileAppendLog implements AppendLog {
     this.#throwIfFailed();
     const before = this.#size;
     try {
+      this.#fence.assertHeld();
       const now = performance.now();
       if (now - this.#fenceCheckedAt >= APPEND_FENCE_CACHE_MS) {
         await this.#fence.assertWritable();

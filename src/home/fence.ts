@@ -8,6 +8,11 @@ import { isMissing } from './io-error.js';
 export interface Fence {
   /** Resolves when writing is allowed; throws a StewardError (STW_LEASE_LOST, STW_HOME_FENCED...) when not. */
   assertWritable(): Promise<void>;
+  /**
+   * Throws (STW_LEASE_LOST) when the lease is no longer held, at once and without I/O: what an
+   * append checks every time, between the fuller checks of assertWritable it may skip.
+   */
+  assertHeld(): void;
 }
 
 /**
@@ -19,14 +24,18 @@ export interface Fence {
  * seen; the home store narrows that window by checking again just before it publishes a write.
  */
 export function leaseFence(lease: Lease, epochFile: string): Fence {
+  const assertHeld = (): void => {
+    if (!lease.held) {
+      throw new StewardError(
+        'STW_LEASE_LOST',
+        `this controller no longer holds the lease (epoch ${lease.epoch}) and stops writing to the home`,
+      );
+    }
+  };
   return {
+    assertHeld,
     async assertWritable(): Promise<void> {
-      if (!lease.held) {
-        throw new StewardError(
-          'STW_LEASE_LOST',
-          `this controller no longer holds the lease (epoch ${lease.epoch}) and stops writing to the home`,
-        );
-      }
+      assertHeld();
       const current = await readEpochFile(epochFile);
       if (current > lease.epoch) {
         throw new StewardError(

@@ -28,12 +28,13 @@ export type { FileRange } from './file-range.js';
 
 /**
  * An append-only file such as a build's console log: writes land in call order even when not
- * awaited; the fence is re-checked at most every {@link APPEND_FENCE_CACHE_MS} ms.
+ * awaited; the lease is checked on every append, the epoch file at most every
+ * {@link APPEND_FENCE_CACHE_MS} ms.
  */
 export type { AppendLog } from './append-log.js';
 /** How a rotating append log ({@link HomeStore.openRotating}) is bounded: bytes a file, files in all. */
 export type { RotationOptions } from './rotating-log.js';
-/** How long an append log trusts a successful fence check, in ms (250). */
+/** How long an append log trusts the epoch file it read, in ms (250). */
 export { APPEND_FENCE_CACHE_MS } from './append-log.js';
 
 /** Decides whether this process may write to the home; throws a StewardError when it may not. */

@@ -15,13 +15,18 @@ void describe('append log', () => {
   let root: string;
   let open: boolean;
   let checks: number;
+  let held: boolean;
   let store: HomeStore;
 
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'steward-log-'));
     open = true;
     checks = 0;
+    held = true;
     const fence: Fence = {
+      assertHeld: () => {
+        if (!held) throw new StewardError('STW_LEASE_LOST', 'the lease is lost in the test');
+      },
       assertWritable: () => {
         checks += 1;
         return open ? Promise.resolve() : Promise.reject(new StewardError('STW_HOME_FENCED', 'fenced by the test'));
@@ -87,6 +92,15 @@ void describe('append log', () => {
     await assert.rejects(log.write('and later\n'), (err) => isStewardError(err, 'STW_HOME_FENCED'));
     await assert.rejects(log.close(), (err) => isStewardError(err, 'STW_HOME_FENCED'));
     assert.equal(await store.readText('log'), Array.from({ length: 50 }, (_, i) => `${i}\n`).join(''));
+  });
+
+  void test('an append after the lease is lost is refused at once, within the cache period of the epoch file', async () => {
+    const log = await store.openAppend('log');
+    await log.write('held\n');
+    held = false;
+    await assert.rejects(log.write('after the loss\n'), (err) => isStewardError(err, 'STW_LEASE_LOST'));
+    await assert.rejects(log.close(), (err) => isStewardError(err, 'STW_LEASE_LOST'));
+    assert.equal(await store.readText('log'), 'held\n');
   });
 
   void test('writing to a closed log is refused', async () => {

@@ -9,7 +9,7 @@ import { HomeStore, type Fence, type HomeHealth } from '../../src/home/index.js'
 import { FailingDisk } from '../support/failing-disk.js';
 
 const logger = pino({ level: 'silent' });
-const open: Fence = { assertWritable: () => Promise.resolve() };
+const open: Fence = { assertWritable: () => Promise.resolve(), assertHeld: () => undefined };
 
 void describe('a home whose disk fails with EIO', () => {
   let disk: FailingDisk;

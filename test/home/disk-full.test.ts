@@ -10,7 +10,7 @@ import { HomeStore, type Fence, type HomeHealth } from '../../src/home/index.js'
 import { SmallDisk } from '../support/small-disk.js';
 
 const logger = pino({ level: 'silent' });
-const open: Fence = { assertWritable: () => Promise.resolve() };
+const open: Fence = { assertWritable: () => Promise.resolve(), assertHeld: () => undefined };
 
 void describe('a home whose disk is full', () => {
   let disk: SmallDisk;

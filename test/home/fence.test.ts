@@ -67,6 +67,16 @@ void describe('lease fence', () => {
     assert.equal(await store.readText('config.xml'), 'mine');
   });
 
+  void test('a console log appending within the epoch cache period stops at once when the lease is released', async () => {
+    await store.writeAtomic('.steward/epoch', `${lease.epoch}\n`);
+    const log = await store.openAppend('jobs/a/builds/1/log');
+    await log.write('before\n');
+    await lease.release();
+    await assert.rejects(log.write('after release\n'), (err) => isStewardError(err, 'STW_LEASE_LOST'));
+    await log.close().catch(() => undefined);
+    assert.equal(await store.readText('jobs/a/builds/1/log'), 'before\n');
+  });
+
   void test('a damaged epoch file refuses writes rather than guessing', async () => {
     await writeFile(epochFile, 'not a number');
     await assert.rejects(store.writeAtomic('config.xml', 'x'), (err) => isStewardError(err, 'STW_HOME_IO'));

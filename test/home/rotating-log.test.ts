@@ -20,6 +20,7 @@ void describe('rotating append log', () => {
     root = await mkdtemp(join(tmpdir(), 'steward-rotate-'));
     open = true;
     const fence: Fence = {
+      assertHeld: () => undefined,
       assertWritable: () => (open ? Promise.resolve() : Promise.reject(new StewardError('STW_HOME_FENCED', 'fenced by the test'))),
     };
     store = new HomeStore({ root, fence, logger });

@@ -26,6 +26,7 @@ void describe('the write audit', () => {
     open = true;
     audit = openWriteAudit(auditFile, () => epoch);
     const fence: Fence = {
+      assertHeld: () => undefined,
       assertWritable: () => (open ? Promise.resolve() : Promise.reject(new StewardError('STW_HOME_FENCED', 'fenced by the test'))),
     };
     store = new HomeStore({ root: join(dir, 'home'), fence, logger, audit });
