@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 import { StewardError } from '../errors/index.js';
@@ -132,17 +133,20 @@ export class FileAppendLog implements AppendLog {
     this.#throwIfFailed();
     const before = this.#size;
     try {
-      this.#fence.assertHeld();
       const now = performance.now();
       if (now - this.#fenceCheckedAt >= APPEND_FENCE_CACHE_MS) {
         await this.#fence.assertWritable();
         this.#fenceCheckedAt = now;
       }
-      // O_APPEND: every write lands at the end; a short write is continued with the rest.
+      // O_APPEND: every write lands at the end; a short write is continued with the rest. The
+      // lease is checked right before each write(2), made synchronously for the reason an atomic
+      // write renames synchronously (atomic-write.ts): a write waiting in the thread pool could
+      // land after a pause that cost this controller its lease.
       let offset = 0;
       while (offset < data.length) {
+        this.#fence.assertHeld();
         const startedAt = this.#audit === undefined ? 0 : auditClock();
-        const { bytesWritten } = await this.#handle.write(data, offset, data.length - offset);
+        const bytesWritten = writeSync(this.#handle.fd, data, offset, data.length - offset);
         offset += bytesWritten;
         this.#size += bytesWritten;
         this.#audit?.record('append', this.#rel, startedAt);

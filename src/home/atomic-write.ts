@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { open, rename, rm } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 import { fsyncDir } from './durable.js';
@@ -12,8 +13,13 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Creates the target's folder (and missing parents) when it is missing. */
   makeParent(dir: string): Promise<void>;
-  /** Last check before the new content becomes visible; a throw leaves the target untouched. */
+  /** Last full check before the new content becomes visible; a throw leaves the target untouched. */
   beforePublish(): Promise<void>;
+  /**
+   * The very last check, made synchronously just before the rename (see writeFileAtomic); a throw
+   * leaves the target untouched.
+   */
+  publishing(): void;
   /** Told right after the rename that made the new content visible, with the time it was started. */
   published?: (startedAt: number) => void;
 }
@@ -52,8 +58,13 @@ export async function writeFileAtomic(
       await handle.close();
     }
     await opts.beforePublish();
+    // The check and the rename run in one go on this thread: an asynchronous rename would wait
+    // in libuv's thread pool, where a pause of the process (SIGSTOP, a frozen VM) past the lease's
+    // TTL could fall after the check and let the rename land once a new controller has taken over.
+    // Now only the microseconds between the check and the system call are exposed.
+    opts.publishing();
     const startedAt = opts.published === undefined ? 0 : auditClock();
-    await rename(temp, abs);
+    renameSync(temp, abs);
     opts.published?.(startedAt);
   } catch (err) {
     await rm(temp, { force: true }).catch(() => undefined);

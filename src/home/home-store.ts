@@ -241,6 +241,7 @@ export class HomeStore {
           makeParent: (dir) => this.#makeDir(dir, secret ? PRIVATE_DIR_MODE : undefined),
           // Checked again after the slow part (the fsync): a takeover during it still stops the write.
           beforePublish: () => this.#fence.assertWritable(),
+          publishing: () => this.#fence.assertHeld(),
           ...(this.#audit === undefined ? {} : { published: (startedAt: number) => this.#audit?.record('write', rel, startedAt) }),
         }),
       );
