@@ -43,12 +43,12 @@ export class StewardProcess extends ControllerClient {
     createInterface({ input: child.stderr! }).on('line', (line) => this.stderr.push(line));
   }
 
-  static spawn(home: string, args: string[] = []): StewardProcess {
+  static spawn(home: string, args: string[] = [], env: Record<string, string> = {}): StewardProcess {
     // No agent port unless a test asks for one: controllers of parallel tests would all want 50000.
     const agentPort = args.includes('--agent-port') ? [] : ['--agent-port', '-1'];
     const child = spawn(process.execPath, [STEWARD_BIN, 'start', '--home', home, '--port', '0', '--host', '127.0.0.1', ...agentPort, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, STEWARD_LOG_LEVEL: 'info' },
+      env: { ...process.env, STEWARD_LOG_LEVEL: 'info', ...env },
     });
     return new StewardProcess(child, home);
   }
