@@ -20,8 +20,12 @@ export interface ChaosOptions {
   /** Fault names (FAULTS); those that do not apply to a backend are left out there. */
   faults: readonly string[];
   trials: number;
-  /** Between two build requests of the stream. */
+  /** Between two build requests of the stream (300 ms). */
   streamIntervalMs?: number;
+  /** From the start of the stream to the fault (2.5 s), so that builds run on every node. */
+  warmUpMs?: number;
+  /** How long the stream goes on once the cluster is whole again (2 s). */
+  afterMs?: number;
   /** Told of each trial as it ends. */
   onTrial?: (t: TrialResult) => void;
   /** Told of progress, in words. */
@@ -96,9 +100,9 @@ async function runBackend(backend: BackendName, faults: readonly Fault[], opts: 
         const active = await cluster.steady();
         const from = stream.accepted.length;
         stream.start(`${backend}-${fault.name}-${trial}`);
-        const t = await strikeOnce(cluster, active, fault, { backend, lock, trial });
+        const t = await strikeOnce(cluster, active, fault, { backend, lock, trial, warmUpMs: opts.warmUpMs ?? 2500 });
         // The stream goes on a while after the recovery, then the builds are left to end.
-        await sleep(2000);
+        await sleep(opts.afterMs ?? 2000);
         await stream.stop();
         await cluster.steady();
         const counts = await index.settle(stream.accepted.slice(from), 120_000);
@@ -137,9 +141,14 @@ interface Struck {
   evidence: string | undefined;
 }
 
-async function strikeOnce(cluster: ChaosCluster, active: Member, fault: Fault, ctx: { backend: BackendName; lock: ChaosCluster['lock']; trial: number }): Promise<Struck> {
+async function strikeOnce(
+  cluster: ChaosCluster,
+  active: Member,
+  fault: Fault,
+  ctx: { backend: BackendName; lock: ChaosCluster['lock']; trial: number; warmUpMs: number },
+): Promise<Struck> {
   // Builds are running on both kinds of node when the fault strikes.
-  await sleep(2500);
+  await sleep(ctx.warmUpMs);
   const pid = active.pid;
   const faultAt = Date.now();
   const strike = await fault.strike({ cluster, active, trial: ctx.trial, backend: ctx.backend, lock: ctx.lock });

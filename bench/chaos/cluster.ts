@@ -126,6 +126,11 @@ export class ChaosCluster {
   readonly agents: ChaosAgent[] = [];
   /** admin's API token, made once on the home and shared by every controller of it. */
   #token: string | undefined;
+  /** Should this process end without close() (a test's time ran out), its children go with it. */
+  readonly #onExit = (): void => {
+    for (const m of this.members) m.proc.child.kill('SIGKILL');
+    for (const a of this.agents) a.proc.child.kill('SIGKILL');
+  };
 
   private constructor(opts: ClusterOptions) {
     this.dir = opts.dir;
@@ -133,6 +138,7 @@ export class ChaosCluster {
     this.marks = path.join(opts.dir, 'marks');
     this.auditFile = path.join(opts.dir, 'writes.jsonl');
     this.lock = opts.lock;
+    process.once('exit', this.#onExit);
   }
 
   static async start(opts: ClusterOptions): Promise<ChaosCluster> {
@@ -248,6 +254,7 @@ export class ChaosCluster {
   }
 
   async close(): Promise<void> {
+    process.off('exit', this.#onExit);
     for (const m of this.members) {
       m.proc.child.kill('SIGCONT');
       m.lockProxy?.restore();
