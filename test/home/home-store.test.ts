@@ -26,8 +26,15 @@ class SwitchFence implements Fence {
       : Promise.reject(new StewardError('STW_HOME_FENCED', 'fenced by the test'));
   }
 
+  /** When set, the lease counts as lost from the synchronous check with this number on (1-based). */
+  lostAtHeldCheck: number | undefined;
+  heldChecks = 0;
+
   assertHeld(): void {
-    // The lease itself is not what this fence switches; the epoch check is.
+    this.heldChecks += 1;
+    if (this.lostAtHeldCheck !== undefined && this.heldChecks >= this.lostAtHeldCheck) {
+      throw new StewardError('STW_LEASE_LOST', 'the lease is lost in the test');
+    }
   }
 }
 
@@ -85,6 +92,16 @@ void describe('home store', () => {
     fence.shutAtCheck = 2; // the first check passes, the one just before the rename refuses
     await assert.rejects(store.writeAtomic('config.xml', 'new'), (err) => isStewardError(err, 'STW_HOME_FENCED'));
     assert.equal(fence.checks, 2);
+    assert.equal(await store.readText('config.xml'), 'old');
+    assert.deepEqual(await readdir(root), ['config.xml']);
+  });
+
+  void test('a lease lost after the last fence check and before the rename stops the write: the check right before it refuses', async () => {
+    await store.writeAtomic('config.xml', 'old');
+    fence.heldChecks = 0;
+    fence.lostAtHeldCheck = 1; // every asynchronous check passes; the synchronous one refuses
+    await assert.rejects(store.writeAtomic('config.xml', 'new'), (err) => isStewardError(err, 'STW_LEASE_LOST'));
+    assert.equal(fence.heldChecks, 1);
     assert.equal(await store.readText('config.xml'), 'old');
     assert.deepEqual(await readdir(root), ['config.xml']);
   });
