@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { chmod, lchown, lstat, mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
+import { chmod, lchown, lstat, mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 
 import type { Logger } from 'pino';
@@ -311,12 +312,17 @@ export class HomeStore {
     const to = this.#resolveWritable(toRel);
     await this.#mutate('rename', `${fromRel} to ${toRel}`, 'rename', async () => {
       const toDir = dirname(to);
+      // Checked and renamed in one go, as an atomic write publishes (see atomic-write.ts).
+      const renameHeld = (): void => {
+        this.#fence.assertHeld();
+        renameSync(from, to);
+      };
       try {
-        await rename(from, to);
+        renameHeld();
       } catch (err) {
         if (errnoCode(err) !== 'ENOENT' || !(await this.exists(fromRel))) throw err;
         await this.#makeDir(toDir, isPrivatePath(this.root, to) ? PRIVATE_DIR_MODE : undefined);
-        await rename(from, to);
+        renameHeld();
       }
       await fsyncDir(toDir);
       if (dirname(from) !== toDir) await fsyncDir(dirname(from));
