@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
-import { renameSync } from 'node:fs';
-import { chmod, lchown, lstat, mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants as fsConstants, mkdirSync, openSync, renameSync } from 'node:fs';
+import { chmod, lchown, lstat, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 
 import type { Logger } from 'pino';
@@ -259,16 +259,21 @@ export class HomeStore {
     const abs = this.#resolveWritable(rel);
     const secret = isPrivatePath(this.root, abs);
     return this.#mutate('open', rel, 'open', async () => {
-      const flags = 'a';
       const mode = secret ? PRIVATE_FILE_MODE : 0o666;
-      let handle;
+      // The file is created (if missing) synchronously right after the lease is checked, as an
+      // atomic write renames (atomic-write.ts); the open for appending then creates nothing.
+      const create = (): void => {
+        this.#fence.assertHeld();
+        closeSync(openSync(abs, 'a', mode));
+      };
       try {
-        handle = await open(abs, flags, mode);
+        create();
       } catch (err) {
         if (errnoCode(err) !== 'ENOENT') throw err;
         await this.#makeDir(dirname(abs), secret ? PRIVATE_DIR_MODE : undefined);
-        handle = await open(abs, flags, mode);
+        create();
       }
+      const handle = await open(abs, fsConstants.O_WRONLY | fsConstants.O_APPEND);
       try {
         const { size } = await handle.stat();
         return new FileAppendLog(handle, rel, this.#fence, size, { report: this.#report, audit: this.#audit, ...(opts.wholeRecords === true ? { wholeRecords: true } : {}) });
@@ -399,6 +404,8 @@ export class HomeStore {
   async #mutate<T>(action: string, rel: string, op: WriteOperation | undefined, fn: () => Promise<T>): Promise<T> {
     try {
       await this.#fence.assertWritable();
+      // Again without I/O: the process may have been paused while the epoch file was read.
+      this.#fence.assertHeld();
       const startedAt = this.#audit === undefined ? 0 : auditClock();
       const result = await fn();
       if (op !== undefined) this.#audit?.record(op, rel, startedAt);
@@ -423,12 +430,14 @@ export class HomeStore {
    * default mode, so that only folders inside the home get the restricted mode.
    */
   async #makeDir(abs: string, mode: number | undefined): Promise<void> {
+    // Checked and made in one go, as an atomic write renames (atomic-write.ts).
+    this.#fence.assertHeld();
     if (mode === undefined) {
-      await mkdir(abs, { recursive: true });
+      mkdirSync(abs, { recursive: true });
       return;
     }
-    await mkdir(this.root, { recursive: true });
-    await mkdir(abs, { recursive: true, mode });
+    mkdirSync(this.root, { recursive: true });
+    mkdirSync(abs, { recursive: true, mode });
   }
 }
 
