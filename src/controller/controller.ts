@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
-import { HomeStore, leaseFence, openWriteAudit, readEpochFile, type RotationOptions, type WriteAudit } from '../home/index.js';
+import { HomeStore, leaseFence, openWriteAudit, readEpochFile, stoppableFence, type RotationOptions, type WriteAudit } from '../home/index.js';
 import { Jobs, preloadJobDefinitions, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem, type PreloadedJobs } from '../jobs/index.js';
 import { AgentConnections, AgentNodes, BUILT_IN_NODE, DEFAULT_AGENT_GRACE_MS, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RemoteChannel, type RunAs } from '../nodes/index.js';
 import type { HeldStep } from '../agent-protocol/index.js';
@@ -227,9 +227,10 @@ export class Controller implements StewardApi {
       this.#writeAudit = openWriteAudit(this.#opts.writeAudit, () => lease.epoch);
       log.info({ file: this.#opts.writeAudit }, `recording every write to the home in ${this.#opts.writeAudit}`);
     }
+    const fence = stoppableFence(leaseFence(this.lease, epochFile));
     this.store = new HomeStore({
       root: this.home,
-      fence: leaseFence(this.lease, epochFile),
+      fence,
       logger: log,
       ...(this.#writeAudit === undefined ? {} : { audit: this.#writeAudit }),
     });
@@ -280,7 +281,8 @@ export class Controller implements StewardApi {
       // a standby, with a new launcher.
       onStopped: (reason) => {
         if (this.#closing !== undefined) return;
-        log.error({ reason }, `stepping down: ${reason}`);
+        log.error({ reason }, `stepping down: ${reason}; this controller stops writing to the home`);
+        fence.stop(reason);
         this.#phase = 'fenced';
         this.#ready = false;
         this.#opts.onLeaseLost?.(reason);

@@ -48,6 +48,39 @@ export function leaseFence(lease: Lease, epochFile: string): Fence {
   };
 }
 
+/** A fence that its owner can shut for good, on top of another. */
+export interface StoppableFence extends Fence {
+  /** From now on every write is refused (STW_LEASE_LOST, with `reason`). */
+  stop(reason: string): void;
+}
+
+/**
+ * `inner`, until stop(): a controller that steps down while it still holds the lease (its
+ * built-in node's launcher stopped, most likely because the lease is about to be lost) stops
+ * writing at that instant. Otherwise it would go on, while it closes, to mark the builds its
+ * agents still run as aborted, builds that the next active controller is to adopt.
+ */
+export function stoppableFence(inner: Fence): StoppableFence {
+  let stopped: string | undefined;
+  const assertNotStopped = (): void => {
+    if (stopped !== undefined) throw new StewardError('STW_LEASE_LOST', `this controller stepped down (${stopped}) and stops writing to the home`);
+  };
+  return {
+    stop(reason) {
+      stopped ??= reason;
+    },
+    assertHeld() {
+      assertNotStopped();
+      inner.assertHeld();
+    },
+    async assertWritable() {
+      assertNotStopped();
+      await inner.assertWritable();
+      assertNotStopped();
+    },
+  };
+}
+
 /**
  * Reads an epoch file: a decimal integer, optionally followed by a newline. A missing file is
  * epoch 0. A damaged one is an error (STW_HOME_IO): reading it as 0 would let a deposed

@@ -44,6 +44,8 @@ export type { Fence } from './fence.js';
  * held, and (STW_HOME_FENCED) when `<home>/.steward/epoch` holds an epoch above the lease's.
  */
 export { leaseFence } from './fence.js';
+/** A fence its owner shuts for good: a controller stepping down stops writing at that instant. */
+export { stoppableFence, type StoppableFence } from './fence.js';
 /** Reads an epoch file (`<home>/.steward/epoch`): a decimal integer; 0 when missing. */
 export { readEpochFile } from './fence.js';
 

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 
 import { isStewardError } from '../../src/errors/index.js';
 import { acquireFileLease, type Lease } from '../../src/ha/index.js';
-import { HomeStore, leaseFence, readEpochFile } from '../../src/home/index.js';
+import { HomeStore, leaseFence, readEpochFile, stoppableFence } from '../../src/home/index.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -75,6 +75,21 @@ void describe('lease fence', () => {
     await assert.rejects(log.write('after release\n'), (err) => isStewardError(err, 'STW_LEASE_LOST'));
     await log.close().catch(() => undefined);
     assert.equal(await store.readText('jobs/a/builds/1/log'), 'before\n');
+  });
+
+  void test('a stopped fence refuses every write while the lease is still held, appends to an open log included', async () => {
+    const fence = stoppableFence(leaseFence(lease, epochFile));
+    const stoppable = new HomeStore({ root, fence, logger });
+    await stoppable.writeAtomic('.steward/epoch', `${lease.epoch}\n`);
+    const log = await stoppable.openAppend('jobs/a/builds/1/log');
+    await log.write('running\n');
+    fence.stop('the launcher stopped');
+    assert.ok(lease.held);
+    await assert.rejects(log.write('Aborted\n'), (err) => isStewardError(err, 'STW_LEASE_LOST'));
+    await assert.rejects(stoppable.writeAtomic('jobs/a/builds/1/build.xml', '<build/>'), (err) => isStewardError(err, 'STW_LEASE_LOST'));
+    await log.close().catch(() => undefined);
+    assert.equal(await stoppable.readText('jobs/a/builds/1/log'), 'running\n');
+    assert.equal(await stoppable.readText('jobs/a/builds/1/build.xml'), undefined);
   });
 
   void test('a damaged epoch file refuses writes rather than guessing', async () => {
