@@ -153,7 +153,8 @@ export class FileAppendLog implements AppendLog {
       }
     } catch (err) {
       const error = homeIoError('append to', this.#rel, err);
-      if (this.#size > before) await this.#cutBack(before);
+      // A refused lease leaves what was written: the file may already be another controller's.
+      if (this.#size > before && !isFenceRefusal(error)) await this.#cutBack(before);
       if (isDiskTrouble(error)) this.#report?.troubled(error);
       if (!this.#wholeRecords) this.#failure = error;
       throw error;
@@ -178,4 +179,8 @@ export class FileAppendLog implements AppendLog {
   #throwIfFailed(): void {
     if (this.#failure !== undefined) throw this.#failure;
   }
+}
+
+function isFenceRefusal(err: StewardError): boolean {
+  return err.code === 'STW_LEASE_LOST' || err.code === 'STW_HOME_FENCED';
 }
