@@ -155,6 +155,35 @@ export const FAULTS: readonly Fault[] = [
       };
     },
   },
+  {
+    name: 'handover-kill',
+    description: 'kill -9 of the active controller during a planned handover (POST /manage/ha/handover)',
+    failover: 'always',
+    appliesTo: () => true,
+    async strike({ active, trial }) {
+      const proc = active.proc;
+      // The request is not awaited: the controller dies under it. The kill falls at another
+      // point of the handover in each trial (quieting down, waiting for builds, releasing).
+      const asked = proc
+        .fetch('manage/ha/handover', { method: 'POST', body: new URLSearchParams({ timeout: '10' }), signal: AbortSignal.timeout(30_000) })
+        .then((res) => res.status, () => 'no answer');
+      // A handover with builds of a second or so to wait for takes about a second on loopback.
+      await sleep(50 + ((trial * 230) % 650));
+      const handingOver = (await active.role(500)) !== 'active';
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+      const answer = await asked;
+      return {
+        evidence: () =>
+          Promise.resolve(
+            proc.child.signalCode === 'SIGKILL'
+              ? `controller ${active.index} (pid ${proc.child.pid}) ended by SIGKILL during its handover (${handingOver ? 'no longer answering as active' : 'still answering as active'}; the request got ${answer})`
+              : undefined,
+          ),
+        heal: () => Promise.resolve(),
+      };
+    },
+  },
 ];
 
 export const FAULT_NAMES = FAULTS.map((f) => f.name);
