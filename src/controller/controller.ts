@@ -658,11 +658,18 @@ export class Controller implements StewardApi {
     this.#homeWatch?.close();
     if (this.queue !== undefined) this.queue.close();
     // After a handover, the builds still running are in their steps on agents, for the next
-    // controller: they are neither stopped nor waited for, and nothing of them is written.
-    if (this.scheduler !== undefined && this.#phase !== 'handed-over') {
+    // controller: they are neither stopped nor waited for, and nothing of them is written. The
+    // same when this controller lost its lease or stepped down: the next active one adopts them,
+    // and stopping them here would end steps it could have taken over.
+    const leaveAgentBuilds = this.#phase === 'handed-over' || this.#phase === 'fenced';
+    if (this.scheduler !== undefined && !leaveAgentBuilds) {
       for (const build of this.scheduler.runningBuilds()) build.interrupt('ABORTED', 'Aborted: the controller is shutting down', 'SYSTEM');
       await this.scheduler.drain();
     } else if (this.scheduler !== undefined) {
+      // The built-in node's builds end with this controller whatever happens.
+      for (const build of this.scheduler.runningBuilds()) {
+        if (build.record.builtOn === '') build.interrupt('ABORTED', 'Aborted: the controller is shutting down', 'SYSTEM');
+      }
       await this.scheduler.drain((node) => node === BUILT_IN_NODE);
     }
     if (this.#queueFile !== undefined) {

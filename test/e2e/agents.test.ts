@@ -143,6 +143,43 @@ describe('a build on an agent outlives a failover', () => {
     await redis.stop();
   });
 
+  test('the active controller cut from its lease mid-build leaves the agent\'s build to the standby, which completes it with its whole log', { timeout: 90_000 }, async () => {
+    await using home = await tempDir();
+    await using work = await tempDir('steward-agent-');
+    const [portA, portB] = [await freePort(), await freePort()];
+    const lease = await TcpProxy.start({ host: '127.0.0.1', port: redis.port });
+    const args = (redisPort: number) => ['--lock', `redis://127.0.0.1:${redisPort}/0?key=agents-cut`, '--lease-ttl', '2s'];
+    const a = await StewardProcess.start(home.dir, [...args(lease.port), '--port', String(portA)]);
+    const b = StewardProcess.spawn(home.dir, [...args(redis.port), '--port', String(portB)]);
+    let agent: AgentProcess | undefined;
+    try {
+      await ok(a, ['node', 'create', 'linux-4', '--labels', 'linux', '--remote-fs', work.dir]);
+      const secret = (await ok(a, ['node', 'secret', 'linux-4'])).trim();
+      agent = AgentProcess.start(['--url', `http://127.0.0.1:${portA}/,http://127.0.0.1:${portB}/`, '--name', 'linux-4', '--secret', secret, '--work-dir', work.dir]);
+      await agent.logged(/connected to the controller as node linux-4/);
+      await a.createJob('cut', freestyleXml({ command: 'set +x; i=0; while [ $i -lt 400 ]; do echo "line $i"; i=$((i+1)); sleep 0.01; done', assignedNode: 'linux' }));
+      const n = await a.buildNumberOf(await a.queueBuild('cut'));
+      await eventually(async () => ((await (await a.fetch(`job/cut/${n}/consoleText`)).text()).includes('line 40\n') ? true : undefined), 'some output');
+      // Cut from Redis, the active controller loses its lease and stops (status 4) while its agent is still connected.
+      lease.blackhole();
+      assert.equal(await a.exited, 4);
+      await b.ready(30_000);
+      assert.equal(await b.waitForResult('cut', n), 'SUCCESS');
+      const log = await (await b.fetch(`job/cut/${n}/consoleText`)).text();
+      assert.deepEqual(
+        log.split('\n').filter((l) => l.startsWith('line ')),
+        Array.from({ length: 400 }, (_, i) => `line ${i}`),
+      );
+      assert.doesNotMatch(log, /Aborted/);
+      assert.match(log, /\nFinished: SUCCESS\n$/);
+    } finally {
+      await agent?.stop();
+      await a.stop();
+      await b.stop();
+      await lease.close();
+    }
+  });
+
   test('the active controller killed mid-build: the standby takes over, and the agent, given both URLs, has it continue the build', { timeout: 90_000 }, async () => {
     await using home = await tempDir();
     await using work = await tempDir('steward-agent-');
