@@ -661,16 +661,14 @@ export class Controller implements StewardApi {
     // controller: they are neither stopped nor waited for, and nothing of them is written. The
     // same when this controller lost its lease or stepped down: the next active one adopts them,
     // and stopping them here would end steps it could have taken over.
+    // The built-in node's builds end with this controller whatever happens.
     const leaveAgentBuilds = this.#phase === 'handed-over' || this.#phase === 'fenced';
-    if (this.scheduler !== undefined && !leaveAgentBuilds) {
-      for (const build of this.scheduler.runningBuilds()) build.interrupt('ABORTED', 'Aborted: the controller is shutting down', 'SYSTEM');
-      await this.scheduler.drain();
-    } else if (this.scheduler !== undefined) {
-      // The built-in node's builds end with this controller whatever happens.
+    const ends = (node: string): boolean => !leaveAgentBuilds || node === BUILT_IN_NODE;
+    if (this.scheduler !== undefined) {
       for (const build of this.scheduler.runningBuilds()) {
-        if (build.record.builtOn === '') build.interrupt('ABORTED', 'Aborted: the controller is shutting down', 'SYSTEM');
+        if (ends(build.record.builtOn === '' ? BUILT_IN_NODE : build.record.builtOn)) build.interrupt('ABORTED', 'Aborted: the controller is shutting down', 'SYSTEM');
       }
-      await this.scheduler.drain((node) => node === BUILT_IN_NODE);
+      await this.scheduler.drain(ends);
     }
     if (this.#queueFile !== undefined) {
       if (this.lease?.held === true) {

@@ -57,8 +57,8 @@ export interface StoppableFence extends Fence {
 /**
  * `inner`, until stop(): a controller that steps down while it still holds the lease (its
  * built-in node's launcher stopped, most likely because the lease is about to be lost) stops
- * writing at that instant. Otherwise it would go on, while it closes, to mark the builds its
- * agents still run as aborted, builds that the next active controller is to adopt.
+ * writing at that instant. Otherwise it would go on writing while it closes (the end of its
+ * built-in node's builds, queue.xml) into a home that the next active controller is about to own.
  */
 export function stoppableFence(inner: Fence): StoppableFence {
   let stopped: string | undefined;

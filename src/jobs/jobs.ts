@@ -77,18 +77,22 @@ async function jobFolders(store: HomeStore): Promise<{ names: string[]; refused:
   return { names, refused };
 }
 
-/** Calls `each` with every job's config.xml text (folders without one are skipped), 64 at a time. */
-async function readConfigs(store: HomeStore, names: readonly string[], each: (name: string, xml: string, file: string) => Promise<void>): Promise<void> {
+/** Calls `each` with every item, 64 at a time (start-up's reading of the home). */
+async function forEachConcurrently<T>(items: readonly T[], each: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < names.length) {
-      const name = names[next++] as string;
-      const file = `jobs/${name}/config.xml`;
-      const xml = await store.readText(file);
-      if (xml !== undefined) await each(name, xml, file);
-    }
+    while (next < items.length) await each(items[next++] as T);
   };
-  await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, names.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, items.length) }, worker));
+}
+
+/** Calls `each` with every job's config.xml text (folders without one are skipped). */
+async function readConfigs(store: HomeStore, names: readonly string[], each: (name: string, xml: string, file: string) => Promise<void>): Promise<void> {
+  await forEachConcurrently(names, async (name) => {
+    const file = `jobs/${name}/config.xml`;
+    const xml = await store.readText(file);
+    if (xml !== undefined) await each(name, xml, file);
+  });
 }
 
 async function define(xml: string, file: string, extensions: ExtensionRegistry): Promise<JobDefinition> {
@@ -199,8 +203,9 @@ export class Jobs {
     let reused = 0;
     await readConfigs(this.#store, names, async (name, xml, file) => {
       const early = preloaded?.get(name);
-      if (early !== undefined && early.xml === xml) reused++;
-      this.#jobs.set(name, new Job(name, early !== undefined && early.xml === xml ? early.definition : await this.#define(xml, file)));
+      const unchanged = early?.xml === xml ? early.definition : undefined;
+      if (unchanged !== undefined) reused++;
+      this.#jobs.set(name, new Job(name, unchanged ?? (await this.#define(xml, file))));
     });
     if (preloaded !== undefined) this.#log.debug({ jobs: this.#jobs.size, reused }, `${reused} of ${this.#jobs.size} job configurations were unchanged since the standby read them`);
     const broken = [...this.#jobs.values()].filter((j) => j.definition.kind === 'broken');
@@ -595,17 +600,11 @@ export class Jobs {
    * new item does not take the id of a build's item and be taken for started after a crash.
    */
   async highestQueueId(): Promise<number> {
-    const jobs = [...this.#jobs.values()];
     let highest = 0;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < jobs.length) {
-        const job = jobs[next++] as Job;
-        // The newest few, since a queue sorter may start a job's items out of order.
-        for (const id of (await this.startedQueueIds(job, 3)).values()) highest = Math.max(highest, id);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, jobs.length) }, worker));
+    await forEachConcurrently([...this.#jobs.values()], async (job) => {
+      // The newest few, since a queue sorter may start a job's items out of order.
+      for (const id of await this.startedQueueIds(job, 3)) highest = Math.max(highest, id);
+    });
     return highest;
   }
 
