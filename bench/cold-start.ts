@@ -9,14 +9,15 @@
  *
  *   node --import tsx bench/cold-start.ts                 # 1,000 jobs x 100 builds, 3 runs
  *   BENCH_QUICK=1 node --import tsx bench/cold-start.ts   # 100 jobs x 100 builds, 2 runs
- *   BENCH_RUNS=N overrides the runs; BENCH_REGENERATE=1 rewrites the cached home.
+ *   BENCH_RUNS=N overrides the runs; BENCH_REGENERATE=1 rewrites the cached home; BENCH_NO_QUEUE=1
+ *   starts without queue.xml.
  *
  * The page cache is warm (the generation, or the previous run, just read or wrote the files); a
  * cold-disk start is slower and is not measured here.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { colorOf } from '../src/jobs/index.js';
+import { colorOf, serializeQueueFile } from '../src/jobs/index.js';
 import { jobNumber, largeHome, resultOf } from './large-home.js';
 import { Controller, QUICK, freePort, machineLine, mib, ms, scratchDir, sleep, summary } from './lib.js';
 
@@ -26,10 +27,15 @@ const RUNS = Number(process.env.BENCH_RUNS ?? (QUICK ? 2 : 3));
 
 const cache = largeHome('cold-start', JOBS, BUILDS_PER_JOB);
 
-// The controller writes only .steward/ (lock, epoch) and queue.xml on a start; drop them between runs.
+// The controller writes only .steward/ (lock, epoch) and queue.xml on a start; both are put back
+// between runs as a Jenkins home has them: no .steward/, and an empty queue.xml whose counter is
+// past the builds' queue ids. BENCH_NO_QUEUE=1 starts without queue.xml instead, where start-up
+// reads the newest build records of every job to carry on the queue ids past theirs.
+const NO_QUEUE = process.env.BENCH_NO_QUEUE === '1';
 const resetHome = () => {
   rmSync(path.join(cache, '.steward'), { recursive: true, force: true });
   rmSync(path.join(cache, 'queue.xml'), { force: true });
+  if (!NO_QUEUE) writeFileSync(path.join(cache, 'queue.xml'), serializeQueueFile([], JOBS * BUILDS_PER_JOB + 1));
 };
 
 const scratch = scratchDir('cold-start');
@@ -87,7 +93,7 @@ try {
 
 const R = summary(runs.map((r) => r.readyMs));
 const rssMax = Math.max(...runs.map((r) => r.rssReady));
-console.log(`cold start: ${JOBS} jobs x ${BUILDS_PER_JOB} builds (${JOBS * BUILDS_PER_JOB} build records), ${RUNS} runs, warm page cache`);
+console.log(`cold start: ${JOBS} jobs x ${BUILDS_PER_JOB} builds (${JOBS * BUILDS_PER_JOB} build records), ${NO_QUEUE ? 'no queue.xml' : 'an empty queue.xml'}, ${RUNS} runs, warm page cache`);
 for (const [i, r] of runs.entries()) {
   console.log(
     `  run ${i + 1}: spawn -> /health/ready 200 in ${ms(r.readyMs, 0)} (controller start-up ${r.internalMs} ms of it), RSS ${mib(r.rssReady)}; ` +
