@@ -66,6 +66,7 @@ export function violations(t: TrialResult): string[] {
   if (c.agentRunTwice > 0) out.push(`${c.agentRunTwice} agent builds run twice`);
   if (c.builtInRunTwice > 0) out.push(`${c.builtInRunTwice} built-in builds run twice`);
   if (c.agentLogMismatch > 0) out.push(`${c.agentLogMismatch} agent build logs not what the step printed`);
+  if (c.agentNotAdopted > 0) out.push(`${c.agentNotAdopted} agent builds ended other than SUCCESS instead of being adopted`);
   return out;
 }
 

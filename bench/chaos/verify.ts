@@ -36,6 +36,12 @@ export interface BuildCounts {
   builtInRunTwice: number;
   /** Agent builds that ended SUCCESS whose log is not byte for byte what the step printed. */
   agentLogMismatch: number;
+  /**
+   * Accepted builds of the agents' job that ended other than SUCCESS: their step always succeeds,
+   * and an agent build outlives its controller, so one ended ABORTED (or FAILURE) was given up
+   * instead of adopted.
+   */
+  agentNotAdopted: number;
   /** Builds that ended other than SUCCESS (a built-in build of a killed controller is ABORTED). */
   notSuccess: number;
   /** Finished builds by job and result (`chaos-built-in ABORTED`). */
@@ -123,6 +129,7 @@ export class BuildIndex {
       agentRunTwice: 0,
       builtInRunTwice: 0,
       agentLogMismatch: 0,
+      agentNotAdopted: 0,
       notSuccess: 0,
       results: {},
       problems: [],
@@ -140,6 +147,10 @@ export class BuildIndex {
       }
       for (const b of done) {
         if (b.result !== 'SUCCESS') counts.notSuccess += 1;
+        if (b.result !== 'SUCCESS' && a.job === JOBS.agent) {
+          counts.agentNotAdopted += 1;
+          counts.problems.push(`${a.job} #${b.number} (${a.token}): ended ${b.result ?? 'without a result'} instead of being adopted`);
+        }
         const key = `${b.job} ${b.result ?? 'none'}`;
         counts.results[key] = (counts.results[key] ?? 0) + 1;
       }

@@ -1,4 +1,0 @@
-// Chaos trials on a etcd lease: the active controller killed, and paused past the TTL (test/support/chaos-trials.ts).
-import { chaosTest } from '../support/chaos-trials.js';
-
-chaosTest('etcd', ['kill', 'stop']);

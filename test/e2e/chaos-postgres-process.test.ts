@@ -1,4 +1,0 @@
-// Chaos trials on a postgres lease: the active controller killed, and paused past the TTL (test/support/chaos-trials.ts).
-import { chaosTest } from '../support/chaos-trials.js';
-
-chaosTest('postgres', ['kill', 'stop']);

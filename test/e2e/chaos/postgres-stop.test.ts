@@ -1,0 +1,4 @@
+// Chaos trials on a PostgreSQL lease: the active controller paused with SIGSTOP past the TTL, then resumed (test/support/chaos-trials.ts).
+import { chaosTest } from '../../support/chaos-trials.js';
+
+chaosTest('postgres', 'stop');
