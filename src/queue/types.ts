@@ -11,6 +11,9 @@ export type Cause = {
   userName?: string;
   /** For an upstream cause, the job whose build started this one (answers hide it from who may not read it). */
   upstreamProject?: string;
+  /** For a remote cause ("Started by remote host ADDR with note: NOTE"): the caller's address and the `cause` text it gave. */
+  addr?: string;
+  note?: string;
   /**
    * How many identical requests this cause stands for (Jenkins' causeBag count); absent means 1.
    * A list of causes holds each distinct cause once (see causes.ts).

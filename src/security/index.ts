@@ -87,6 +87,9 @@ export { TokenCache, type TokenCacheOptions } from './token-cache.js';
 /** `#argon2id:` / `#jbcrypt:` password hashes, for tools that import users. */
 export { hashPassword, verifyPassword } from './password-hash.js';
 
+/** Compares two secrets in a time that does not depend on where they differ. */
+export { constantTimeEqual } from './constant-time.js';
+
 /** On a home without users: `admin` with a random password in secrets/initialAdminPassword. */
 export { ensureInitialAdmin, INITIAL_ADMIN_PASSWORD_FILE, INITIAL_ADMIN_ID } from './initial-admin.js';
 

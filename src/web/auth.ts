@@ -30,7 +30,14 @@ declare module 'fastify' {
 
 /** Paths anyone may reach: logging in, and what a client asks before it logs in. */
 /** `/agent`: an agent authenticates with its node's secret, inside the WebSocket (src/nodes/remote). */
-const PUBLIC_PATHS = new Set(['/login', '/j_spring_security_check', '/logout', '/crumbIssuer/api/json', '/whoAmI/api/json', '/agent']);
+/** `/buildByToken/...`: a job's build token is the authority (src/web/server.ts, buildCause). */
+const PUBLIC_PATHS = new Set(['/login', '/j_spring_security_check', '/logout', '/crumbIssuer/api/json', '/whoAmI/api/json', '/agent', '/buildByToken/build', '/buildByToken/buildWithParameters']);
+
+/**
+ * A build request that carries a build token needs no crumb: the token is the secret a forged
+ * request cannot know, and the route refuses the request unless the token is the job's.
+ */
+const BUILD_BY_TOKEN = /^\/(?:job\/[^/]+\/build(?:WithParameters)?|buildByToken\/build(?:WithParameters)?)$/;
 
 /** Paths that never need a crumb: logging in and out carry no ambient authority to abuse. */
 const CRUMB_EXEMPT = new Set(['/j_spring_security_check', '/logout']);
@@ -172,6 +179,7 @@ export async function installAuthentication(app: FastifyInstance, api: StewardAp
     if (req.method !== 'POST') return;
     if (req.authVia === 'token') return;
     if (isUnguarded(req) || CRUMB_EXEMPT.has(pathOf(req))) return;
+    if (BUILD_BY_TOKEN.test(pathOf(req)) && typeof (req.query as Record<string, unknown>).token === 'string') return;
     const security = api.security();
     if (security === undefined) return;
     const body = req.body !== null && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};

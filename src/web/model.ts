@@ -68,6 +68,10 @@ export function causeJson(c: Cause, canSee: CanSeeJob): Record<string, unknown> 
     out.userId = c.userId ?? null;
     out.userName = c.userName ?? c.userId ?? 'anonymous';
   }
+  if (c.kind === 'remote') {
+    out.addr = c.addr ?? null;
+    out.note = c.note ?? null;
+  }
   return out;
 }
 

@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import { StewardError, coerceError, excerpt, isStewardError } from '../errors/index.js';
 import type { FileRange } from '../home/index.js';
-import type { Cause } from '../jobs/index.js';
+import type { Cause, Job } from '../jobs/index.js';
 import { QueueFullError } from '../queue/index.js';
 import type { Permission } from '../security/index.js';
 import type { StewardApi } from './api.js';
@@ -20,7 +20,7 @@ import { registerCredentialsRoutes } from './credentials-routes.js';
 import { registerNodesRoutes } from './nodes-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
 import { NotActiveError, onActive } from './not-active.js';
-import { LoginThrottledError, Permissions } from '../security/index.js';
+import { LoginThrottledError, Permissions, constantTimeEqual } from '../security/index.js';
 
 /** The Jenkins version Steward answers to in X-Jenkins; clients pick features by it. */
 export const JENKINS_COMPAT_VERSION = '2.479.3';
@@ -86,6 +86,9 @@ function urlRefusal(err: Error): StewardError {
 /** How long a handover waits for builds that cannot move, unless the request says (`timeout`). */
 const DEFAULT_HANDOVER_TIMEOUT_MS = 60_000;
 const MAX_HANDOVER_TIMEOUT_MS = 3_600_000;
+
+/** The longest `cause` text a remotely triggered build keeps as its note. */
+const MAX_CAUSE_NOTE = 1024;
 
 /** How long the HTTP server waits for open connections to end when it closes. */
 const CLOSE_GRACE_MS = 3_000;
@@ -338,11 +341,55 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await reply.status(302).header('Location', jobUrl(rootOf(req), job.name)).send('');
   });
 
-  const scheduleFrom = async (req: Req, reply: FastifyReply, withParameters: boolean): Promise<void> => {
-    const job = jobWith(req, req.params.job, Permissions.ITEM_BUILD);
+  /**
+   * Who may start a build of the job, and why it starts: Jenkins' "Trigger builds remotely"
+   * (BuildAuthorizationToken) first. A `token` that is the job's `<authToken>` lets the request
+   * build without Job/Build, by GET as well as POST and without a crumb (the token is the secret a
+   * forged request lacks), and the cause is the remote host, with the `cause` text as its note. A
+   * wrong token is refused, also to who may build otherwise, as is a token given to a job that
+   * takes none (the crumb was not asked for). Without a token: Job/Build, by POST.
+   */
+  const buildCause = (req: Req, reply: FastifyReply, job: Job, byTokenOnly: boolean): Cause => {
+    const token = req.query.token;
+    if (token !== undefined || byTokenOnly) {
+      const expected = authTokenOf(job);
+      if (expected === undefined || token === undefined || !constantTimeEqual(token, expected)) {
+        throw new StewardError('STW_FORBIDDEN', expected === undefined ? `job ${job.name} takes no build token: set "Trigger builds remotely" (authToken) in its configuration, or build with the Job/Build permission` : 'Invalid token provided.', { field: 'token' });
+      }
+      const note = req.query.cause;
+      if (note !== undefined && note.length > MAX_CAUSE_NOTE) throw new StewardError('STW_REQUEST_INVALID', `cause is ${note.length} characters long; at most ${MAX_CAUSE_NOTE} are kept`, { field: 'cause' });
+      const addr = req.ip;
+      return { kind: 'remote', shortDescription: `Started by remote host ${addr}${note === undefined ? '' : ` with note: ${note}`}`, addr, ...(note === undefined ? {} : { note }) };
+    }
+    requirePermission(req, securityOf(api), Permissions.ITEM_BUILD, job);
+    if (req.method !== 'POST') {
+      void reply.header('Allow', 'POST');
+      throw new StewardError('STW_METHOD_NOT_ALLOWED', `a build is started by POST (or by GET with the job's build token); ${req.method} was used`);
+    }
+    const user = req.auth.userId === undefined ? undefined : securityOf(api).users?.get(req.auth.userId);
+    const userName = user?.fullName ?? nameOf(req.auth);
+    return { kind: 'user', shortDescription: `Started by user ${userName}`, userId: nameOf(req.auth), userName };
+  };
+  const authTokenOf = (job: Job): string | undefined => (job.definition.kind === 'freestyle' ? job.definition.parsed.config.authToken : undefined);
+  /**
+   * The job `/buildByToken/` names: found by its token alone, which stands for Overall/Read and
+   * Job/Read; without the right token, only who may read the job learns that it exists.
+   */
+  const jobByToken = (req: Req): Job => {
+    const job = api.jobs.get(req.query.job ?? '');
+    const expected = job === undefined ? undefined : authTokenOf(job);
+    const token = req.query.token;
+    if (job !== undefined && expected !== undefined && token !== undefined && constantTimeEqual(token, expected)) return job;
+    if (req.query.job === undefined) throw new StewardError('STW_REQUEST_INVALID', 'the job to build is missing: give job=NAME', { field: 'job' });
+    return requireJob(req, req.query.job);
+  };
+
+  const scheduleFrom = async (req: Req, reply: FastifyReply, withParameters: boolean, byToken = false): Promise<void> => {
+    const job = byToken ? jobByToken(req) : requireJob(req, req.params.job);
+    const cause = buildCause(req, reply, job, byToken);
     const given: Record<string, string | undefined> = {};
     if (withParameters) {
-      for (const [k, v] of Object.entries(req.query)) if (k !== 'delay' && k !== 'token' && k !== 'cause' && k !== 'tree') given[k] = v;
+      for (const [k, v] of Object.entries(req.query)) if (k !== 'delay' && k !== 'token' && k !== 'cause' && k !== 'tree' && !(byToken && k === 'job')) given[k] = v;
       if (req.body !== null && typeof req.body === 'object') {
         for (const [k, v] of Object.entries(req.body as Record<string, unknown>)) {
           if (k === 'json' || k === 'Submit' || k === 'delay' || typeof v !== 'string') continue;
@@ -350,9 +397,6 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
         }
       }
     }
-    const user = req.auth.userId === undefined ? undefined : securityOf(api).users?.get(req.auth.userId);
-    const userName = user?.fullName ?? nameOf(req.auth);
-    const cause: Cause = { kind: 'user', shortDescription: `Started by user ${userName}`, userId: nameOf(req.auth), userName };
     const { item, merged } = api.scheduleBuild(job.name, given, cause, parseDelay(req.query.delay));
     try {
       await api.queueSaved();
@@ -366,6 +410,14 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   };
   app.post('/job/:job/build', (req: Req, reply) => scheduleFrom(req, reply, false));
   app.post('/job/:job/buildWithParameters', (req: Req, reply) => scheduleFrom(req, reply, true));
+  app.get('/job/:job/build', (req: Req, reply) => scheduleFrom(req, reply, false));
+  app.get('/job/:job/buildWithParameters', (req: Req, reply) => scheduleFrom(req, reply, true));
+  // The Build Authorization Token Root plugin's URLs: a token alone starts a build, without
+  // Overall/Read, for scripts that hold no account.
+  for (const method of ['GET', 'POST'] as const) {
+    app.route({ method, url: '/buildByToken/build', handler: (req: Req, reply) => scheduleFrom(req, reply, false, true) });
+    app.route({ method, url: '/buildByToken/buildWithParameters', handler: (req: Req, reply) => scheduleFrom(req, reply, true, true) });
+  }
 
   const recordOf = async (req: Req, permission?: Permission) => {
     const job = permission === undefined ? requireJob(req, req.params.job) : jobWith(req, req.params.job, permission);

@@ -87,12 +87,16 @@ function readCause(el: XmlElementHandle): Cause {
   const userId = field('userId') ?? field('authenticationName');
   const userName = field('userName');
   const upstreamProject = field('upstreamProject');
+  const addr = field('addr');
+  const note = field('note');
   return {
     kind,
     shortDescription: field('shortDescription') ?? describe(kind, el.name, field),
     ...(kind === 'user' && userId !== undefined ? { userId } : {}),
     ...(kind === 'user' && userName !== undefined ? { userName } : {}),
     ...(kind === 'upstream' && upstreamProject !== undefined ? { upstreamProject } : {}),
+    ...(kind === 'remote' && addr !== undefined ? { addr } : {}),
+    ...(kind === 'remote' && note !== undefined ? { note } : {}),
   };
 }
 
@@ -119,6 +123,10 @@ function causeSpec(cause: Cause): XmlSpec {
     if (cause.userName !== undefined) fields.push({ name: 'userName', text: cause.userName });
   }
   if (cause.kind === 'upstream' && cause.upstreamProject !== undefined) fields.push({ name: 'upstreamProject', text: cause.upstreamProject });
+  if (cause.kind === 'remote') {
+    if (cause.addr !== undefined) fields.push({ name: 'addr', text: cause.addr });
+    if (cause.note !== undefined) fields.push({ name: 'note', text: cause.note });
+  }
   const derived = describe(cause.kind, type, (name) => fields.find((f) => f.name === name)?.text);
   if (cause.shortDescription !== derived) fields.push({ name: 'shortDescription', text: cause.shortDescription });
   return { name: type, children: fields };

@@ -52,6 +52,12 @@ export interface FreestyleConfig {
   readonly buildWrappers: readonly Step[];
   readonly publishers: readonly Step[];
   readonly triggers: readonly Step[];
+  /**
+   * "Trigger builds remotely": the `<authToken>` that lets `/job/NAME/build?token=...` (and
+   * `/buildByToken/build?job=NAME&token=...`) start a build without the Job/Build permission.
+   * Undefined when not set or empty.
+   */
+  readonly authToken: string | undefined;
 }
 
 /** A parsed freestyle job: the lossless document (for edits) and the typed config (for use). */
@@ -116,6 +122,7 @@ function readFreestyleConfig(document: XmlDocument): FreestyleConfig {
     buildWrappers: readSteps(root, 'buildWrappers'),
     publishers: readSteps(root, 'publishers'),
     triggers: readSteps(root, 'triggers'),
+    authToken: root.childText('authToken')?.trim() || undefined,
   };
 }
 

@@ -188,7 +188,7 @@ describe('build records (build.xml)', () => {
       <com.cloudbees.jenkins.GitHubPushCause plugin="github@1.38"><startedBy>erin</startedBy></com.cloudbees.jenkins.GitHubPushCause>
     </causes></hudson.model.CauseAction></actions><timestamp>5</timestamp></build>`;
     assert.deepEqual(parseBuildRecord(text, FILE, 1).causes, [
-      { kind: 'remote', shortDescription: 'Started by remote host 10.1.2.3 with note: from CI' },
+      { kind: 'remote', shortDescription: 'Started by remote host 10.1.2.3 with note: from CI', addr: '10.1.2.3', note: 'from CI' },
       { kind: 'user', shortDescription: 'Started by user dave', userId: 'dave' },
       { kind: 'other', shortDescription: 'Started by com.cloudbees.jenkins.GitHubPushCause' },
     ]);
