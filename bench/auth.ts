@@ -19,7 +19,7 @@ import { pino } from 'pino';
 
 import { ExtensionRegistry } from '../src/extensions/index.js';
 import { Permissions, Security, DEFAULT_SECURITY_XML } from '../src/security/index.js';
-import { parseXml } from '../src/jobs/index.js';
+import { parseXml } from '../src/xml/index.js';
 import { authenticate } from '../src/web/auth.js';
 import { openHome } from '../test/security/home.js';
 import { basic } from '../test/support/steward-process.js';

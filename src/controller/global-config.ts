@@ -1,7 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { StewardError, isStewardError } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
-import { parseXml, serializeXml, type XmlDocument, type XmlElementHandle } from '../jobs/index.js';
+import { parseXml, serializeXml, type XmlDocument, type XmlElementHandle } from '../xml/index.js';
 import { parseNodeMode, type BuiltInNodeConfig } from '../nodes/index.js';
 import { DEFAULT_SECURITY_ELEMENTS } from '../security/index.js';
 

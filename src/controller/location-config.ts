@@ -1,6 +1,6 @@
 import { StewardError } from '../errors/index.js';
 import type { HomeStore } from '../home/index.js';
-import { parseXml } from '../jobs/index.js';
+import { parseXml } from '../xml/index.js';
 
 /** Jenkins' "Jenkins URL" setting, in the home as Jenkins keeps it. */
 export const LOCATION_CONFIG_FILE = 'jenkins.model.JenkinsLocationConfiguration.xml';

@@ -1,7 +1,8 @@
 import { StewardError, coerceError } from '../errors/index.js';
 import type { ExtensionRegistry } from '../extensions/index.js';
 import { parseLabelExpression, type LabelExpression } from '../nodes/index.js';
-import { parseXmlOffLoop, readFreestyleJob, type FreestyleJob, type Step, type XmlDocument } from './config/index.js';
+import { readFreestyleJob, type FreestyleJob, type Step } from './config/index.js';
+import { parseXmlOffLoop, type XmlDocument } from '../xml/index.js';
 import {
   BUILDER,
   BUILD_WRAPPER,

@@ -8,7 +8,6 @@ import type { FileRange, HomeStore } from '../home/index.js';
 import type { LabelExpression } from '../nodes/index.js';
 import {
   parseBuildRecord,
-  parseXmlOffLoop,
   readFreestyleJob,
   serializeBuildRecord,
   setDisabled,
@@ -17,6 +16,7 @@ import {
   type FreestyleJob,
   type ParameterValue,
 } from './config/index.js';
+import { parseXmlOffLoop } from '../xml/index.js';
 import { Build } from './build.js';
 import { AGENT_STEP_FILE, parseAgentStepRecord, type AgentStepRecord } from './agent-step.js';
 import type { BuildSecrets } from './build-secrets.js';

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import type { XmlElementHandle, XmlSpec } from '../jobs/index.js';
+import type { XmlElementHandle, XmlSpec } from '../xml/index.js';
 import { sha256Hex } from './constant-time.js';
 
 /*

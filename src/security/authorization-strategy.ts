@@ -1,5 +1,5 @@
 import { extensionPoint, type Descriptor, type ExtensionRegistry } from '../extensions/index.js';
-import type { XmlElementHandle } from '../jobs/index.js';
+import type { XmlElementHandle } from '../xml/index.js';
 import type { Authentication } from './authentication.js';
 import type { Permission } from './permissions.js';
 import { configuredClass } from './configured-class.js';

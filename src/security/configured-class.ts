@@ -1,6 +1,6 @@
 import { StewardError } from '../errors/index.js';
 import type { Descriptor, ExtensionPoint, ExtensionRegistry } from '../extensions/index.js';
-import type { XmlElementHandle } from '../jobs/index.js';
+import type { XmlElementHandle } from '../xml/index.js';
 
 /**
  * The descriptor of the class a config.xml element names (`<securityRealm class="...">`). A

@@ -1,5 +1,5 @@
 import { StewardError } from '../errors/index.js';
-import type { XmlElementHandle } from '../jobs/index.js';
+import type { XmlElementHandle } from '../xml/index.js';
 import { parseGrant } from './grants.js';
 import { appliesToJob, permissionDisplayName } from './permissions.js';
 

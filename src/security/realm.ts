@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 import { extensionPoint, type Descriptor, type ExtensionRegistry } from '../extensions/index.js';
 import type { HomeStore } from '../home/index.js';
-import type { XmlElementHandle } from '../jobs/index.js';
+import type { XmlElementHandle } from '../xml/index.js';
 import type { AuditSink } from './audit-log.js';
 import type { Authentication } from './authentication.js';
 import { UserStore, type UserStoreOptions } from './user-store.js';

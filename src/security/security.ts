@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 
 import type { ExtensionRegistry } from '../extensions/index.js';
 import type { HomeStore, RotationOptions } from '../home/index.js';
-import { parseXml, type JobDefinition, type XmlElementHandle } from '../jobs/index.js';
+import { type JobDefinition } from '../jobs/index.js';
+import { parseXml, type XmlElementHandle } from '../xml/index.js';
 import { AuditLog, type AuditEvent } from './audit-log.js';
 import { parseAuthorizationStrategy, type AuthorizationStrategy, type PermissionContext } from './authorization-strategy.js';
 import { CrumbIssuer } from './crumb-issuer.js';

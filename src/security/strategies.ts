@@ -1,4 +1,4 @@
-import type { XmlElementHandle } from '../jobs/index.js';
+import type { XmlElementHandle } from '../xml/index.js';
 import type { ExtensionRegistry } from '../extensions/index.js';
 import type { Authentication } from './authentication.js';
 import {

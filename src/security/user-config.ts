@@ -1,4 +1,4 @@
-import { JENKINS_XML_DECLARATION, parseXml, type XmlDocument, type XmlElementHandle, type XmlSpec } from '../jobs/index.js';
+import { JENKINS_XML_DECLARATION, parseXml, type XmlDocument, type XmlElementHandle, type XmlSpec } from '../xml/index.js';
 import { hashedTokenSpec, parseHashedToken, HASHED_TOKEN_ELEMENT, type HashedToken } from './api-token.js';
 import { rewriteElement, writeXmlSpec } from './xml-edit.js';
 

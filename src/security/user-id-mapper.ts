@@ -1,4 +1,4 @@
-import { JENKINS_XML_DECLARATION, parseXml } from '../jobs/index.js';
+import { JENKINS_XML_DECLARATION, parseXml } from '../xml/index.js';
 import { writeXmlSpec } from './xml-edit.js';
 
 /*

@@ -1,4 +1,4 @@
-import { serializeXml, writeXmlSpec, type XmlElementHandle } from '../jobs/index.js';
+import { serializeXml, writeXmlSpec, type XmlElementHandle } from '../xml/index.js';
 
 export { writeXmlSpec };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { parseXml } from '../../src/jobs/index.js';
+import { parseXml } from '../../src/xml/index.js';
 import {
   Permissions as P,
   ProjectMatrixAuthorizationStrategy,

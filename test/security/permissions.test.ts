@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 
 import { isStewardError } from '../../src/errors/index.js';
 import { ExtensionRegistry } from '../../src/extensions/index.js';
-import { parseXml } from '../../src/jobs/index.js';
+import { parseXml } from '../../src/xml/index.js';
 import { STATUS_OF } from '../../src/web/errors.js';
 import {
   ANONYMOUS,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 
 import { isStewardError } from '../../src/errors/index.js';
-import { parseXml } from '../../src/jobs/index.js';
+import { parseXml } from '../../src/xml/index.js';
 import { TokenCache, UserStore } from '../../src/security/index.js';
 import { MemoryAudit, openHome } from './home.js';
 

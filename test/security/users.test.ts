@@ -8,7 +8,7 @@ import { pino } from 'pino';
 
 import { isStewardError } from '../../src/errors/index.js';
 import { ExtensionRegistry } from '../../src/extensions/index.js';
-import { parseXml } from '../../src/jobs/index.js';
+import { parseXml } from '../../src/xml/index.js';
 import {
   HudsonPrivateSecurityRealm,
   INITIAL_ADMIN_PASSWORD_FILE,

@@ -10,13 +10,6 @@
  */
 
 /**
- * The lossless XML model, which lives in src/xml (every part reads its Jenkins files with it),
- * passed on here for the code that reads XML through jobs: see src/xml/index.ts.
- */
-export { parseXml, serializeXml, createXmlDocument, writeXmlSpec, escapeText, JENKINS_XML_DECLARATION, XmlElementHandle, XML_LIMITS, parseXmlOffLoop } from '../../xml/index.js';
-export type { XmlDocument, XmlSpec } from '../../xml/index.js';
-
-/**
  * Freestyle jobs. {@link parseFreestyleConfig} reads a `<project>` config.xml into a typed
  * {@link FreestyleConfig} plus the document; other job kinds (`<flow-definition>`...) are
  * refused with STW_CONFIG_INVALID. {@link setDisabled} edits `<disabled>` and returns the text

@@ -1,5 +1,6 @@
 import { StewardError } from '../../errors/index.js';
-import type { BuildCredential, XmlSpec } from '../../jobs/index.js';
+import type { BuildCredential } from '../../jobs/index.js';
+import type { XmlSpec } from '../../xml/index.js';
 import {
   encryptSecret,
   encryptSecretBytes,

@@ -1,5 +1,5 @@
 import { StewardError } from '../../errors/index.js';
-import { JENKINS_XML_DECLARATION, parseXml, writeXmlSpec, type XmlDocument, type XmlElementHandle, type XmlSpec } from '../../jobs/index.js';
+import { JENKINS_XML_DECLARATION, parseXml, writeXmlSpec, type XmlDocument, type XmlElementHandle, type XmlSpec } from '../../xml/index.js';
 import { rewriteElement } from '../xml-edit.js';
 import { CREDENTIALS_CLASSES, type CredentialsKind } from './types.js';
 

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 
 import { StewardError, excerpt, isStewardError } from '../../errors/index.js';
 import { KeyedSerializer, type HomeStore } from '../../home/index.js';
-import { writeXmlSpec, type BuildCredential, type XmlSpec } from '../../jobs/index.js';
+import { type BuildCredential } from '../../jobs/index.js';
+import { writeXmlSpec, type XmlSpec } from '../../xml/index.js';
 import type { SecretKeys } from '../secrets/index.js';
 import type { AuditSink } from '../audit-log.js';
 import { rewriteElement } from '../xml-edit.js';

@@ -1,5 +1,5 @@
 import { StewardError } from '../../errors/index.js';
-import { parseXmlOffLoop, type XmlElementHandle } from '../../jobs/index.js';
+import { parseXmlOffLoop, type XmlElementHandle } from '../../xml/index.js';
 import { secretBytesFromString, secretFromString, type SecretKeys } from '../secrets/index.js';
 import { CREDENTIALS_CLASSES, type CredentialsInput, type CredentialsKind, type CredentialsScope, type CredentialsUpdate } from './types.js';
 

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFreestyleConfig, serializeXml, setDisabled } from '../../../src/jobs/config/index.js';
+import { parseFreestyleConfig, setDisabled } from '../../../src/jobs/config/index.js';
+import { serializeXml } from '../../../src/xml/index.js';
 import { catchSteward, fixture } from './helpers.js';
 
 const FILE = 'jobs/shop-api/config.xml';

@@ -1,17 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  parseArtifactArchiver,
-  parseBuildTimeoutWrapper,
-  parseEnvInjectWrapper,
-  parseFreestyleConfig,
-  parseJavaProperties,
-  parseScmTrigger,
-  parseShellStep,
-  parseTimerTrigger,
-  parseXml,
-  type Step,
-} from '../../../src/jobs/config/index.js';
+import { parseArtifactArchiver, parseBuildTimeoutWrapper, parseEnvInjectWrapper, parseFreestyleConfig, parseJavaProperties, parseScmTrigger, parseShellStep, parseTimerTrigger, type Step } from '../../../src/jobs/config/index.js';
+import { parseXml } from '../../../src/xml/index.js';
 import { catchSteward, fixture } from './helpers.js';
 
 const full = parseFreestyleConfig(fixture('freestyle-full.xml'), 'jobs/shop-api/config.xml').config;
