@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { ExtensionRegistry } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, openWriteAudit, readEpochFile, stoppableFence, type RotationOptions, type WriteAudit } from '../home/index.js';
-import { Jobs, preloadJobDefinitions, registerBuiltInSteps, resolveParameters, type Cause, type PersistedQueueItem, type PreloadedJobs } from '../jobs/index.js';
+import { Jobs, preloadJobDefinitions, resolveParameters, type Cause, type PersistedQueueItem, type PreloadedJobs } from '../jobs/index.js';
+import { registerBuiltInPlugins } from '../plugins/index.js';
 import { AgentConnections, AgentNodes, BUILT_IN_NODE, DEFAULT_AGENT_GRACE_MS, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RemoteChannel, type RunAs } from '../nodes/index.js';
 import type { HeldStep } from '../agent-protocol/index.js';
 import {
@@ -195,7 +196,7 @@ export class Controller implements StewardApi {
     this.#phase = standby ? 'standby' : 'starting';
     if (standby) this.#web = await createWebServer(this.#webOptions());
     if (standby) log.info({ lease: redactLeaseUrl(lock), port: this.port }, `standing by for the lease ${redactLeaseUrl(lock)}`);
-    registerBuiltInSteps(this.extensions);
+    registerBuiltInPlugins(this.extensions);
     registerDefaultQueueSorter(this.extensions);
     registerDefaultLoadBalancer(this.extensions);
     // While it waits, a standby reads and compiles the jobs' configurations (writing nothing), so

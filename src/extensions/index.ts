@@ -66,3 +66,14 @@ export class ExtensionRegistry {
     return this.all(point)[0];
   }
 }
+
+/**
+ * A plugin Steward ships with (src/plugins/<name>/, named by the Jenkins plugin's short name):
+ * `register` adds its descriptors to the extension points it implements. The composition root
+ * registers every built-in plugin once per controller.
+ */
+export interface BuiltInPlugin {
+  /** The Jenkins plugin's short name (`credentials-binding`), or the core step's (`shell`). */
+  readonly name: string;
+  register(registry: ExtensionRegistry): void;
+}

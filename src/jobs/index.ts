@@ -1,7 +1,8 @@
 /**
  * Jobs and builds: freestyle jobs read from Jenkins' config.xml, their build records and console
- * logs, and the running of a build's steps. Builders, wrappers and publishers are extensions
- * (see steps/api.ts), registered by `registerBuiltInSteps`.
+ * logs, and the running of a build's steps. Builders, wrappers, publishers and triggers are
+ * extensions (the points below); the built-in plugins (src/plugins) implement them, registered by
+ * the composition root. Jobs never imports a plugin.
  */
 export { Jobs, preloadJobDefinitions, type JobsOptions, type PreloadedJobs } from './jobs.js';
 export { Job } from './job.js';
@@ -33,6 +34,10 @@ export {
   type BuildWrapperDescriptor,
   type PublisherDescriptor,
 } from './steps/api.js';
-export { registerBuiltInSteps } from './steps/index.js';
+/**
+ * Stand-ins for a wrapper or publisher that is not installed, or a setting Steward does not run:
+ * the build runs without it and its log says so where it would have run.
+ */
+export { unsupportedBuildWrapper, unsupportedPublisher } from './steps/unsupported.js';
 export * from './config/index.js';
 export { TRIGGER, parseJenkinsCron, type Trigger, type TriggerContext, type TriggerDescriptor, type CronLine } from './triggers/index.js';

@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { TriggerRunner } from '../../src/controller/triggers.js';
 import { ExtensionRegistry } from '../../src/extensions/index.js';
-import { Jobs, TRIGGER, registerBuiltInSteps, type TriggerDescriptor } from '../../src/jobs/index.js';
+import { Jobs, TRIGGER, type TriggerDescriptor } from '../../src/jobs/index.js';
+import { registerBuiltInPlugins } from '../../src/plugins/index.js';
 import { Queue } from '../../src/queue/index.js';
 import { FakeHost, user } from '../queue/fake-host.js';
 import { freestyleXml, tempDir } from '../support/steward-process.js';
@@ -26,7 +27,7 @@ describe('triggers against a full queue', () => {
     await using dir = await tempDir();
     await using home = await openHome(dir.dir);
     const extensions = new ExtensionRegistry();
-    registerBuiltInSteps(extensions);
+    registerBuiltInPlugins(extensions);
     extensions.register(TRIGGER, atOnce);
     const warnings: Record<string, unknown>[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) });

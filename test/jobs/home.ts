@@ -3,11 +3,12 @@ import { pino, type Logger } from 'pino';
 import { ExtensionRegistry } from '../../src/extensions/index.js';
 import { acquireFileLease } from '../../src/ha/index.js';
 import { HomeStore, leaseFence } from '../../src/home/index.js';
-import { Jobs, registerBuiltInSteps, runBuild, type JobsOptions, type ParameterValue, type Result } from '../../src/jobs/index.js';
+import { Jobs, runBuild, type JobsOptions, type ParameterValue, type Result } from '../../src/jobs/index.js';
 import { Launcher, LocalChannel } from '../../src/nodes/index.js';
+import { registerBuiltInPlugins } from '../../src/plugins/index.js';
 
 /**
- * The jobs of a home in `dir`, behind a real file lease and its fence, with the built-in steps and
+ * The jobs of a home in `dir`, behind a real file lease and its fence, with the built-in plugins and
  * a clock the test moves (`advance`). `logger` receives what Jobs logs; silent by default.
  * `options` are passed on to Jobs.
  */
@@ -19,7 +20,7 @@ export async function openHome(dir: string, logger: Logger = pino({ level: 'sile
   const store = new HomeStore({ root: dir, fence: leaseFence(lease, path.join(dir, '.steward', 'epoch')), logger: pino({ level: 'silent' }) });
   await store.writeAtomic('.steward/epoch', `${lease.epoch}\n`);
   const extensions = new ExtensionRegistry();
-  registerBuiltInSteps(extensions);
+  registerBuiltInPlugins(extensions);
   let now = Date.parse('2026-01-01T00:00:00Z');
   const jobs = new Jobs({ store, extensions, logger, now: () => now, ...options });
   return { lease, store, jobs, advance: (ms: number) => (now += ms), [Symbol.asyncDispose]: () => lease.release() };

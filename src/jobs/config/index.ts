@@ -26,29 +26,6 @@ export type { FreestyleJob, FreestyleConfig, Step, LogRotator } from './freestyl
 export { resolveParameters, valueClassOf, VALUE_TYPES } from './parameters.js';
 export type { ParameterDefinition, ParameterValue } from './parameters.js';
 
-/**
- * Settings of the steps Steward runs itself, read from a {@link Step}'s element. A timeout
- * strategy other than absolute reads as undefined: not supported, the caller decides.
- */
-export {
-  parseShellStep,
-  parseBuildTimeoutWrapper,
-  parseEnvInjectWrapper,
-  parseArtifactArchiver,
-  parseTimerTrigger,
-  parseScmTrigger,
-  parseJavaProperties,
-} from './steps.js';
-export type { ShellStep, BuildTimeout, EnvInjectStep, ArtifactArchiverStep, CronTriggerStep } from './steps.js';
-
-/**
- * The credentials-binding plugin's SecretBuildWrapper: {@link parseSecretBuildWrapper} reads its
- * bindings (username/password, secret text, secret file, SSH key); unknown binding classes are
- * kept as `unsupported`.
- */
-export { parseSecretBuildWrapper } from './credentials-binding.js';
-export type { CredentialsBinding, SecretBuildWrapperStep } from './credentials-binding.js';
-
 /** Why a build was started (hudson.model.CauseAction), shared by build records and the queue. */
 export type { Cause, CauseKind } from './actions.js';
 

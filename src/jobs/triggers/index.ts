@@ -1,3 +1,2 @@
 export { TRIGGER, type Trigger, type TriggerContext, type TriggerDescriptor } from './api.js';
 export { parseJenkinsCron, type CronLine } from './cron.js';
-export { timerTrigger } from './timer.js';

@@ -1,6 +1,5 @@
-import { parseBuildTimeoutWrapper } from '../config/index.js';
-import type { BuildWrapperDescriptor } from './api.js';
-import { unsupportedBuildWrapper } from './unsupported.js';
+import { unsupportedBuildWrapper, type BuildWrapperDescriptor } from '../../jobs/index.js';
+import { BUILD_TIMEOUT_WRAPPER, parseBuildTimeoutWrapper } from './config.js';
 
 /**
  * The Build Timeout plugin's wrapper with an absolute timeout: after N minutes the build is
@@ -9,7 +8,7 @@ import { unsupportedBuildWrapper } from './unsupported.js';
  * builds run without a timeout, saying so in their log.
  */
 export const buildTimeoutWrapper: BuildWrapperDescriptor = {
-  id: 'hudson.plugins.build__timeout.BuildTimeoutWrapper',
+  id: BUILD_TIMEOUT_WRAPPER,
   displayName: 'Abort the build if it is stuck',
   create(step) {
     const t = parseBuildTimeoutWrapper(step.element);

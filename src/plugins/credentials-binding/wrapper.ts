@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { StewardError } from '../../errors/index.js';
+import type { BuildContext, BuildCredential, BuildWrapperDescriptor } from '../../jobs/index.js';
 import type { TempFile } from '../../nodes/index.js';
-import type { BuildCredential } from '../build-secrets.js';
-import { parseSecretBuildWrapper, type CredentialsBinding } from '../config/index.js';
-import type { BuildContext, BuildWrapperDescriptor } from './api.js';
+import { SECRET_BUILD_WRAPPER, parseSecretBuildWrapper, type CredentialsBinding } from './config.js';
 
 /** Jenkins' display names of the credentials kinds, for messages. */
 const KIND_NAMES: Readonly<Record<BuildCredential['kind'], string>> = {
@@ -22,7 +21,7 @@ const KIND_NAMES: Readonly<Record<BuildCredential['kind'], string>> = {
  * binding that lacks a field or that Steward does not implement (the job itself loads).
  */
 export const credentialsBindingWrapper: BuildWrapperDescriptor = {
-  id: 'org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper',
+  id: SECRET_BUILD_WRAPPER,
   displayName: 'Use secret text(s) or file(s)',
   create(step) {
     const { bindings } = parseSecretBuildWrapper(step.element);

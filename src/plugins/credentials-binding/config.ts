@@ -18,6 +18,9 @@ import { configInvalid, type XmlElementHandle } from '../../xml/index.js';
 
 const IMPL = 'org.jenkinsci.plugins.credentialsbinding.impl';
 
+/** The element a job's `<buildWrappers>` holds for "Use secret text(s) or file(s)". */
+export const SECRET_BUILD_WRAPPER = `${IMPL}.SecretBuildWrapper`;
+
 /** One binding of a credential to environment variables. */
 export type CredentialsBinding =
   /** UsernamePasswordMultiBinding: the username and the password in two variables. */

@@ -1,11 +1,10 @@
 import { Cron } from 'croner';
-import { parseTimerTrigger } from '../config/index.js';
-import type { TriggerDescriptor } from './api.js';
-import { parseJenkinsCron } from './cron.js';
+import { parseJenkinsCron, type TriggerDescriptor } from '../../jobs/index.js';
+import { TIMER_TRIGGER, parseTimerTrigger } from './config.js';
 
 /** hudson.triggers.TimerTrigger: "Build periodically", with Jenkins' cron syntax and `H`. */
 export const timerTrigger: TriggerDescriptor = {
-  id: 'hudson.triggers.TimerTrigger',
+  id: TIMER_TRIGGER,
   displayName: 'Build periodically',
   create(step, file, jobName) {
     const { spec } = parseTimerTrigger(step.element);

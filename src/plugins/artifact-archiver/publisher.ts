@@ -1,5 +1,5 @@
-import { parseArtifactArchiver } from '../config/index.js';
-import type { PublisherDescriptor } from './api.js';
+import type { PublisherDescriptor } from '../../jobs/index.js';
+import { ARTIFACT_ARCHIVER, parseArtifactArchiver } from './config.js';
 
 /** Ant patterns (comma separated; `dir/` means `dir/**`) as globs. */
 function antPatterns(text: string): string[] {
@@ -15,7 +15,7 @@ function antPatterns(text: string): string[] {
  * No match fails the build unless allowEmptyArchive, as in Jenkins.
  */
 export const artifactArchiver: PublisherDescriptor = {
-  id: 'hudson.tasks.ArtifactArchiver',
+  id: ARTIFACT_ARCHIVER,
   displayName: 'Archive the artifacts',
   create(step) {
     const s = parseArtifactArchiver(step.element);

@@ -1,5 +1,5 @@
-import { parseShellStep } from '../config/index.js';
-import type { BuilderDescriptor } from './api.js';
+import type { BuilderDescriptor } from '../../jobs/index.js';
+import { SHELL, parseShellStep } from './config.js';
 
 /**
  * hudson.tasks.Shell: runs the command with `/bin/sh -xe`, as Jenkins does. A command that starts
@@ -7,7 +7,7 @@ import type { BuilderDescriptor } from './api.js';
  * step's unstableReturn code UNSTABLE, anything else FAILURE.
  */
 export const shellBuilder: BuilderDescriptor = {
-  id: 'hudson.tasks.Shell',
+  id: SHELL,
   displayName: 'Execute shell',
   create(step) {
     const { command, unstableReturn } = parseShellStep(step.element);

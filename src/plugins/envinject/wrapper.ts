@@ -1,11 +1,11 @@
-import { parseEnvInjectWrapper } from '../config/index.js';
-import type { BuildWrapperDescriptor } from './api.js';
+import type { BuildWrapperDescriptor } from '../../jobs/index.js';
+import { ENVINJECT_BUILD_WRAPPER, ENVINJECT_BUILD_WRAPPER_ALIAS, parseEnvInjectWrapper } from './config.js';
 
 /** EnvInject's build wrapper: adds the properties content to the build's environment. */
 export const envInjectWrapper: BuildWrapperDescriptor = {
-  id: 'org.jenkinsci.plugins.envinject.EnvInjectBuildWrapper',
+  id: ENVINJECT_BUILD_WRAPPER,
   displayName: 'Inject environment variables to the build process',
-  aliases: ['EnvInjectBuildWrapper'],
+  aliases: [ENVINJECT_BUILD_WRAPPER_ALIAS],
   create(step) {
     const { properties } = parseEnvInjectWrapper(step.element);
     return {

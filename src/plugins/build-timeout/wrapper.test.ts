@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, mock, test } from 'node:test';
-import { ExtensionRegistry } from '../../../src/extensions/index.js';
-import { BUILD_WRAPPER, parseFreestyleConfig, registerBuiltInSteps, type BuildContext, type Result } from '../../../src/jobs/index.js';
+import { ExtensionRegistry } from '../../extensions/index.js';
+import { BUILD_WRAPPER, parseFreestyleConfig, type BuildContext, type Result } from '../../jobs/index.js';
+import { plugin } from './index.js';
 
 function wrapperOf(xml: string) {
   const registry = new ExtensionRegistry();
-  registerBuiltInSteps(registry);
+  plugin.register(registry);
   const { config } = parseFreestyleConfig(`<project><buildWrappers>${xml}</buildWrappers></project>`, 'jobs/w/config.xml');
   const step = config.buildWrappers[0];
   assert.ok(step);
@@ -21,7 +22,7 @@ function fakeContext(env: Record<string, string> = {}) {
   return { ctx, interrupts };
 }
 
-describe('build wrappers', () => {
+describe('build timeout wrapper', () => {
   test('the build timeout aborts the build when its minutes have passed, and not after tear-down', async () => {
     mock.timers.enable({ apis: ['setTimeout'] });
     try {
@@ -78,21 +79,5 @@ describe('build wrappers', () => {
       'WARNING: build wrapper hudson.plugins.build__timeout.BuildTimeoutWrapper (plugin build-timeout@1.32) with hudson.plugins.build_timeout.impl.NoActivityTimeOutStrategy is not supported by this controller; the build runs without it',
     ]);
     assert.deepEqual(interrupts, []);
-  });
-
-  test('EnvInject adds its properties to the environment, expanding references', async () => {
-    const wrapper = wrapperOf(`
-      <EnvInjectBuildWrapper plugin="envinject@2.4.0">
-        <info>
-          <propertiesContent>GREETING=hello
-# a comment
-TARGET=\${WORKSPACE}/out
-BOTH=$GREETING-$TARGET</propertiesContent>
-          <secureGroovyScript plugin="script-security@1.78"><script></script><sandbox>false</sandbox></secureGroovyScript>
-          <loadFilesFromMaster>false</loadFilesFromMaster>
-        </info>
-      </EnvInjectBuildWrapper>`);
-    const { env } = await wrapper.setUp(fakeContext({ WORKSPACE: '/w' }).ctx);
-    assert.deepEqual(env, { GREETING: 'hello', TARGET: '/w/out', BOTH: 'hello-/w/out' });
   });
 });
