@@ -149,7 +149,8 @@ export class BuildIndex {
         if (b.result !== 'SUCCESS') counts.notSuccess += 1;
         if (b.result !== 'SUCCESS' && a.job === JOBS.agent) {
           counts.agentNotAdopted += 1;
-          counts.problems.push(`${a.job} #${b.number} (${a.token}): ended ${b.result ?? 'without a result'} instead of being adopted`);
+          const tail = (await (await active.proc.fetch(`job/${b.job}/${b.number}/consoleText`)).text()).trimEnd().split('\n').slice(-4).join(' | ');
+          counts.problems.push(`${a.job} #${b.number} (${a.token}): ended ${b.result ?? 'without a result'} instead of being adopted; its log ends: ${tail}`);
         }
         const key = `${b.job} ${b.result ?? 'none'}`;
         counts.results[key] = (counts.results[key] ?? 0) + 1;
