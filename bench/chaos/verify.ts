@@ -37,9 +37,9 @@ export interface BuildCounts {
   /** Agent builds that ended SUCCESS whose log is not byte for byte what the step printed. */
   agentLogMismatch: number;
   /**
-   * Accepted builds of the agents' job that ended other than SUCCESS: their step always succeeds,
-   * and an agent build outlives its controller, so one ended ABORTED (or FAILURE) was given up
-   * instead of adopted.
+   * Accepted builds of the agents' job whose step started on an agent and that ended other than
+   * SUCCESS: their step always succeeds, and an agent build outlives its controller, so one ended
+   * ABORTED (or FAILURE) was given up instead of adopted.
    */
   agentNotAdopted: number;
   /** Builds that ended other than SUCCESS (a built-in build of a killed controller is ABORTED). */
@@ -145,9 +145,12 @@ export class BuildIndex {
         const seen = got.map((b) => `#${b.number} ${b.building ? 'building' : (b.result ?? '')}`).join(', ');
         counts.problems.push(`${a.job} ${a.token} (queue item ${a.queueId} of controller ${a.member}): ${seen === '' ? 'no build and not queued' : seen}`);
       }
+      const ran = runs.get(`${a.job}-${a.token}`) ?? [];
       for (const b of done) {
         if (b.result !== 'SUCCESS') counts.notSuccess += 1;
-        if (b.result !== 'SUCCESS' && a.job === JOBS.agent) {
+        // Its step started on the agent (it left its mark): from then on the build outlives any
+        // controller. One whose controller went away before it reached the agent ends ABORTED.
+        if (b.result !== 'SUCCESS' && a.job === JOBS.agent && ran.length > 0) {
           counts.agentNotAdopted += 1;
           const tail = (await (await active.proc.fetch(`job/${b.job}/${b.number}/consoleText`)).text()).trimEnd().split('\n').slice(-4).join(' | ');
           counts.problems.push(`${a.job} #${b.number} (${a.token}): ended ${b.result ?? 'without a result'} instead of being adopted; its log ends: ${tail}`);
@@ -155,7 +158,6 @@ export class BuildIndex {
         const key = `${b.job} ${b.result ?? 'none'}`;
         counts.results[key] = (counts.results[key] ?? 0) + 1;
       }
-      const ran = runs.get(`${a.job}-${a.token}`) ?? [];
       if (ran.length > 1) {
         if (a.job === JOBS.agent) counts.agentRunTwice += 1;
         else counts.builtInRunTwice += 1;

@@ -98,7 +98,12 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
   const out = new MaskedLog(build.log, secrets === undefined ? undefined : (values) => secrets.masker(values), (err) => {
     // A build that cannot write its log ends: run on, it would do work nobody can see.
     const e = coerceError(err);
-    if (!isStewardError(err, 'STW_HOME_FENCED') && !isStewardError(err, 'STW_LEASE_LOST')) {
+    const deposed = isStewardError(err, 'STW_HOME_FENCED') || isStewardError(err, 'STW_LEASE_LOST');
+    // Unless this controller lost the home: a step on an agent then belongs to the controller that
+    // comes next, which adopts it and continues its log; stopping it here would end a build that
+    // survives the failover with a step killed mid-way.
+    if (deposed && channel.keepsSteps === true) return;
+    if (!deposed) {
       o.logger.error({ job: job.name, build: build.number, err: e.toJSON() }, `build ${job.name} #${build.number} is stopped: its log cannot be written: ${e.message}`);
     }
     build.interrupt('FAILURE', `ERROR: the build's log could not be written: ${e.message}`, 'SYSTEM');
