@@ -139,6 +139,14 @@ export class Controller extends ControllerClient {
     return secret;
   }
 
+  /** The sum of a metric's samples on /metrics (every label together); 0 when it has none. */
+  async metric(name: string): Promise<number> {
+    const text = await (await this.fetch('metrics')).text();
+    let n = 0;
+    for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+([0-9.e+]+)$`, 'gm'))) n += Number(m[1]);
+    return n;
+  }
+
   /** CPU time (user + system) the controller process has used, in ms (Linux: /proc/PID/stat). */
   cpuMs(): number {
     const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');

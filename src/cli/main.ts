@@ -52,6 +52,7 @@ interface StartOptions {
   buildUser?: string;
   sshAgentCommand?: string;
   agentGrace: string;
+  journalCheckpoint: string;
   agentPort: number;
   agentTlsCert?: string;
   agentTlsKey?: string;
@@ -125,6 +126,7 @@ program
   .option('--agent-tls-cert <file>', 'a certificate (PEM) for the agent port: agents then connect with https:// URLs')
   .option('--agent-tls-key <file>', 'the key (PEM) of --agent-tls-cert')
   .option('--agent-grace <duration>', "how long a disconnected agent's running builds wait for it to come back", '60s')
+  .option('--journal-checkpoint <duration>', "how long the home's journal gathers changes before they are made durable in their files (one syncfs) and it starts afresh", '10s')
   .option('--advertise-url <url>', 'the URL this controller is reachable at, which standbys name and send browsers to while it is active (default: $STEWARD_ADVERTISE_URL)', (t: string) => advertiseUrl(t))
   .action(async (opts: StartOptions) => {
     const logger = makeLogger();
@@ -188,6 +190,7 @@ program
         ...(sshAgentCommand === undefined ? {} : { sshAgentCommand }),
         ...(opts.executors === undefined ? {} : { executors: opts.executors }),
         agentGraceMs: parseDuration(opts.agentGrace, '--agent-grace'),
+        journalCheckpointMs: parseDuration(opts.journalCheckpoint, '--journal-checkpoint'),
         agentPort: opts.agentPort,
         ...(agentTls === undefined ? {} : { agentTls }),
         ...(advertised === undefined ? {} : { advertiseUrl: advertised }),

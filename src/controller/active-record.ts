@@ -87,7 +87,13 @@ export class ActiveUrlReader {
   }
 
   async #read(): Promise<string | undefined> {
-    const [r, epoch] = await Promise.all([readActiveRecord(this.#home), readEpochFile(path.join(this.#home, '.steward', 'epoch')).catch(() => -1)]);
+    const r = await readActiveRecord(this.#home);
+    let epoch: number;
+    try {
+      epoch = readEpochFile(path.join(this.#home, '.steward', 'epoch'));
+    } catch {
+      epoch = -1;
+    }
     // No active controller yet, or one whose record is not yet written: nobody to name.
     if (r === undefined || r.epoch !== epoch || r.instanceId === this.#self) return undefined;
     return r.url;

@@ -101,6 +101,8 @@ export interface ControllerOptions {
    * controller wrote. None by default.
    */
   writeAudit?: string;
+  /** How long the home's journal gathers changes before a checkpoint (default 10 s). */
+  journalCheckpointMs?: number;
 }
 
 /** Jenkins' TCP agent port. */
@@ -209,7 +211,7 @@ export class Controller implements StewardApi {
       signal: this.#abort.signal,
       logger: log,
       defaultLockFile: path.join(this.home, '.steward', 'lock'),
-      epochFloor: () => readEpochFile(epochFile),
+      epochFloor: () => Promise.resolve(readEpochFile(epochFile)),
     });
     this.#phase = 'starting';
     log.info({ epoch: this.lease.epoch, home: this.home }, `acquired the lease on ${this.home} with epoch ${this.lease.epoch}`);
@@ -234,8 +236,11 @@ export class Controller implements StewardApi {
       fence,
       logger: log,
       ...(this.#writeAudit === undefined ? {} : { audit: this.#writeAudit }),
+      ...(this.#opts.journalCheckpointMs === undefined ? {} : { journal: { maxSegmentAgeMs: this.#opts.journalCheckpointMs } }),
     });
     await this.store.writeAtomic('.steward/epoch', `${this.lease.epoch}\n`);
+    // Before anything reads a build: what the last controller journaled goes back into its files.
+    await this.store.openJournal();
     const advertised = this.#opts.advertiseUrl;
     await writeActiveRecord(this.store, { epoch: this.lease.epoch, instanceId: this.instanceId, ...(advertised === undefined ? {} : { url: advertised }), since: new Date().toISOString() });
     const closed = await this.store.protectPrivatePaths();
@@ -341,6 +346,7 @@ export class Controller implements StewardApi {
 
     const saved = await QueueFileWriter.read(this.store, log);
     if (saved.kind === 'corrupt') this.#monitors.push({ id: 'queueFileCorrupt', message: saved.message });
+    if (saved.kind === 'read' && saved.corrupt !== undefined) this.#monitors.push({ id: 'queueFileCorrupt', message: saved.corrupt.message });
     if (saved.kind === 'read') {
       const items = await this.#notYetStarted(saved.items);
       this.queue.restore(items.map((item) => ({ ...item, parameters: this.jobs.digestParameters(item.parameters) })), saved.nextId);
@@ -533,8 +539,8 @@ export class Controller implements StewardApi {
     }
   }
 
-  queueSaved(): Promise<void> {
-    return this.#queueFile.saved();
+  queueSaved(id: number): Promise<void> {
+    return this.#queueFile.noted(id);
   }
 
   activeUrl(): Promise<string | undefined> {
@@ -682,6 +688,8 @@ export class Controller implements StewardApi {
     await this.jobs?.idle();
     await this.launcher?.close();
     await this.#security?.close();
+    // A last checkpoint of the journal: the next controller has nothing of it to replay.
+    if (this.lease?.held === true) await this.store?.close();
     if (this.lease !== undefined) {
       await this.lease.release();
       log.info({ epoch: this.lease.epoch }, 'released the lease');

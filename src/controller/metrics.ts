@@ -94,6 +94,26 @@ export class ControllerMetrics {
       },
     });
     new Counter({
+      name: 'steward_home_fsyncs_total',
+      help: 'fsyncs of home files (records, logs, the journal, folders) made by this controller process',
+      registers: [r],
+      collect() {
+        if (c.store === undefined) return;
+        this.reset();
+        this.inc(c.store.fsyncs);
+      },
+    });
+    new Counter({
+      name: 'steward_home_journal_commits_total',
+      help: "Group commits of the home's journal (one fsync each, shared by every build that started or ended meanwhile)",
+      registers: [r],
+      collect() {
+        if (c.store === undefined) return;
+        this.reset();
+        this.inc(c.store.journalCommits);
+      },
+    });
+    new Counter({
       name: 'steward_builds_started_total',
       help: 'Builds started since this controller started',
       registers: [r],

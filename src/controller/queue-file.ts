@@ -6,6 +6,16 @@ import { requestCount, type Queue } from '../queue/index.js';
 
 export const QUEUE_FILE = 'queue.xml';
 
+/** The journal's note of a queue item accepted or changed: its number among the queue's changes and its text. */
+const ITEM_NOTE = 'queue-item';
+/** The journal's note that queue.xml holds, durably, every change up to a number. */
+const SAVED_NOTE = 'queue-saved';
+
+interface ItemNote {
+  seq: number;
+  text: string;
+}
+
 /** How long changes gather, at least, before queue.xml is written again. */
 export const QUEUE_WRITE_INTERVAL_MS = 100;
 /** A write may take at most this share of the time: a large queue is written less often. */
@@ -34,6 +44,9 @@ export class QueueFileWriter {
   #texts = new Map<number, { requests: number; text: string }>();
   /** Callers of `saved` whose changes the next write takes. */
   #waiting: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  /** Changes noted in the journal, and how many of them queue.xml holds durably. */
+  #seq: number;
+  #savedSeq: number;
 
   constructor(store: HomeStore, queue: () => Queue, logger: Logger, intervalMs = QUEUE_WRITE_INTERVAL_MS) {
     this.#store = store;
@@ -41,6 +54,28 @@ export class QueueFileWriter {
     this.#log = logger;
     this.#intervalMs = intervalMs;
     this.#interval = intervalMs;
+    // Numbered on from the notes the last controller left, so that its markers do not cover these.
+    const seqs = [...store.replayedNotes(ITEM_NOTE), ...store.replayedNotes(SAVED_NOTE)].map((n) => (n as { seq?: unknown }).seq).filter((n): n is number => typeof n === 'number');
+    this.#seq = Math.max(0, ...seqs);
+    this.#savedSeq = 0;
+    // The journal's segments go at its checkpoints: queue.xml holds what their notes said first.
+    void store.beforeCheckpoint(async () => {
+      if (this.#seq > this.#savedSeq) await this.saved();
+    });
+  }
+
+  /**
+   * Makes item `id`, just accepted or merged into, durable (a build request's 201 waits for it): its
+   * text goes into the home's journal, in the group commit shared with the builds starting and
+   * ending meanwhile, and queue.xml is written with the next interval. An item that already left
+   * the queue needs nothing: its build's record, durable before it left, names it.
+   */
+  async noted(id: number): Promise<void> {
+    this.changed();
+    const item = this.#queue().persistedItem(id);
+    if (item === undefined) return;
+    const note: ItemNote = { seq: ++this.#seq, text: serializeQueueItem(item) };
+    await this.#store.commit([], [{ note: ITEM_NOTE, value: note }]);
   }
 
   changed(): void {
@@ -68,6 +103,7 @@ export class QueueFileWriter {
       while (this.#dirty) {
         this.#dirty = false;
         const waiting = this.#waiting.splice(0);
+        const seq = this.#seq;
         const { items, nextId } = this.#queue().persistable();
         const next = new Map<number, { requests: number; text: string }>();
         const text = serializeQueueFile(items, nextId, (item) => this.#text(item, next));
@@ -75,6 +111,12 @@ export class QueueFileWriter {
         const started = performance.now();
         try {
           await this.#store.writeAtomic(QUEUE_FILE, text);
+          if (seq > this.#savedSeq) {
+            this.#savedSeq = seq;
+            // The notes up to `seq` are in queue.xml now: a replay leaves them out (see read). The
+            // mark rides with the next commit (a build starting or ending), or goes alone within a second.
+            this.#store.noteLater({ note: SAVED_NOTE, value: { seq } }, 1000);
+          }
           const took = performance.now() - started;
           this.#interval = Math.min(MAX_INTERVAL_MS, Math.max(this.#intervalMs, took / MAX_WRITE_SHARE));
           for (const w of waiting) w.resolve();
@@ -139,6 +181,19 @@ export class QueueFileWriter {
    * home store, to `queue.xml.corrupt-<time>`, and the controller starts with an empty queue.
    */
   static async read(store: HomeStore, logger: Logger): Promise<SavedQueue> {
+    const file = await QueueFileWriter.#readFile(store, logger);
+    const noted = journaledItems(store, logger);
+    if (noted.length === 0) return file;
+    // Accepted after queue.xml was last written, before a crash: the journal has them.
+    const items = new Map((file.kind === 'read' ? file.items : []).map((i) => [i.id, i]));
+    for (const item of noted) items.set(item.id, item);
+    const merged = [...items.values()].sort((a, b) => a.id - b.id);
+    const nextId = Math.max(file.kind === 'read' ? file.nextId : 1, ...merged.map((i) => i.id + 1));
+    logger.info({ items: noted.length }, `${noted.length} queue item change(s) made after ${QUEUE_FILE} was last written were read back from the home's journal`);
+    return { kind: 'read', items: merged, nextId, ...(file.kind === 'corrupt' ? { corrupt: file } : {}) };
+  }
+
+  static async #readFile(store: HomeStore, logger: Logger): Promise<SavedQueue> {
     const text = await store.readText(QUEUE_FILE);
     if (text === undefined) return { kind: 'none' };
     try {
@@ -162,10 +217,29 @@ export class QueueFileWriter {
   }
 }
 
+/**
+ * The queue items the journal noted after the last write of queue.xml it marks (the newest text of
+ * each); a note that cannot be read is logged and left out.
+ */
+function journaledItems(store: HomeStore, logger: Logger): PersistedQueueItem[] {
+  const saved = Math.max(0, ...store.replayedNotes(SAVED_NOTE).map((n) => Number((n as { seq?: unknown }).seq) || 0));
+  const items = new Map<number, PersistedQueueItem>();
+  for (const value of store.replayedNotes(ITEM_NOTE)) {
+    const note = value as Partial<ItemNote>;
+    if (typeof note.seq !== 'number' || typeof note.text !== 'string' || note.seq <= saved) continue;
+    try {
+      for (const item of parseQueueFile(serializeQueueFile([], 1, () => '').replace('<items/>', `<items>${note.text}</items>`), `${QUEUE_FILE} (journal)`).items) items.set(item.id, item);
+    } catch (err) {
+      logger.warn({ err: coerceError(err).toJSON() }, `a queue item noted in the home's journal cannot be read and is left out: ${coerceError(err).message}`);
+    }
+  }
+  return [...items.values()];
+}
+
 /** What start-up found in queue.xml. */
 export type SavedQueue =
   | { readonly kind: 'none' }
-  | { readonly kind: 'read'; readonly items: PersistedQueueItem[]; readonly nextId: number }
+  | { readonly kind: 'read'; readonly items: PersistedQueueItem[]; readonly nextId: number; readonly corrupt?: { readonly message: string; readonly movedTo: string } }
   | { readonly kind: 'corrupt'; readonly message: string; readonly movedTo: string };
 
 /** `20261207T041502Z`: a time that sorts, and has no `:` (a file name some tools refuse). */

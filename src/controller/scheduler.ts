@@ -159,6 +159,8 @@ export class Scheduler implements QueueHost {
     // Jenkins' place for a job's workspace on a node: <remoteFS>/workspace/<job>.
     const workspace = path.join(computer.node.remoteFS, 'workspace', job.name);
     let build: Build;
+    // Meanwhile: what does not depend on the build being recorded.
+    computer.channel?.prepareWorkspace?.(job.name);
     try {
       build = await this.#o.jobs.allocate(job, {
         queueId: item.id,
@@ -241,16 +243,21 @@ export class Scheduler implements QueueHost {
         sensitive,
       );
     executor?.transition({ state: 'completing', queueId, job: job.name, buildNumber: build.number, since: Date.now() });
+    const completing = this.#o.jobs.complete(job, build, result);
+    // The executor is free once the build's end is asked for: the next build it takes then has its
+    // set-up made durable in the same commit of the home's journal as this one's end. The job's
+    // next build waits for this one's end (taskFinished).
+    executor?.transition({ state: 'idle' });
+    this.#executorFreed(computer);
     try {
-      await this.#o.jobs.complete(job, build, result);
+      await completing;
       log.info({ job: job.name, build: build.number, result, durationMs: build.record.duration }, `${job.name} #${build.number} finished: ${result}`);
     } catch (err) {
       const e = coerceError(err);
       log.error({ job: job.name, build: build.number, result, err: e.toJSON() }, `${job.name} #${build.number} finished: ${result}, but its end could not be wholly recorded: ${e.message}`);
     }
     this.counters.completed[result] = (this.counters.completed[result] ?? 0) + 1;
-    executor?.transition({ state: 'idle' });
-    this.#afterExecutorFreed(computer, job.name);
+    this.#q.taskFinished(job.name);
   }
 
   /** A build whose node lost its connection between dispatch and start ends at once, saying so. */
@@ -266,10 +273,14 @@ export class Scheduler implements QueueHost {
   }
 
   #afterExecutorFreed(computer: Computer, jobName: string): void {
+    this.#q.taskFinished(jobName);
+    this.#executorFreed(computer);
+  }
+
+  #executorFreed(computer: Computer): void {
     const hadRetiring = computer.executors.some((e) => e.retiring);
     computer.removeRetiredIdle();
     if (hadRetiring) this.#q.nodesChanged();
-    this.#q.taskFinished(jobName);
     this.#q.executorFreed(computer.name);
   }
 

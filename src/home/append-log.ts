@@ -2,6 +2,7 @@ import { writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 import { StewardError } from '../errors/index.js';
+import { fsyncCount } from './durable.js';
 import type { Fence } from './fence.js';
 import { homeIoError, isDiskTrouble } from './io-error.js';
 import { auditClock, type WriteAudit } from './write-audit.js';
@@ -21,8 +22,12 @@ export interface AppendLog {
   readonly size: number;
   /** Waits for the writes queued so far and makes them durable. */
   sync(): Promise<void>;
-  /** Waits for queued writes, fsyncs, closes; idempotent. */
-  close(): Promise<void>;
+  /**
+   * Waits for queued writes, fsyncs (unless `sync` is false), closes; idempotent. Without the
+   * fsync the bytes are in the file for every reader, and reach the disk with the next
+   * checkpoint of the home's journal (a syncfs) or when the kernel writes them back.
+   */
+  close(opts?: { sync?: boolean }): Promise<void>;
 }
 
 /**
@@ -100,6 +105,7 @@ export class FileAppendLog implements AppendLog {
       this.#throwIfFailed();
       if (this.#closed) return; // close() has synced
       try {
+        fsyncCount.value++;
         await this.#handle.sync();
       } catch (err) {
         throw homeIoError('sync', this.#rel, err);
@@ -107,10 +113,13 @@ export class FileAppendLog implements AppendLog {
     });
   }
 
-  close(): Promise<void> {
+  close(opts: { sync?: boolean } = {}): Promise<void> {
     this.#closing ??= this.#enqueue(async () => {
       try {
-        await this.#handle.sync();
+        if (opts.sync !== false) {
+          fsyncCount.value++;
+          await this.#handle.sync();
+        }
       } catch (err) {
         this.#failure ??= homeIoError('sync', this.#rel, err);
       } finally {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 
 import { StewardError } from '../errors/index.js';
 import type { Lease } from '../ha/index.js';
@@ -36,7 +36,7 @@ export function leaseFence(lease: Lease, epochFile: string): Fence {
     assertHeld,
     async assertWritable(): Promise<void> {
       assertHeld();
-      const current = await readEpochFile(epochFile);
+      const current = readEpochFile(epochFile);
       if (current > lease.epoch) {
         throw new StewardError(
           'STW_HOME_FENCED',
@@ -84,12 +84,14 @@ export function stoppableFence(inner: Fence): StoppableFence {
 /**
  * Reads an epoch file: a decimal integer, optionally followed by a newline. A missing file is
  * epoch 0. A damaged one is an error (STW_HOME_IO): reading it as 0 would let a deposed
- * controller write again.
+ * controller write again. The read is synchronous: a few bytes in the page cache cost less than
+ * the round trips of an asynchronous read through libuv's thread pool, and a build's set-up waits
+ * for it.
  */
-export async function readEpochFile(path: string): Promise<number> {
+export function readEpochFile(path: string): number {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     if (isMissing(err)) return 0;
     throw new StewardError('STW_HOME_IO', `could not read the epoch file ${path}, so writing is refused`, {

@@ -6,13 +6,14 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 
 import { StewardError } from '../errors/index.js';
-import { FileAppendLog, type AppendLog, type DiskReport } from './append-log.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { APPEND_FENCE_CACHE_MS, FileAppendLog, type AppendLog, type DiskReport } from './append-log.js';
+import { writeFileAtomic, writeSmallFileAtomicSync } from './atomic-write.js';
 import { openFileRange, openForReading, type FileRange } from './file-range.js';
 import { entryOf, openChildDir, openDirNoFollow } from './open-beneath.js';
-import { fsyncDir } from './durable.js';
+import { fsyncCount, fsyncDir } from './durable.js';
 import type { Fence } from './fence.js';
 import { errnoCode, homeIoError, isDiskTrouble, isMissing, type DiskTrouble } from './io-error.js';
+import { JOURNAL_DIR, Journal, readJournal, segmentSeq, syncFileSystem, type JournalChange, type JournalNote, type JournalOptions } from './journal.js';
 import { PRIVATE_PATHS, isPrivatePath, isTempName, resolveInHome } from './paths.js';
 import { RotatingAppendLog, type RotationOptions } from './rotating-log.js';
 import { KeyedSerializer } from './serial.js';
@@ -46,6 +47,14 @@ export interface HomeStoreOptions {
   logger: Logger;
   /** Told of every completed write, with the writer's epoch (STEWARD_WRITE_AUDIT); none by default. */
   audit?: WriteAudit;
+  /** When the journal checkpoints (tests); see Journal. */
+  journal?: JournalOptions;
+}
+
+/** A small file's new content, made durable by the home's journal ({@link HomeStore.commit}). */
+export interface JournaledWrite {
+  readonly path: string;
+  readonly content: string;
 }
 
 /**
@@ -65,13 +74,194 @@ export class HomeStore {
   /** Given to append logs: they report their failures and successes as the store's own writes do. */
   readonly #report: DiskReport = { troubled: (err) => this.#troubled(err), wrote: () => this.#wrote() };
   readonly #audit: WriteAudit | undefined;
+  readonly #journalOptions: JournalOptions | undefined;
+  #journal: Promise<Journal> | undefined;
+  #fenceCheckedAt = Number.NEGATIVE_INFINITY;
 
   constructor(opts: HomeStoreOptions) {
     this.root = resolvePath(opts.root);
     this.#fence = opts.fence;
     this.#log = opts.logger.child({ component: 'home' });
     this.#audit = opts.audit;
+    this.#journalOptions = opts.journal;
   }
+
+  /** fsyncs of home files made by this process so far (every store's together). */
+  get fsyncs(): number {
+    return fsyncCount.value;
+  }
+
+  /** Group commits of the journal so far (each one fsync). */
+  get journalCommits(): number {
+    return this.#journalNow?.commits ?? 0;
+  }
+
+  #journalNow: Journal | undefined;
+
+  /**
+   * Opens the home's journal: what segments a controller that stopped left behind is written again
+   * into the files that lost it (after a crash of the machine, the files written back without an
+   * fsync may be older than their journal), durably, and those segments are removed. The active
+   * controller calls it once it holds the lease, before anything reads a build; `commit` opens it
+   * itself the first time otherwise.
+   */
+  openJournal(): Promise<Journal> {
+    this.#journal ??= this.#replayJournal();
+    return this.#journal;
+  }
+
+  async #replayJournal(): Promise<Journal> {
+    const names = (await this.listDir(JOURNAL_DIR)).filter((n) => segmentSeq(n) !== undefined);
+    const texts: string[] = [];
+    for (const name of names) texts.push((await this.readText(`${JOURNAL_DIR}/${name}`)) ?? '');
+    const { files, notes, paths, records, torn } = readJournal(texts);
+    let restored = 0;
+    for (const [rel, content] of files) {
+      if ((await this.readText(rel)) === content) continue;
+      await this.writeAtomic(rel, content);
+      restored++;
+    }
+    this.#replayedNotes = notes;
+    if (names.length > 0) {
+      this.#log.info({ segments: names.length, records, restored, notes: notes.length, torn }, `read the home's journal left by the last controller: ${records} change(s), ${restored} file(s) written again${torn > 0 ? `, ${torn} change(s) cut short by the crash left out (never acknowledged)` : ''}`);
+    }
+    const last = names.length === 0 ? 0 : (segmentSeq(names.at(-1) as string) as number);
+    const journal = new Journal(
+      {
+        openSegment: (rel) => this.openAppend(rel, { wholeRecords: true }),
+        removeSegment: (rel) => this.#mutate('remove', rel, 'remove', () => rm(this.resolve(rel), { force: true }), { cachedFence: true }),
+        syncFileSystem: async () => {
+          await this.#fence.assertWritable();
+          await syncFileSystem(this.root);
+        },
+      },
+      this.#log,
+      last + 1,
+      names.map((name, i) => ({ rel: `${JOURNAL_DIR}/${name}`, paths: paths[i] ?? new Set<string>() })),
+      this.#journalOptions,
+    );
+    this.#journalNow = journal;
+    return journal;
+  }
+
+  #replayedNotes: JournalNote[] = [];
+
+  /**
+   * The notes named `note` that the journal left by the last controller holds, in order (see
+   * JournalNote); they stay in its segments until the first checkpoint, whose hooks save them.
+   */
+  replayedNotes(note: string): unknown[] {
+    return this.#replayedNotes.filter((n) => n.note === note).map((n) => n.value);
+  }
+
+  /** Adds `note` to the journal's next commit, or commits it alone after `maxDelayMs` (see Journal.noteLater). */
+  noteLater(note: JournalNote, maxDelayMs: number): void {
+    void this.openJournal().then((j) => j.noteLater(note, maxDelayMs), () => undefined);
+  }
+
+  /** Runs `hook` at each checkpoint of the journal, before the segments whose notes it saves go. */
+  async beforeCheckpoint(hook: () => Promise<void>): Promise<void> {
+    (await this.openJournal()).beforeCheckpoint(hook);
+  }
+
+  /**
+   * Replaces small files (a build's record, nextBuildNumber) durably through the home's journal:
+   * the files are written at once, atomically but without fsync, and the changes are appended to
+   * the journal, whose one fsync is shared by every commit made meanwhile (the group commit).
+   * Resolves once both are done; then the changes survive a crash of the process or the machine.
+   * `notes` go in the same record (see JournalNote).
+   */
+  async commit(writes: readonly JournaledWrite[], notes: readonly JournalNote[] = []): Promise<void> {
+    const changes: JournalChange[] = [...notes];
+    const targets: { rel: string; abs: string; content: string }[] = [];
+    for (const w of writes) {
+      targets.push({ rel: w.path, abs: this.#resolveWritable(w.path), content: w.content });
+      changes.push({ write: w.path, content: w.content });
+    }
+    const journal = await this.openJournal();
+    await journal.commit(changes, async () => {
+      await Promise.all(targets.map((t) => this.#writeBack(t.rel, t.abs, t.content)));
+    });
+  }
+
+  /**
+   * Replaces a file atomically, without fsync and without the journal: for a file that can be made
+   * again from others (builds/permalinks, a cache Jenkins keeps). It reaches the disk with the next
+   * checkpoint of the journal.
+   */
+  writeLazy(rel: string, content: string): Promise<void> {
+    let abs: string;
+    try {
+      abs = this.#resolveWritable(rel);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#writeBack(rel, abs, content);
+  }
+
+  #writeBack(rel: string, abs: string, content: string): Promise<void> {
+    const secret = isPrivatePath(this.root, abs);
+    return this.#writes.run(abs, async () => {
+      await this.#mutate(
+        'write',
+        rel,
+        undefined,
+        () => {
+          writeSmallFileAtomicSync(abs, content, {
+            ...(secret ? { mode: PRIVATE_FILE_MODE } : {}),
+            makeParent: (dir) => this.#makeDir(dir, secret ? PRIVATE_DIR_MODE : undefined),
+            publishing: () => this.#fence.assertHeld(),
+            ...(this.#audit === undefined ? {} : { published: (startedAt: number) => this.#audit?.record('write', rel, startedAt) }),
+          });
+          return Promise.resolve();
+        },
+        { cachedFence: true },
+      );
+      this.#wrote();
+    });
+  }
+
+  /** The journal's last checkpoint, then closes it: the next start has nothing to replay. */
+  async close(): Promise<void> {
+    const journal = this.#journal;
+    this.#journal = undefined;
+    if (journal !== undefined) await (await journal.catch(() => undefined))?.close();
+  }
+
+  /**
+   * The fence as an append checks it: whether the lease is held every time, the epoch file at most
+   * every APPEND_FENCE_CACHE_MS (see append-log.ts for why that is safe).
+   */
+  #assertWritableCached(): Promise<void> {
+    try {
+      this.#fence.assertHeld();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (performance.now() - this.#fenceCheckedAt < APPEND_FENCE_CACHE_MS) return Promise.resolve();
+    // One read of the epoch file at a time, whoever asks: a build starting asks several times.
+    this.#fenceCheck ??= (async () => {
+      const now = performance.now();
+      try {
+        await this.#fence.assertWritable();
+        this.#fenceCheckedAt = now;
+      } finally {
+        this.#fenceCheck = undefined;
+      }
+    })();
+    return this.#fenceCheck;
+  }
+
+  #fenceCheck: Promise<void> | undefined;
+
+  /**
+   * The fence as every append log and write-back asks it: held checked each time, the epoch file
+   * read once for all of them every APPEND_FENCE_CACHE_MS.
+   */
+  readonly #sharedFence: Fence = {
+    assertHeld: () => this.#fence.assertHeld(),
+    assertWritable: () => this.#assertWritableCached(),
+  };
 
   /**
    * Whether the home's disk takes writes, as the last write found it. It turns unwritable when a
@@ -233,6 +423,10 @@ export class HomeStore {
     } catch (err) {
       return Promise.reject(err);
     }
+    // A file the journal holds a change of: a replay must not bring the older content back.
+    if (this.#journalNow?.holds(rel) === true && opts.mode === undefined && (typeof data === 'string' || Buffer.isBuffer(data))) {
+      return this.commit([{ path: rel, content: data.toString() }]);
+    }
     const secret = isPrivatePath(this.root, abs);
     const mode = opts.mode ?? (secret ? PRIVATE_FILE_MODE : undefined);
     return this.#writes.run(abs, async () => {
@@ -270,18 +464,18 @@ export class HomeStore {
         create();
       } catch (err) {
         if (errnoCode(err) !== 'ENOENT') throw err;
-        await this.#makeDir(dirname(abs), secret ? PRIVATE_DIR_MODE : undefined);
+        this.#makeDir(dirname(abs), secret ? PRIVATE_DIR_MODE : undefined);
         create();
       }
       const handle = await open(abs, fsConstants.O_WRONLY | fsConstants.O_APPEND);
       try {
         const { size } = await handle.stat();
-        return new FileAppendLog(handle, rel, this.#fence, size, { report: this.#report, audit: this.#audit, ...(opts.wholeRecords === true ? { wholeRecords: true } : {}) });
+        return new FileAppendLog(handle, rel, this.#sharedFence, size, { report: this.#report, audit: this.#audit, ...(opts.wholeRecords === true ? { wholeRecords: true } : {}) });
       } catch (err) {
         await handle.close();
         throw err;
       }
-    });
+    }, { cachedFence: true });
   }
 
   /**
@@ -293,16 +487,22 @@ export class HomeStore {
     return RotatingAppendLog.open(this, rel, opts);
   }
 
-  /** Creates the folder and its missing parents; under a private path the mode defaults to 0700. */
-  async mkdir(rel: string, opts: { mode?: number } = {}): Promise<void> {
+  /**
+   * Creates the folder and its missing parents; under a private path the mode defaults to 0700.
+   * Resolves to whether it created anything (false: the folder was there).
+   */
+  async mkdir(rel: string, opts: { mode?: number } = {}): Promise<boolean> {
     const abs = this.resolve(rel);
     const mode = opts.mode ?? (isPrivatePath(this.root, abs) ? PRIVATE_DIR_MODE : undefined);
-    await this.#mutate('create the folder', rel, 'mkdir', () => this.#makeDir(abs, mode));
+    return this.#mutate('create the folder', rel, 'mkdir', () => Promise.resolve(this.#makeDir(abs, mode)), { cachedFence: true });
   }
 
   /** Removes the file or folder (with everything in it); nothing happens when it is missing. */
   async remove(rel: string): Promise<void> {
     const abs = this.#resolveWritable(rel);
+    // Journaled first when the journal holds changes of what goes, so that a replay does not bring them back.
+    const journal = this.#journalNow;
+    if (journal?.holds(rel) === true) await journal.commit([{ remove: rel }], () => Promise.resolve());
     await this.#mutate('remove', rel, 'remove', async () => {
       await rm(abs, { recursive: true, force: true });
       await fsyncDir(dirname(abs)).catch((err: unknown) => {
@@ -315,6 +515,13 @@ export class HomeStore {
   async rename(fromRel: string, toRel: string): Promise<void> {
     const from = this.#resolveWritable(fromRel);
     const to = this.#resolveWritable(toRel);
+    // What the journal holds of the old place is made durable there first: replayed afterwards,
+    // it would make the old folder again, or a part of the new one before the rename.
+    const journal = this.#journalNow;
+    if (journal?.holds(fromRel) === true) await journal.checkpoint();
+    if (journal?.holds(fromRel) === true) {
+      throw new StewardError('STW_HOME_IO', `could not rename ${fromRel}: the home's journal could not be checkpointed first`, { file: fromRel });
+    }
     await this.#mutate('rename', `${fromRel} to ${toRel}`, 'rename', async () => {
       const toDir = dirname(to);
       // Checked and renamed in one go, as an atomic write publishes (see atomic-write.ts).
@@ -326,7 +533,7 @@ export class HomeStore {
         renameHeld();
       } catch (err) {
         if (errnoCode(err) !== 'ENOENT' || !(await this.exists(fromRel))) throw err;
-        await this.#makeDir(toDir, isPrivatePath(this.root, to) ? PRIVATE_DIR_MODE : undefined);
+        this.#makeDir(toDir, isPrivatePath(this.root, to) ? PRIVATE_DIR_MODE : undefined);
         renameHeld();
       }
       await fsyncDir(toDir);
@@ -383,7 +590,7 @@ export class HomeStore {
       }
       if (st.uid === owner.uid && st.gid === owner.gid) return;
       await chownTree(abs, owner);
-    });
+    }, { cachedFence: true });
   }
 
   /** Like resolve, and refuses the home folder itself as a target. */
@@ -401,9 +608,10 @@ export class HomeStore {
    * Asks the fence, then runs `fn`; failures come out as STW_HOME_IO naming `rel`. A completed
    * `op` is told to the write audit (an atomic write tells it itself, at its rename).
    */
-  async #mutate<T>(action: string, rel: string, op: WriteOperation | undefined, fn: () => Promise<T>): Promise<T> {
+  async #mutate<T>(action: string, rel: string, op: WriteOperation | undefined, fn: () => Promise<T>, opts: { cachedFence?: boolean } = {}): Promise<T> {
     try {
-      await this.#fence.assertWritable();
+      if (opts.cachedFence === true) await this.#assertWritableCached();
+      else await this.#fence.assertWritable();
       // Again without I/O: the process may have been paused while the epoch file was read.
       this.#fence.assertHeld();
       const startedAt = this.#audit === undefined ? 0 : auditClock();
@@ -426,18 +634,16 @@ export class HomeStore {
   }
 
   /**
-   * mkdir -p. With a mode (0700 under secrets/), the home folder itself is created first with the
-   * default mode, so that only folders inside the home get the restricted mode.
+   * mkdir -p; whether it created a folder. With a mode (0700 under secrets/), the home folder
+   * itself is created first with the default mode, so that only folders inside the home get the
+   * restricted mode.
    */
-  async #makeDir(abs: string, mode: number | undefined): Promise<void> {
+  #makeDir(abs: string, mode: number | undefined): boolean {
     // Checked and made in one go, as an atomic write renames (atomic-write.ts).
     this.#fence.assertHeld();
-    if (mode === undefined) {
-      mkdirSync(abs, { recursive: true });
-      return;
-    }
+    if (mode === undefined) return mkdirSync(abs, { recursive: true }) !== undefined;
     mkdirSync(this.root, { recursive: true });
-    mkdirSync(abs, { recursive: true, mode });
+    return mkdirSync(abs, { recursive: true, mode }) !== undefined;
   }
 }
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { StewardError, coerceError, excerpt, isStewardError } from '../errors/index.js';
 import type { ExtensionRegistry } from '../extensions/index.js';
-import type { FileRange, HomeStore } from '../home/index.js';
+import type { AppendLog, FileRange, HomeStore } from '../home/index.js';
 import type { LabelExpression } from '../nodes/index.js';
 import {
   parseBuildRecord,
@@ -479,7 +479,7 @@ export class Jobs {
         field: 'nextBuildNumber',
       });
     }
-    await this.#store.writeAtomic(`${job.dir}/nextBuildNumber`, `${next}\n`);
+    await this.#store.commit([{ path: `${job.dir}/nextBuildNumber`, content: `${next}\n` }]);
     job.nextBuildNumber = next;
   }
 
@@ -512,24 +512,32 @@ export class Jobs {
     // Both durable before any step runs: the number is never handed out again, and the record
     // names the queue item, so a restart after a crash does not run that item a second time.
     // Meanwhile a reader must not take the half-made folder for a build that was left running.
+    // Both go in one commit of the home's journal, shared with every build that starts or ends in
+    // the same moment; the log is opened first, which makes the build's folder.
     job.allocating.add(number);
-    const [numberWrite, recordWrite, opened] = await Promise.allSettled([
-      this.#store.writeAtomic(`${job.dir}/nextBuildNumber`, `${number + 1}\n`),
-      this.#store.writeAtomic(`${dir}/build.xml`, serializeBuildRecord(record)),
-      this.#store.openAppend(`${dir}/log`),
+    // The commit is asked for first, in this turn of the event loop: a build request's own note
+    // of its queue item (its 201) then goes out in the same one.
+    const durable = this.#store.commit([
+      { path: `${job.dir}/nextBuildNumber`, content: `${number + 1}\n` },
+      { path: `${dir}/build.xml`, content: serializeBuildRecord(record) },
     ]);
-    if (numberWrite.status === 'rejected' || recordWrite.status === 'rejected' || opened.status === 'rejected') {
-      if (opened.status === 'fulfilled') await opened.value.close().catch(() => undefined);
+    const opened = this.#store.openAppend(`${dir}/log`);
+    let log: AppendLog | undefined;
+    try {
+      const [committed, made] = await Promise.allSettled([durable, opened]);
+      if (made.status === 'fulfilled') log = made.value;
+      if (committed.status === 'rejected') throw committed.reason;
+      if (made.status === 'rejected') throw made.reason;
+    } catch (err) {
+      await log?.close({ sync: false }).catch(() => undefined);
       // No build began: a folder left half made would read back as an aborted build that never ran,
       // and the number goes back to be given to the next build, unless another took one since.
       await this.#store.remove(dir).catch(() => undefined);
       job.allocating.delete(number);
       if (job.nextBuildNumber === number + 1) job.nextBuildNumber = number;
-      const failed = [numberWrite, recordWrite, opened].find((r) => r.status === 'rejected') as PromiseRejectedResult;
-      throw failed.reason;
+      throw err;
     }
-    const log = opened.value;
-    const build = new Build({ job: job.name, number, record, log, cookie: randomUUID() });
+    const build = new Build({ job: job.name, number, record, log: log as AppendLog, cookie: randomUUID() });
     job.running.set(number, build);
     job.allocating.delete(number);
     job.buildNumbers?.push(number);
@@ -546,7 +554,7 @@ export class Jobs {
 
   /** Records the step a build is about to start on an agent (see agent-step.ts). */
   async saveAgentStep(job: Job, number: number, step: AgentStepRecord): Promise<void> {
-    await this.#store.writeAtomic(`${job.buildDir(number)}/${AGENT_STEP_FILE}`, `${JSON.stringify(step)}\n`);
+    await this.#store.commit([{ path: `${job.buildDir(number)}/${AGENT_STEP_FILE}`, content: `${JSON.stringify(step)}\n` }]);
   }
 
   /**
@@ -610,7 +618,7 @@ export class Jobs {
 
   /** Writes the record of a build (at start and at the end). */
   async saveRecord(job: Job, record: BuildRecord): Promise<void> {
-    await this.#store.writeAtomic(`${job.buildDir(record.number)}/build.xml`, serializeBuildRecord(record));
+    await this.#store.commit([{ path: `${job.buildDir(record.number)}/build.xml`, content: serializeBuildRecord(record) }]);
   }
 
   /** Ends a build: writes its final record, closes its log, applies the build discarder. */
@@ -620,8 +628,10 @@ export class Jobs {
       // The log is complete on disk before the build stops counting as building, so a reader
       // told "no more data" has every byte. The final record is written meanwhile, and the
       // permalinks are read if they were not yet, so that the build's end can update them.
+      // The log is not fsynced (as Jenkins does not): its bytes are in the file for every reader,
+      // and reach the disk with the journal's next checkpoint.
       const [closed, saved] = await Promise.allSettled([
-        build.log.close(),
+        build.log.close({ sync: false }),
         this.saveRecord(job, { ...build.record, result, duration }),
         this.#permalinks(job),
       ]);
@@ -779,7 +789,8 @@ export class Jobs {
     if (text === links.saved || this.#jobs.get(job.name) !== job) return;
     links.saved = text;
     try {
-      await this.#store.writeAtomic(`${job.dir}/builds/permalinks`, text);
+      // A cache of what the records say (see Permalinks): written without fsync, checked on reading.
+      await this.#store.writeLazy(`${job.dir}/builds/permalinks`, text);
     } catch (err) {
       if (links.saved === text) links.saved = undefined;
       throw err;

@@ -68,7 +68,7 @@ export class UnrecordedEnds {
           end.logEnd = undefined;
         }
         if (end.record !== undefined) {
-          await this.#store.writeAtomic(`${dir}/build.xml`, serializeBuildRecord(end.record));
+          await this.#store.commit([{ path: `${dir}/build.xml`, content: serializeBuildRecord(end.record) }]);
           end.record = undefined;
         }
         this.#ends.delete(dir);

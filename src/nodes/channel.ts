@@ -14,6 +14,11 @@ export interface NodeChannel {
   readonly keepsSteps?: boolean;
   /** Makes the job's workspace on the node (the steps' user's) and returns its absolute path there. */
   workspace(job: string): Promise<string>;
+  /**
+   * Starts making the job's workspace ahead of its build, which asks for it with `workspace`
+   * (the built-in node does this while the build's set-up is made durable).
+   */
+  prepareWorkspace?(job: string): void;
   /** Starts a build step's process on the node. */
   launch(opts: LaunchOptions): StepProcess;
   /**

@@ -397,17 +397,14 @@ export class Queue {
 
   /** What queue.xml holds: every item not yet left, pending ones included, by id. */
   persistable(): { items: PersistedQueueItem[]; nextId: number } {
-    const items = [...this.#live.values()]
-      .sort((a, b) => a.id - b.id)
-      .map((e) => ({
-        id: e.id,
-        job: e.task,
-        inQueueSince: e.inQueueSince,
-        dueAt: e.dueAt,
-        parameters: e.parameters.map((p) => ({ ...p })),
-        causes: e.causes.map((c) => ({ ...c })),
-      }));
+    const items = [...this.#live.values()].sort((a, b) => a.id - b.id).map(persisted);
     return { items, nextId: this.#nextId };
+  }
+
+  /** Item `id` as queue.xml keeps it, while it is queued; undefined once it left. */
+  persistedItem(id: number): PersistedQueueItem | undefined {
+    const e = this.#live.get(id);
+    return e === undefined ? undefined : persisted(e);
   }
 
   /**
@@ -753,4 +750,16 @@ export class Queue {
   #assertOpen(): void {
     if (this.#closed) throw new StewardError('STW_INTERNAL', 'the queue is closed');
   }
+}
+
+/** An entry as queue.xml keeps it. */
+function persisted(e: Entry): PersistedQueueItem {
+  return {
+    id: e.id,
+    job: e.task,
+    inQueueSince: e.inQueueSince,
+    dueAt: e.dueAt,
+    parameters: e.parameters.map((p) => ({ ...p })),
+    causes: e.causes.map((c) => ({ ...c })),
+  };
 }

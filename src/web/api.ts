@@ -76,10 +76,11 @@ export interface StewardApi {
   handOver(opts: { timeoutMs: number; by: string }): Promise<HandoverReport>;
   scheduleBuild(job: string, parameters: Record<string, string | undefined>, cause: Cause, quietPeriodMs?: number): { item: QueueItem; merged: boolean };
   /**
-   * Resolves once queue.xml holds every queue change made before the call: a build request is
-   * answered 201 only then, so that an accepted build survives a crash of the controller.
+   * Resolves once queue item `id` as it is now (just accepted, or merged into) is durable in the
+   * home (the journal, then queue.xml): a build request is answered 201 only then, so that an
+   * accepted build survives a crash of the controller.
    */
-  queueSaved(): Promise<void>;
+  queueSaved(id: number): Promise<void>;
   stopBuild(job: string, number: number, by: string): boolean;
   setBuiltInExecutors(n: number): Promise<void>;
   /** The agents' connections of the active controller; undefined until it is active. */

@@ -399,7 +399,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     }
     const { item, merged } = api.scheduleBuild(job.name, given, cause, parseDelay(req.query.delay));
     try {
-      await api.queueSaved();
+      await api.queueSaved(item.id);
     } catch (err) {
       // Refused, so not taken: a new item queue.xml could not be made to hold (a full disk) is
       // withdrawn, unless its build is already being started. One merged into was taken before.

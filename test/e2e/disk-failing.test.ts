@@ -33,19 +33,19 @@ describe('a controller whose home disk fails with EIO', () => {
   test('build requests are refused with 503 while writes fail, what was queued before stays, and builds run again once the disk is mended', async () => {
     const kept = await s.queueBuild('elsewhere');
     await disk.fail();
-    // The first request meets the failing disk when its item is written to queue.xml: refused, and withdrawn.
+    // The first request meets the failing disk when its item is made durable in the home's journal: refused, and withdrawn.
     const first = await s.fetch('job/parked/build', { method: 'POST' });
     assert.equal(first.status, 503);
-    assert.match(((await first.json()) as { error: { message: string } }).error.message, /^could not write queue\.xml in the home: the home's disk is failing \(EIO/);
+    assert.match(((await first.json()) as { error: { message: string } }).error.message, /^could not append to \.steward\/journal\/\d{16} in the home: the home's disk is failing \(EIO/);
     const message = await eventually(() => homeMonitor(s), 'the home to be reported unwritable in /manage');
-    assert.match(message, /^The home's disk is failing since .*could not write queue\.xml in the home: the home's disk is failing \(EIO/);
+    assert.match(message, /^The home's disk is failing since .*could not append to \.steward\/journal\/\d{16} in the home: the home's disk is failing \(EIO/);
     assert.match(message, /mend the disk of the home/);
 
     const refused = await s.fetch('job/app/build', { method: 'POST' });
     assert.equal(refused.status, 503);
     const body = (await refused.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, 'STW_HOME_IO');
-    assert.match(body.error.message, /^no build can be queued while the home's disk is failing \(could not write queue\.xml in the home: the home's disk is failing \(EIO/);
+    assert.match(body.error.message, /^no build can be queued while the home's disk is failing \(could not append to \.steward\/journal\/\d{16} in the home: the home's disk is failing \(EIO/);
     assert.deepEqual((await s.json<{ items: { id: number }[] }>('queue/api/json')).items.map((i) => i.id), [kept]);
     assert.equal((await s.fetch('health/live')).status, 200);
     assert.equal(s.child.exitCode, null);

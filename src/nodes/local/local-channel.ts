@@ -21,11 +21,42 @@ export class LocalChannel implements NodeChannel {
     this.#runAs = runAs;
   }
 
-  /** `workspace/JOB` in the home, as Jenkins keeps the built-in node's workspaces. */
-  async workspace(job: string): Promise<string> {
+  /** Workspaces this channel handed over to the build user, so that it is not walked again. */
+  readonly #handedOver = new Set<string>();
+  /** Workspaces being made ahead of their build (prepareWorkspace), by job. */
+  readonly #preparing = new Map<string, Promise<string>>();
+
+  /**
+   * `workspace/JOB` in the home, as Jenkins keeps the built-in node's workspaces; made (and handed
+   * over to the build user) when it is not there.
+   */
+  workspace(job: string): Promise<string> {
+    const prepared = this.#preparing.get(job);
+    if (prepared !== undefined) {
+      this.#preparing.delete(job);
+      return prepared;
+    }
+    return this.#make(job);
+  }
+
+  /** Makes the workspace while the build's number and record are made durable. */
+  prepareWorkspace(job: string): void {
+    if (this.#preparing.has(job)) return;
+    const made = this.#make(job);
+    this.#preparing.set(job, made);
+    // A failure is the build's to report; one that never asks again leaves nothing behind.
+    made.catch(() => {
+      if (this.#preparing.get(job) === made) this.#preparing.delete(job);
+    });
+  }
+
+  async #make(job: string): Promise<string> {
     const rel = path.join('workspace', job);
-    await this.#store.mkdir(rel);
-    if (this.#runAs !== undefined) await this.#store.handOver(rel, this.#runAs);
+    const created = await this.#store.mkdir(rel);
+    if (this.#runAs !== undefined && (created || !this.#handedOver.has(rel))) {
+      await this.#store.handOver(rel, this.#runAs);
+      this.#handedOver.add(rel);
+    }
     return this.#store.resolve(rel);
   }
 
