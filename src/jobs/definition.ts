@@ -11,6 +11,7 @@ import {
   type BuildWrapper,
   type Publisher,
 } from './steps/api.js';
+import { SCM_POINT, type SCM } from './scm/api.js';
 import { unsupportedBuildWrapper, unsupportedPublisher } from './steps/unsupported.js';
 import { TRIGGER, type Trigger, type TriggerContext } from './triggers/index.js';
 
@@ -21,20 +22,23 @@ export type JobDefinition =
       xml: string;
       parsed: FreestyleJob;
       label: LabelExpression | undefined;
+      /** What builds check out before the wrappers set up; undefined for none (NullSCM). */
+      scm: SCM | undefined;
       builders: Builder[];
       wrappers: BuildWrapper[];
       publishers: Publisher[];
       /** Triggers, parsed; the controller starts them. */
       triggers: { type: string; start(ctx: TriggerContext): Trigger }[];
       /**
-       * The SCM and builders this controller cannot run (`SCM hudson.plugins.git.GitSCM (plugin
-       * git@5.2.1)`, `builder hudson.tasks.Maven`): without them the build means nothing, so it
+       * The SCM and builders this controller cannot run (`SCM hudson.plugins.svn.SubversionSCM
+       * (plugin subversion@2.17)`, `builder hudson.tasks.Maven`): without them the build means nothing, so it
        * fails and says so.
        */
       missing: string[];
       /**
-       * Wrappers, publishers and triggers no extension is installed for (`publisher
-       * hudson.tasks.junit.JUnitResultArchiver (plugin junit)`). The job loads and keeps their
+       * Wrappers, publishers, triggers and SCM extensions no extension is installed for (`publisher
+       * hudson.tasks.junit.JUnitResultArchiver (plugin junit)`, `SCM extension
+       * hudson.plugins.git.extensions.impl.UserIdentity`). The job loads and keeps their
        * elements; builds run without them and their log says so where each would have run.
        */
       unsupported: string[];
@@ -69,8 +73,16 @@ export function compileParsed(xml: string, document: XmlDocument, extensions: Ex
   }
   const missing: string[] = [];
   const unsupported: string[] = [];
-  // Steward checks nothing out itself: any SCM but NullSCM (read as none) is missing.
-  if (config.scm !== undefined) missing.push(`SCM ${describe(config.scm)}`);
+  let scm: SCM | undefined;
+  if (config.scm !== undefined) {
+    const d = extensions.find(SCM_POINT, config.scm.type);
+    if (d === undefined) {
+      missing.push(`SCM ${describe(config.scm)}`);
+    } else {
+      scm = d.create(config.scm, file);
+      for (const part of scm.unsupported) unsupported.push(`SCM ${part}`);
+    }
+  }
   const builders: Builder[] = [];
   for (const step of config.builders) {
     const d = extensions.find(BUILDER, step.type);
@@ -104,7 +116,7 @@ export function compileParsed(xml: string, document: XmlDocument, extensions: Ex
     if (d === undefined) unsupported.push(`trigger ${describe(step)}`);
     else triggers.push({ type: step.type, ...d.create(step, file, jobName) });
   }
-  return { kind: 'freestyle', xml, parsed, label, builders, wrappers, publishers, triggers, missing, unsupported };
+  return { kind: 'freestyle', xml, parsed, label, scm, builders, wrappers, publishers, triggers, missing, unsupported };
 }
 
 function describe(step: Step): string {

@@ -33,7 +33,13 @@ export {
   type BuilderDescriptor,
   type BuildWrapperDescriptor,
   type PublisherDescriptor,
+  type LaunchStepOptions,
 } from './steps/api.js';
+/**
+ * The SCM extension point (Jenkins' SCM): what a job's `<scm class="...">` checks out before its
+ * wrappers and builders, and the change set its builds show.
+ */
+export { SCM_POINT, EMPTY_CHANGE_SET, type SCM, type ScmContext, type ScmDescriptor, type CheckoutResult } from './scm/api.js';
 /**
  * Stand-ins for a wrapper or publisher that is not installed, or a setting Steward does not run:
  * the build runs without it and its log says so where it would have run.

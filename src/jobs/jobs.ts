@@ -809,6 +809,16 @@ export class Jobs {
     await this.#store.writeAtomic(`${job.buildDir(number)}/archive/${clean}`, source);
   }
 
+  /** Writes build N's changelog.xml (what its SCM found changed since the build before). */
+  async writeChangelog(job: Job, number: number, text: string): Promise<void> {
+    await this.#store.writeAtomic(`${job.buildDir(number)}/changelog.xml`, text);
+  }
+
+  /** Build N's changelog.xml; undefined when it has none. */
+  async changelog(job: Job, number: number): Promise<string | undefined> {
+    return this.#store.readText(`${job.buildDir(number)}/changelog.xml`);
+  }
+
   /** Archived artifacts of a build, as paths relative to its archive folder, sorted. */
   async artifacts(job: Job, number: number): Promise<string[]> {
     const root = `${job.buildDir(number)}/archive`;

@@ -8,6 +8,8 @@ import type { Jobs } from './jobs.js';
 import { MaskedLog } from './masked-log.js';
 import { combine, isWorseOrEqualTo, type Result } from './result.js';
 import type { BuildContext } from './steps/api.js';
+import type { SCM, ScmContext } from './scm/api.js';
+import type { XmlSpec } from '../xml/index.js';
 
 export interface RunOptions {
   jobs: Jobs;
@@ -117,6 +119,11 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
   let result: Result = resume?.result ?? 'SUCCESS';
   /** The builder running now, recorded with a step started on an agent. */
   let builderIndex = 0;
+  /**
+   * While the SCM checks out, its processes are not recorded as an agent's step: a controller that
+   * comes after this one could not continue a checkout, so such a build reads as aborted.
+   */
+  let checkingOut = false;
   // Where the node made it: an agent keeps workspaces under its own work dir.
   let workspace = o.workspace;
   const env = buildEnvironment(o);
@@ -144,7 +151,7 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
         quiet = false;
       } else {
         const stepId = `s-${randomBytes(12).toString('base64url')}`;
-        if (channel.keepsSteps === true) {
+        if (channel.keepsSteps === true && !checkingOut) {
           // Durable before the agent is asked: a controller that comes after this one finds the
           // step's build, and where its output starts in the log.
           await build.log.sync();
@@ -158,13 +165,27 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
           cwd: workspace,
           env: { ...env, ...(opts?.env ?? {}) },
           mask: out.secrets,
-          onOutput: (chunk) => out.writeMasked(chunk),
+          onOutput: opts?.output ?? ((chunk) => out.writeMasked(chunk)),
         });
       }
       build.current = step;
+      let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
+      if (opts?.timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          timedOut = true;
+          void step.stop(o.killGraceMs).catch(() => undefined);
+        }, opts.timeoutMs);
+      }
       try {
-        return await step.exited;
+        const code = await step.exited;
+        if (timedOut) {
+          log(`ERROR: ${command} was stopped after ${formatDuration(opts?.timeoutMs ?? 0)} (its timeout)`);
+          return 143;
+        }
+        return code;
       } finally {
+        clearTimeout(timer);
         build.current = undefined;
       }
     },
@@ -201,6 +222,21 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
     }
     if (o.resume === undefined) log(`Building ${o.nodeName === 'built-in' ? 'on the built-in node' : `remotely on ${o.nodeName}`} in workspace ${workspace}`);
     const def = job.definition;
+    let checkout: { ok: true } | { ok: false; reason: string } = { ok: true };
+    if (def.kind === 'freestyle' && def.missing.length === 0 && unreadable === undefined && def.scm !== undefined) {
+      if (o.resume === undefined) {
+        checkingOut = true;
+        try {
+          checkout = await runCheckout(def.scm, scmContext(o, ctx, out));
+        } finally {
+          checkingOut = false;
+        }
+        if (checkout.ok) await o.jobs.saveRecord(job, build.record);
+      } else {
+        // Resumed: the earlier controller checked out; its record says what.
+        Object.assign(env, def.scm.environment(build.record.otherActions ?? []));
+      }
+    }
     if (def.kind !== 'freestyle') {
       log(`ERROR: the job's configuration cannot be read: ${def.error.message}`);
       result = 'FAILURE';
@@ -209,6 +245,9 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
       result = 'FAILURE';
     } else if (unreadable !== undefined) {
       log(`ERROR: ${unreadable.message}`);
+      result = 'FAILURE';
+    } else if (!checkout.ok) {
+      if (build.interruption === undefined) log(`ERROR: ${checkout.reason}`);
       result = 'FAILURE';
     } else {
       const tearDowns: (() => Promise<void>)[] = [];
@@ -292,4 +331,40 @@ function openPasswordParameters(
   }
   out.mask(Array.from(values.keys(), (name) => env[name] ?? ''));
   return { unreadable };
+}
+
+/** Runs the job's checkout; the environment it gives joins the build's. */
+async function runCheckout(scm: SCM, ctx: ScmContext): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const done = await scm.checkout(ctx);
+  if (!done.ok) return done;
+  Object.assign(ctx.env, done.env);
+  return { ok: true };
+}
+
+/** What the SCM sees of the build: its context, and the records of the job's builds. */
+function scmContext(o: RunOptions, ctx: BuildContext, out: MaskedLog): ScmContext {
+  const { jobs, job, build } = o;
+  const previousActions = async (which: 'built' | 'successful'): Promise<readonly XmlSpec[] | undefined> => {
+    const r = await jobs.lastBuild(
+      job,
+      (r) => r.number < build.number && r.result !== undefined && r.result !== 'NOT_BUILT' && (which === 'built' || r.result === 'SUCCESS' || r.result === 'UNSTABLE'),
+    );
+    return r === undefined ? undefined : (r.otherActions ?? []);
+  };
+  // The context's getters (workspace, current) stay live: the SCM's context reads through them.
+  return Object.create(ctx, {
+    previousActions: { value: previousActions },
+    addAction: {
+      value: (action: XmlSpec) => {
+        build.record.otherActions = [...(build.record.otherActions ?? []), action];
+      },
+    },
+    writeChangelog: { value: (text: string) => jobs.writeChangelog(job, build.number, text) },
+    mask: { value: (values: readonly string[]) => out.mask(values) },
+  }) as ScmContext;
+}
+
+function formatDuration(ms: number): string {
+  const minutes = ms / 60_000;
+  return Number.isInteger(minutes) ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${Math.round(ms / 1000)} s`;
 }

@@ -3,6 +3,7 @@ import {
   VALUE_TYPES,
   valueClassOf,
   colorOf,
+  EMPTY_CHANGE_SET,
   type BuildRecord,
   type Cause,
   type Job,
@@ -180,7 +181,7 @@ export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => Que
     labelExpression: def.kind === 'freestyle' ? (def.label?.text ?? null) : null,
     // Steward's own: why no node can run the job's builds now (no node has its label), else null.
     labelWarning: lazy(() => jobs.labelWarning(job) ?? null),
-    scm: { _class: 'hudson.scm.NullSCM' },
+    scm: { _class: def.kind === 'freestyle' ? (def.parsed.config.scm?.type ?? 'hudson.scm.NullSCM') : 'hudson.scm.NullSCM' },
     upstreamProjects: [],
   };
 }
@@ -209,7 +210,11 @@ export function buildJson(root: string, jobs: Jobs, job: Job, r: BuildRecord, ex
     timestamp: r.timestamp,
     url,
     builtOn: r.builtOn,
-    changeSet: { _class: 'hudson.scm.EmptyChangeLogSet', items: [], kind: null },
+    changeSet: lazy(async () => {
+      const def = job.definition;
+      if (def.kind !== 'freestyle' || def.scm === undefined) return EMPTY_CHANGE_SET;
+      return def.scm.changeSet(await jobs.changelog(job, r.number));
+    }),
     culprits: [],
   };
 }

@@ -377,6 +377,29 @@ export class XmlElementHandle {
     return typeof value === 'string' ? value : undefined;
   }
 
+  /** Every attribute, as written. */
+  attributes(): Record<string, string> {
+    const attrs = this.raw[ATTRS];
+    const out: Record<string, string> = {};
+    if (attrs === undefined || attrs === null || typeof attrs !== 'object') return out;
+    for (const [k, v] of Object.entries(attrs as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
+    return out;
+  }
+
+  /**
+   * The element as an XmlSpec, to be written again elsewhere (an action kept from one build
+   * record to the next): its attributes, and its child elements or else its text. Comments and
+   * text between child elements are not kept.
+   */
+  toSpec(): XmlSpec {
+    const attributes = this.attributes();
+    const children = this.children().map((c) => c.toSpec());
+    const hasAttributes = Object.keys(attributes).length > 0;
+    if (children.length > 0) return { name: this.name, ...(hasAttributes ? { attributes } : {}), children };
+    const text = this.#content().some((n) => TEXT in n || CDATA in n) ? this.text() : undefined;
+    return { name: this.name, ...(hasAttributes ? { attributes } : {}), ...(text === undefined ? {} : { text }) };
+  }
+
   /** Child elements in document order, each with an indexed path (`name[n]`). */
   children(): XmlElementHandle[] {
     const counts = new Map<string, number>();

@@ -28,7 +28,7 @@ function project(parts: { scm?: string; builders?: string; wrappers?: string; pu
 const SHELL = '<hudson.tasks.Shell><command>echo built</command><configuredLocalRules/></hudson.tasks.Shell>';
 const JUNIT = '<hudson.tasks.junit.JUnitResultArchiver plugin="junit@1256.v002534a_5f33e"><testResults>reports/*.xml</testResults></hudson.tasks.junit.JUnitResultArchiver>';
 const TIMESTAMPER = '<hudson.plugins.timestamper.TimestamperBuildWrapper plugin="timestamper@1.26"/>';
-const GIT = '<scm class="hudson.plugins.git.GitSCM" plugin="git@5.2.1"><configVersion>2</configVersion></scm>';
+const SVN = '<scm class="hudson.scm.SubversionSCM" plugin="subversion@2.17.3"><locations/><excludedRegions></excludedRegions></scm>';
 const POLL = '<hudson.triggers.SCMTrigger><spec>H/15 * * * *</spec><ignorePostCommitHooks>false</ignorePostCommitHooks></hudson.triggers.SCMTrigger>';
 
 
@@ -53,13 +53,13 @@ describe('steps this controller does not support', () => {
     );
   });
 
-  test('a job that checks out with an SCM fails its builds before any step runs, naming the SCM', async () => {
+  test('a job that checks out with an SCM that is not installed fails its builds before any step runs, naming the SCM', async () => {
     await using home = await tempDir();
     await using h = await openHome(home.dir);
-    await h.jobs.create('checkout', project({ scm: GIT, builders: SHELL }));
+    await h.jobs.create('checkout', project({ scm: SVN, builders: SHELL }));
     const { result, log } = await runOneBuild(h.jobs, home.dir, 'checkout');
     assert.equal(result, 'FAILURE');
-    assert.match(log, /^ERROR: this job uses steps that this controller does not support: SCM hudson\.plugins\.git\.GitSCM \(plugin git@5\.2\.1\)$/m);
+    assert.match(log, /^ERROR: this job uses steps that this controller does not support: SCM hudson\.scm\.SubversionSCM \(plugin subversion@2\.17\.3\)$/m);
     assert.doesNotMatch(log, /echo built/);
   });
 
@@ -80,12 +80,12 @@ describe('steps this controller does not support', () => {
     await h.jobs.create('nightly', xml);
     // The job keeps what it does not run, as written.
     assert.equal(await readFile(path.join(home.dir, 'jobs/nightly/config.xml'), 'utf8'), xml);
-    await h.jobs.updateConfig('nightly', project({ scm: GIT, builders: SHELL }));
+    await h.jobs.updateConfig('nightly', project({ scm: SVN, builders: SHELL }));
     await h.jobs.updateConfig('nightly', project({ builders: SHELL }));
     const warnings = lines.filter((l) => l.level === 40).map((l) => [l.job, l.msg]);
     assert.deepEqual(warnings, [
       ['nightly', 'job nightly runs without what this controller does not support: publisher hudson.tasks.junit.JUnitResultArchiver (plugin junit@1256.v002534a_5f33e), trigger hudson.triggers.SCMTrigger'],
-      ['nightly', 'builds of job nightly will fail: this controller does not support SCM hudson.plugins.git.GitSCM (plugin git@5.2.1)'],
+      ['nightly', 'builds of job nightly will fail: this controller does not support SCM hudson.scm.SubversionSCM (plugin subversion@2.17.3)'],
     ]);
   });
 });

@@ -30,10 +30,18 @@ export interface BuildRecord {
   description?: string;
   keepLog: boolean;
   displayName?: string;
+  /**
+   * The build's other actions, as written after Steward's own: those an extension adds (the git
+   * plugin's hudson.plugins.git.util.BuildData) and those of a Jenkins-written build.xml, kept
+   * when the record is written again.
+   */
+  otherActions?: XmlSpec[];
 }
 
 const INTERRUPTED = 'jenkins.model.InterruptedBuildAction';
 const USER_INTERRUPTION = 'jenkins.model.CauseOfInterruption_-UserInterruption';
+/** The actions Steward reads into fields of its own; any other is kept as written. */
+const OWN_ACTIONS: ReadonlySet<string> = new Set(['hudson.model.CauseAction', 'hudson.model.ParametersAction', INTERRUPTED]);
 
 /** Writes build.xml the way Jenkins lays it out, so Jenkins tooling can read it too. */
 export function serializeBuildRecord(r: BuildRecord): string {
@@ -45,6 +53,7 @@ export function serializeBuildRecord(r: BuildRecord): string {
       children: [{ name: 'causes', children: [{ name: USER_INTERRUPTION, children: [{ name: 'user', text: r.abortedBy }] }] }],
     });
   }
+  if (r.otherActions !== undefined) actions.push(...r.otherActions);
   const fields: XmlSpec[] = [
     { name: 'actions', children: actions },
     { name: 'queueId', text: String(r.queueId) },
@@ -80,6 +89,7 @@ export function parseBuildRecord(text: string, file: string, number: number): Bu
     .map((c) => c.childText('user'))
     .find((user) => user !== undefined);
 
+  const otherActions = actions.filter((a) => !OWN_ACTIONS.has(a.name)).map((a) => a.toSpec());
   const resultEl = root.child('result');
   const resultText = resultEl?.text().trim();
   if (resultEl !== undefined && resultText !== undefined && !RESULTS.has(resultText)) {
@@ -103,6 +113,7 @@ export function parseBuildRecord(text: string, file: string, number: number): Bu
     ...(description === undefined ? {} : { description }),
     keepLog: readBoolean(root, 'keepLog', false),
     ...(displayName === undefined ? {} : { displayName }),
+    ...(otherActions.length === 0 ? {} : { otherActions }),
   };
 }
 

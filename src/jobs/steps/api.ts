@@ -19,7 +19,7 @@ export interface BuildContext {
    * Runs a process on the build's node: its output goes to the log, an abort stops its tree.
    * Resolves with its exit code once the processes it left behind are ended.
    */
-  launch(command: string, args: readonly string[], opts?: { env?: Record<string, string> }): Promise<number>;
+  launch(command: string, args: readonly string[], opts?: LaunchStepOptions): Promise<number>;
   /**
    * Writes a file on the build's node, outside the workspace, that only the steps' user can read
    * (a `#!` script, a bound secret file); `mode` is 0400 unless given. Remove it when done.
@@ -47,6 +47,22 @@ export interface BuildContext {
   credential(id: string): Promise<BuildCredential | undefined>;
   /** The step process running now, if any (for tests and the abort path). */
   readonly current: StepProcess | undefined;
+}
+
+/** How {@link BuildContext.launch} runs a process, besides its command. */
+export interface LaunchStepOptions {
+  /** Variables added to the build's environment for this process. */
+  env?: Record<string, string>;
+  /**
+   * Takes the process's output (masked) instead of the log: what a step reads back, such as
+   * `git rev-parse`'s answer.
+   */
+  output?: (chunk: Buffer) => void;
+  /**
+   * Stops the process's tree after this many milliseconds; it then resolves with 143 and the log
+   * says why.
+   */
+  timeoutMs?: number;
 }
 
 export interface Builder {

@@ -149,8 +149,40 @@ describe('build records (build.xml)', () => {
     );
   });
 
-  it('reads a build.xml written by Jenkins, ignoring actions and fields it does not know', () => {
-    assert.deepEqual(parseBuildRecord(fixture('build-jenkins.xml'), FILE, 57), {
+  it('reads a build.xml written by Jenkins, keeping the actions it does not know to write them again', () => {
+    const record = parseBuildRecord(fixture('build-jenkins.xml'), FILE, 57);
+    const { otherActions, ...known } = record;
+    assert.deepEqual(
+      otherActions?.map((a) => a.name),
+      ['jenkins.metrics.impl.TimeInQueueAction', 'hudson.plugins.git.util.BuildData'],
+    );
+    const again = parseBuildRecord(serializeBuildRecord(record), FILE, 57);
+    assert.deepEqual(again.otherActions, otherActions);
+    assert.deepEqual(otherActions?.[1], {
+      name: 'hudson.plugins.git.util.BuildData',
+      attributes: { plugin: 'git@5.2.1' },
+      children: [
+        {
+          name: 'buildsByBranchName',
+          children: [
+            {
+              name: 'entry',
+              children: [
+                { name: 'string', text: 'refs/remotes/origin/release/2.4' },
+                {
+                  name: 'hudson.plugins.git.util.Build',
+                  children: [
+                    { name: 'marked', attributes: { plugin: 'git-client@4.6.0' }, children: [{ name: 'sha1', text: '3f786850e387550fdab836ed7e6dc881de23001b' }] },
+                    { name: 'hudsonBuildNumber', text: '57' },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    assert.deepEqual(known, {
       number: 57,
       queueId: 1207,
       timestamp: 1717400000123,

@@ -1,0 +1,66 @@
+import { extensionPoint, type Descriptor } from '../../extensions/index.js';
+import type { Step } from '../config/index.js';
+import type { BuildContext } from '../steps/api.js';
+import type { XmlSpec } from '../../xml/index.js';
+
+/**
+ * What a checkout sees of its build: the build's context (its node, workspace, log and
+ * environment) and what Jenkins' SCM.checkout is given besides: the earlier builds' records, a
+ * place in this build's record for what was built, and its changelog file.
+ */
+export interface ScmContext extends BuildContext {
+  /**
+   * The actions recorded by the newest earlier build that ended (Jenkins'
+   * getPreviousBuiltBuild), or by the newest that ended SUCCESS or UNSTABLE (`successful`);
+   * undefined when there is none.
+   */
+  previousActions(which: 'built' | 'successful'): Promise<readonly XmlSpec[] | undefined>;
+  /** Adds an action to this build's record (build.xml), as Jenkins' Run.addAction. */
+  addAction(action: XmlSpec): void;
+  /** Writes the build's `changelog.xml` (builds/N/changelog.xml). */
+  writeChangelog(text: string): Promise<void>;
+  /** Values to mask in the build's log from now on (a password given in a repository URL). */
+  mask(values: readonly string[]): void;
+}
+
+/** How a checkout ended: the environment it adds to the build's, or why it failed. */
+export type CheckoutResult =
+  | { readonly ok: true; readonly env: Readonly<Record<string, string>> }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Jenkins' SCM: the source a freestyle job's builds check out into the workspace before its
+ * build wrappers and builders run, on the node that runs the build.
+ */
+export interface SCM {
+  readonly displayName: string;
+  /**
+   * The parts of its configuration this controller does not run (an SCM extension it does not
+   * know, `hudson.plugins.git.extensions.impl.UserIdentity`): the job loads and runs without them,
+   * and each checkout's log says so.
+   */
+  readonly unsupported: readonly string[];
+  /** Checks out into `ctx.workspace`; never throws for a failure a user can mend. */
+  checkout(ctx: ScmContext): Promise<CheckoutResult>;
+  /**
+   * The variables a checkout set, from the actions it recorded: for a build taken back after a
+   * failover, whose checkout an earlier controller ran.
+   */
+  environment(actions: readonly XmlSpec[]): Record<string, string>;
+  /**
+   * A build's change set as Jenkins' JSON API shows it (`changeSet`), from the build's
+   * changelog.xml (undefined when it has none).
+   */
+  changeSet(changelog: string | undefined): Record<string, unknown>;
+}
+
+/** Turns a job's `<scm class="...">` into its SCM when the job loads; throws naming file and field. */
+export interface ScmDescriptor extends Descriptor {
+  create(scm: Step, file: string): SCM;
+}
+
+/** The SCM extension point; descriptors are found by the `<scm>` element's class attribute. */
+export const SCM_POINT = extensionPoint<ScmDescriptor>('SCM');
+
+/** The change set of a build without an SCM, as Jenkins shows it. */
+export const EMPTY_CHANGE_SET: Readonly<Record<string, unknown>> = { _class: 'hudson.scm.EmptyChangeLogSet', items: [], kind: null };
