@@ -57,6 +57,11 @@ export class TestRepo {
     return this.head();
   }
 
+  /** Pushes branch main to `url` (a bare repository). */
+  async push(url: string): Promise<void> {
+    await this.git('push', '-q', url, 'main');
+  }
+
   async head(ref = 'HEAD'): Promise<string> {
     return (await this.git('rev-parse', ref)).trim();
   }

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { useController } from '../support/steward-process.js';
+import { GitDaemon } from '../support/git-daemon.js';
+import { TestRepo, gitJobXml } from '../support/git-repos.js';
+
+async function buildAndLog(s: ReturnType<typeof useController>['s'], job: string): Promise<{ result: string; log: string; n: number }> {
+  const n = await s.buildNumberOf(await s.queueBuild(job));
+  const result = await s.waitForResult(job, n);
+  const log = await (await s.fetch(`job/${job}/${n}/consoleText`)).text();
+  return { result, log, n };
+}
+
+interface BuildJson {
+  changeSet: { _class: string; kind: string | null; items: { commitId: string; msg: string; author: { fullName: string }; authorEmail: string; affectedPaths: string[]; timestamp: number }[] };
+}
+
+describe('a job checking out from a git daemon with the Git plugin', () => {
+  const ctl = useController();
+  let daemon: GitDaemon;
+  let work: TestRepo;
+  let url: string;
+
+  before(async () => {
+    daemon = await GitDaemon.start();
+    const bare = await daemon.createRepository('app');
+    url = bare.url;
+    work = await TestRepo.create(path.join(daemon.dir, 'work'));
+    await work.commit('Initial import', { 'README.md': 'hello from git\n' });
+    await work.push(bare.path);
+  });
+  after(async () => {
+    await daemon.stop();
+  });
+
+  test('the step sees the checked-out files and GIT_COMMIT; the next build after a new commit has GIT_PREVIOUS_COMMIT and its change set', async () => {
+    const command = 'cat README.md\necho "commit=$GIT_COMMIT previous=${GIT_PREVIOUS_COMMIT:-none} branch=$GIT_BRANCH url=$GIT_URL"';
+    await ctl.s.createJob('app', gitJobXml({ remotes: [[url]], command }));
+    const job = await ctl.s.json<{ scm: { _class: string } }>('job/app/api/json?tree=scm[_class]');
+    assert.equal(job.scm._class, 'hudson.plugins.git.GitSCM');
+
+    const first = await work.head();
+    const one = await buildAndLog(ctl.s, 'app');
+    assert.equal(one.result, 'SUCCESS', one.log);
+    assert.match(one.log, /^hello from git$/m);
+    assert.match(one.log, new RegExp(`^commit=${first} previous=none branch=origin/main url=${url.replace(/[.]/g, '\\.')}$`, 'm'));
+    const b1 = await ctl.s.json<BuildJson>('job/app/1/api/json');
+    assert.deepEqual(b1.changeSet, { _class: 'hudson.plugins.git.GitChangeSetList', items: [], kind: 'git' });
+
+    const second = await work.commit('Say more', { 'README.md': 'hello again\n' });
+    await work.push(path.join(daemon.dir, 'app.git'));
+    const two = await buildAndLog(ctl.s, 'app');
+    assert.equal(two.result, 'SUCCESS', two.log);
+    assert.match(two.log, /^hello again$/m);
+    assert.match(two.log, new RegExp(`^commit=${second} previous=${first} branch=origin/main `, 'm'));
+    const b2 = await ctl.s.json<BuildJson>('job/app/2/api/json');
+    assert.equal(b2.changeSet._class, 'hudson.plugins.git.GitChangeSetList');
+    assert.equal(b2.changeSet.kind, 'git');
+    assert.deepEqual(
+      b2.changeSet.items.map((i) => [i.commitId, i.msg, i.author.fullName, i.authorEmail, i.affectedPaths]),
+      [[second, 'Say more', 'Carl Committer', 'carl@example.com', ['README.md']]],
+    );
+    const tree = await ctl.s.json<{ changeSet: { items: { _class: string; commitId: string }[] } }>('job/app/2/api/json?tree=changeSet[items[commitId]]');
+    assert.deepEqual(tree.changeSet.items, [{ _class: 'hudson.plugins.git.GitChangeSet', commitId: second }]);
+  });
+
+  test('a build of a branch the repository does not have fails, saying why', async () => {
+    await ctl.s.createJob('wrong-branch', gitJobXml({ remotes: [[url]], branches: ['*/release-9'], command: 'echo the builder ran' }));
+    const { result, log } = await buildAndLog(ctl.s, 'wrong-branch');
+    assert.equal(result, 'FAILURE');
+    assert.match(log, /^ERROR: Couldn't find any revision to build\. Verify the repository and branch configuration for this job\.$/m);
+    assert.doesNotMatch(log, /the builder ran/);
+  });
+});
