@@ -19,7 +19,7 @@ check() {
   command -v git >/dev/null || need git 'git (the git plugin tests)'
   command -v pkill >/dev/null || need procps 'pkill (process clean-up in the end-to-end tests)'
   command -v redis-server >/dev/null || need redis-server 'redis-server (Redis leases)'
-  [ -x /usr/sbin/sshd ] || need openssh-server 'sshd (agents started over SSH)'
+  [ -x /usr/sbin/sshd ] || need openssh-server 'sshd (agents started over SSH, git over SSH)'
   command -v ssh-keygen >/dev/null || need openssh-client 'ssh-keygen (keys for the SSH agent tests)'
   command -v etcd >/dev/null || need etcd-server 'etcd (etcd leases)'
   [ -e /usr/share/java/zookeeper.jar ] || need zookeeper 'ZooKeeper (ZooKeeper leases)'

@@ -28,13 +28,15 @@ export async function openHome(dir: string, logger: Logger = pino({ level: 'sile
 
 /**
  * Runs one build of the job on the built-in node with real step processes, as the scheduler does:
- * the parameters go to the record, the sensitive values also to the build. Its result and log.
+ * the parameters go to the record, the sensitive values also to the build; `baseEnv` is the environment
+ * builds inherit. Its result and log.
  */
 export async function runOneBuild(
   jobs: Jobs,
   home: string,
   name: string,
   parameters: ParameterValue[] = [],
+  baseEnv: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' },
 ): Promise<{ result: Result; log: string; number: number; workspace: string }> {
   const job = jobs.require(name);
   const workspace = path.join(home, 'workspace', name);
@@ -57,7 +59,7 @@ export async function runOneBuild(
         executorNumber: 0,
         rootUrl: 'http://localhost/',
         home,
-        baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        baseEnv,
         killGraceMs: 1_000,
       },
       new Map(parameters.filter((p) => p.sensitive).map((p) => [p.name, p.value])),

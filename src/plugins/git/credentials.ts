@@ -42,7 +42,7 @@ const KIND_NAMES: Readonly<Record<BuildCredential['kind'], string>> = {
  * The environment for fetching with credentials `id`: undefined with a warning in the log when
  * there is no such credential (the plugin then fetches without); throws when it cannot be used.
  */
-export async function gitAuth(ctx: ScmContext, id: string): Promise<GitAuth | undefined> {
+export async function gitAuth(ctx: ScmContext, id: string, url: string): Promise<GitAuth | undefined> {
   const credential = await ctx.credential(id);
   if (credential === undefined) {
     ctx.log(`WARNING: credentials '${id}' were not found; fetching without credentials`);
@@ -67,8 +67,11 @@ export async function gitAuth(ctx: ScmContext, id: string): Promise<GitAuth | un
         ctx.log(`using GIT_SSH to set credentials ${id}`);
         const keyFile = await ctx.tempFile('ssh-key', key, 0o400);
         files.push(keyFile);
-        const ssh = ['ssh', '-i', quote(keyFile.path), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=accept-new'];
-        if (credential.username !== '') ssh.push('-l', quote(credential.username));
+        // A host seen first is remembered in the known_hosts of the build's HOME (the plugin's
+        // "Accept first connection"); a changed host key is refused.
+        const ssh = ['ssh', '-i', quote(keyFile.path), '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=accept-new', '${HOME:+-o "UserKnownHostsFile=$HOME/.ssh/known_hosts"}'];
+        // ssh's -l wins over a user named in the URL (git@host:...), which must stay the user.
+        if (credential.username !== '' && !namesUser(url)) ssh.push('-l', quote(credential.username));
         const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0' };
         if (credential.passphrase === '') {
           ssh.push('-o', 'BatchMode=yes');
@@ -91,6 +94,11 @@ export async function gitAuth(ctx: ScmContext, id: string): Promise<GitAuth | un
 
 export async function removeFiles(files: readonly TempFile[]): Promise<void> {
   for (const f of files) await f.remove().catch(() => undefined);
+}
+
+/** Whether an SSH URL names its user: `ssh://git@host/...` or scp-like `git@host:path`. */
+function namesUser(url: string): boolean {
+  return /^[a-z+]*ssh:\/\/[^/@]+@/i.test(url) || /^[^/:@]+@[^/:]+:/.test(url);
 }
 
 /** A word for sh (GIT_SSH_COMMAND is run by the shell). */

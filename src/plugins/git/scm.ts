@@ -72,7 +72,7 @@ export class GitScm implements SCM {
       if (r.credentialsId === undefined) continue;
       let auth: GitAuth | undefined;
       try {
-        auth = await gitAuth(ctx, expand(r.credentialsId, env));
+        auth = await gitAuth(ctx, expand(r.credentialsId, env), r.url);
       } catch (err) {
         throw new CheckoutFailed(coerceError(err).message);
       }
