@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { useController } from '../support/steward-process.js';
+import { AgentProcess, stewardCli } from '../support/agent-process.js';
+import { tempDir, useController } from '../support/steward-process.js';
 import { GitDaemon } from '../support/git-daemon.js';
 import { TestRepo, gitJobXml } from '../support/git-repos.js';
 
@@ -71,5 +72,46 @@ describe('a job checking out from a git daemon with the Git plugin', () => {
     assert.equal(result, 'FAILURE');
     assert.match(log, /^ERROR: Couldn't find any revision to build\. Verify the repository and branch configuration for this job\.$/m);
     assert.doesNotMatch(log, /the builder ran/);
+  });
+});
+
+describe('a job checking out with the Git plugin on an agent', () => {
+  const ctl = useController();
+  let daemon: GitDaemon;
+  let agent: AgentProcess | undefined;
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  let url: string;
+  let head: string;
+
+  before(async () => {
+    daemon = await GitDaemon.start();
+    const bare = await daemon.createRepository('lib');
+    url = bare.url;
+    const repo = await TestRepo.create(path.join(daemon.dir, 'lib-work'));
+    head = await repo.commit('Library', { 'lib.txt': 'from the agent\n' });
+    await repo.push(bare.path);
+    work = await tempDir('steward-agent-');
+    const cli = async (args: string[]) => {
+      const r = await stewardCli(ctl.s, args);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    await cli(['node', 'create', 'linux-1', '--labels', 'linux', '--remote-fs', work.dir]);
+    const secret = await cli(['node', 'secret', 'linux-1']);
+    agent = AgentProcess.start(['--url', ctl.s.url, '--name', 'linux-1', '--secret', secret, '--work-dir', work.dir]);
+    await agent.logged(/connected to the controller as node linux-1/);
+  });
+  after(async () => {
+    await agent?.stop();
+    await daemon.stop();
+    await work[Symbol.asyncDispose]();
+  });
+
+  test('the checkout runs on the agent, in its workspace', async () => {
+    await ctl.s.createJob('lib', gitJobXml({ remotes: [[url]], command: 'cat lib.txt\necho "commit=$GIT_COMMIT on $NODE_NAME in $PWD"', assignedNode: 'linux' }));
+    const { result, log } = await buildAndLog(ctl.s, 'lib');
+    assert.equal(result, 'SUCCESS', log);
+    assert.match(log, /^from the agent$/m);
+    assert.match(log, new RegExp(`^commit=${head} on linux-1 in ${work.dir}/workspace/lib$`, 'm'));
   });
 });

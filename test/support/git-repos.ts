@@ -67,8 +67,15 @@ export class TestRepo {
   }
 }
 
-/** A freestyle job checking out with GitSCM: remotes as [url, name?, credentialsId?], branches, extensions XML, and a shell step. */
-export function gitJobXml(opts: { remotes: readonly (readonly [string, string?, string?])[]; branches?: readonly string[]; extensions?: string; command: string }): string {
+/** A freestyle job checking out with GitSCM: remotes as [url, name?, credentialsId?], branches, extensions XML, a shell step, and where it runs. */
+export function gitJobXml(opts: {
+  remotes: readonly (readonly [string, string?, string?])[];
+  branches?: readonly string[];
+  extensions?: string;
+  command: string;
+  /** The label expression; the job roams when not given. */
+  assignedNode?: string;
+}): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const remotes = opts.remotes
     .map(
@@ -98,8 +105,10 @@ export function gitJobXml(opts: { remotes: readonly (readonly [string, string?, 
     <doGenerateSubmoduleConfigurations>false</doGenerateSubmoduleConfigurations>
     <submoduleCfg class="empty-list"/>
     <extensions>${opts.extensions ?? ''}</extensions>
-  </scm>
-  <canRoam>true</canRoam>
+  </scm>${opts.assignedNode === undefined ? `
+  <canRoam>true</canRoam>` : `
+  <assignedNode>${esc(opts.assignedNode)}</assignedNode>
+  <canRoam>false</canRoam>`}
   <disabled>false</disabled>
   <blockBuildWhenDownstreamBuilding>false</blockBuildWhenDownstreamBuilding>
   <blockBuildWhenUpstreamBuilding>false</blockBuildWhenUpstreamBuilding>
