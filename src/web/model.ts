@@ -92,6 +92,13 @@ export function actionsJson(parameters: readonly ParameterValue[], causes: reado
   return actions;
 }
 
+/** What the job's SCM recorded in the build (the git plugin's BuildData), as Jenkins shows it. */
+function scmActionsJson(job: Job, r: BuildRecord): Record<string, unknown>[] {
+  const def = job.definition;
+  if (def.kind !== 'freestyle' || def.scm === undefined || r.otherActions === undefined) return [];
+  return def.scm.actionsJson(r.otherActions);
+}
+
 const DEF_CLASS: Record<string, string> = {
   string: 'hudson.model.StringParameterDefinition',
   boolean: 'hudson.model.BooleanParameterDefinition',
@@ -191,7 +198,7 @@ export function buildJson(root: string, jobs: Jobs, job: Job, r: BuildRecord, ex
   const building = r.result === undefined;
   return {
     _class: 'hudson.model.FreeStyleBuild',
-    actions: actionsJson(r.parameters, r.causes, canSee),
+    actions: [...actionsJson(r.parameters, r.causes, canSee), ...scmActionsJson(job, r)],
     artifacts: lazy(async () =>
       (await jobs.artifacts(job, r.number)).map((p) => ({ displayPath: p.slice(p.lastIndexOf('/') + 1), fileName: p.slice(p.lastIndexOf('/') + 1), relativePath: p })),
     ),

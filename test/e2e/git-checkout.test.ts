@@ -14,6 +14,7 @@ async function buildAndLog(s: ReturnType<typeof useController>['s'], job: string
 }
 
 interface BuildJson {
+  actions: { _class?: string; lastBuiltRevision?: { SHA1: string; branch: { SHA1: string; name: string }[] }; remoteUrls?: string[]; buildsByBranchName?: Record<string, { buildNumber: number }> }[];
   changeSet: { _class: string; kind: string | null; items: { commitId: string; msg: string; author: { fullName: string }; authorEmail: string; affectedPaths: string[]; timestamp: number }[] };
 }
 
@@ -62,6 +63,10 @@ describe('a job checking out from a git daemon with the Git plugin', () => {
       b2.changeSet.items.map((i) => [i.commitId, i.msg, i.author.fullName, i.authorEmail, i.affectedPaths]),
       [[second, 'Say more', 'Carl Committer', 'carl@example.com', ['README.md']]],
     );
+    const buildData = b2.actions.find((a) => a._class === 'hudson.plugins.git.util.BuildData');
+    assert.deepEqual(buildData?.lastBuiltRevision, { SHA1: second, branch: [{ SHA1: second, name: 'origin/main' }] });
+    assert.deepEqual(buildData?.remoteUrls, [url]);
+    assert.equal(buildData?.buildsByBranchName?.['origin/main']?.buildNumber, 2);
     const tree = await ctl.s.json<{ changeSet: { items: { _class: string; commitId: string }[] } }>('job/app/2/api/json?tree=changeSet[items[commitId]]');
     assert.deepEqual(tree.changeSet.items, [{ _class: 'hudson.plugins.git.GitChangeSet', commitId: second }]);
   });

@@ -48,6 +48,11 @@ export interface SCM {
    */
   environment(actions: readonly XmlSpec[]): Record<string, string>;
   /**
+   * The actions this SCM recorded in a build's record (`otherActions`), as Jenkins' JSON API shows
+   * them among the build's `actions` (the git plugin's BuildData with `lastBuiltRevision`).
+   */
+  actionsJson(actions: readonly XmlSpec[]): Record<string, unknown>[];
+  /**
    * A build's change set as Jenkins' JSON API shows it (`changeSet`), from the build's
    * changelog.xml (undefined when it has none).
    */

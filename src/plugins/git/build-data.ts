@@ -46,7 +46,7 @@ export interface BuildData {
  * else the first); undefined when the build has none.
  */
 export function readBuildData(actions: readonly XmlSpec[], remoteUrls: readonly string[]): BuildData | undefined {
-  const all = actions.filter((a) => a.name === BUILD_DATA).map(parseBuildData);
+  const all = allBuildData(actions);
   return all.find((d) => d.remoteUrls.length === remoteUrls.length && d.remoteUrls.every((u, i) => u === remoteUrls[i])) ?? all[0];
 }
 
@@ -121,4 +121,23 @@ function child(spec: XmlSpec, name: string): XmlSpec | undefined {
 function text(spec: XmlSpec | undefined): string | undefined {
   const t = spec?.text?.trim();
   return t === undefined || t === '' ? undefined : t;
+}
+
+/** BuildData as Jenkins' JSON API shows it among a build's actions. */
+export function buildDataJson(data: BuildData): Record<string, unknown> {
+  const revision = (b: BranchBuild) => ({ SHA1: b.sha1, branch: [{ SHA1: b.sha1, name: b.branch }] });
+  return {
+    _class: BUILD_DATA,
+    buildsByBranchName: Object.fromEntries(
+      [...data.builds.values()].map((b) => [b.branch, { _class: BUILD, buildNumber: b.buildNumber, buildResult: null, marked: revision(b), revision: revision(b) }]),
+    ),
+    lastBuiltRevision: data.lastBuild === undefined ? null : revision(data.lastBuild),
+    remoteUrls: data.remoteUrls,
+    scmName: '',
+  };
+}
+
+/** Every BuildData among a build's actions. */
+export function allBuildData(actions: readonly XmlSpec[]): BuildData[] {
+  return actions.filter((a) => a.name === BUILD_DATA).map(parseBuildData);
 }

@@ -3,7 +3,7 @@ import { coerceError } from '../../errors/index.js';
 import type { CheckoutResult, SCM, ScmContext, ScmDescriptor } from '../../jobs/index.js';
 import type { XmlSpec } from '../../xml/index.js';
 import { branchMatches, isSha1 } from './branch-spec.js';
-import { BUILD_DATA, buildDataSpec, nextBuildData, readBuildData, type BuildData } from './build-data.js';
+import { BUILD_DATA, allBuildData, buildDataJson, buildDataSpec, nextBuildData, readBuildData, type BuildData } from './build-data.js';
 import { MAX_CHANGELOG_COMMITS, RAW_FORMAT, changeSetJson, parseChangelog } from './changelog.js';
 import { GIT_SCM, parseGitScm, type GitScmConfig, type RemoteConfig } from './config.js';
 import { gitAuth, removeFiles, type GitAuth } from './credentials.js';
@@ -224,7 +224,15 @@ export class GitScm implements SCM {
       await ctx.writeChangelog('');
       return;
     }
-    const log = await git.capture(['log', '--raw', '--no-merges', '--no-abbrev', '-M', `--max-count=${MAX_CHANGELOG_COMMITS}`, `--format=${RAW_FORMAT}`, `${previous}..${sha1}`]);
+    const log = await git.capture(['log', '--raw', '--no-merges', '--no-abbrev', '-M', `--max-count=${MAX_CHANGELOG_COMMITS}`, `--format=${RAW_FORMAT}`, `${previous}..${sha1}`], {
+      truncate: true,
+    });
+    if (log.truncated) {
+      // The commits that came whole; the log stopped taking output past its bound.
+      ctx.log(`WARNING: the changes since ${previous} are more than ${MAX_CAPTURE_BYTES / 1024 / 1024} MiB of text; the changelog keeps the first of them`);
+      await ctx.writeChangelog(log.out.slice(0, Math.max(0, log.out.lastIndexOf('\ncommit ') + 1)));
+      return;
+    }
     if (log.code !== 0) {
       ctx.log(`WARNING: the changelog could not be read (git log exited with ${log.code})`);
       await ctx.writeChangelog('');
@@ -239,6 +247,10 @@ export class GitScm implements SCM {
     const last = data?.lastBuild;
     if (last === undefined) return {};
     return { GIT_COMMIT: last.sha1, GIT_BRANCH: last.branch, ...urlVariables(remoteUrls) };
+  }
+
+  actionsJson(actions: readonly XmlSpec[]): Record<string, unknown>[] {
+    return allBuildData(actions).map(buildDataJson);
   }
 
   changeSet(changelog: string | undefined): Record<string, unknown> {
@@ -272,7 +284,7 @@ class GitRunner {
    * Runs `git args` and gives back its output (standard output and error together), which does
    * not go to the log; `quiet: false` still writes the command there.
    */
-  async capture(args: readonly string[], opts: { quiet?: boolean } = {}): Promise<{ code: number; out: string }> {
+  async capture(args: readonly string[], opts: { quiet?: boolean; truncate?: boolean } = {}): Promise<{ code: number; out: string; truncated: boolean }> {
     if (opts.quiet === false) this.#ctx.log(` > git ${args.map(redact).join(' ')} # timeout=${DEFAULT_TIMEOUT_MINUTES}`);
     const chunks: Buffer[] = [];
     let size = 0;
@@ -290,8 +302,8 @@ class GitRunner {
       },
     });
     if (this.#ctx.signal.aborted) throw new CheckoutFailed('the checkout was stopped');
-    if (overflow) throw new CheckoutFailed(`the output of "git ${args.join(' ')}" is larger than ${MAX_CAPTURE_BYTES / 1024 / 1024} MiB`);
-    return { code, out: Buffer.concat(chunks).toString('utf8') };
+    if (overflow && opts.truncate !== true) throw new CheckoutFailed(`the output of "git ${args.join(' ')}" is larger than ${MAX_CAPTURE_BYTES / 1024 / 1024} MiB`);
+    return { code, out: Buffer.concat(chunks).toString('utf8'), truncated: overflow };
   }
 
   /** Runs a small sh script (its arguments as $1, $2...), for what git does not do itself. */
