@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { AgentProcess, stewardCli } from '../support/agent-process.js';
-import { tempDir, useController } from '../support/steward-process.js';
+import { adminPassword, tempDir, useController } from '../support/steward-process.js';
 import { GitDaemon } from '../support/git-daemon.js';
 import { TestRepo, gitJobXml } from '../support/git-repos.js';
 
@@ -69,6 +71,21 @@ describe('a job checking out from a git daemon with the Git plugin', () => {
     assert.equal(buildData?.buildsByBranchName?.['origin/main']?.buildNumber, 2);
     const tree = await ctl.s.json<{ changeSet: { items: { _class: string; commitId: string }[] } }>('job/app/2/api/json?tree=changeSet[items[commitId]]');
     assert.deepEqual(tree.changeSet.items, [{ _class: 'hudson.plugins.git.GitChangeSet', commitId: second }]);
+  });
+
+  test("python-jenkins' get_build_info gives the change set and the built revision", {
+    skip: spawnSync('/usr/bin/python3', ['-c', 'import jenkins'], { stdio: 'ignore' }).status === 0 ? false : 'needs /usr/bin/python3 with python3-jenkins (apt-get install python3-jenkins)',
+  }, async () => {
+    const script = [
+      'import json, sys, jenkins',
+      'server = jenkins.Jenkins(sys.argv[1], username="admin", password=sys.argv[2])',
+      'info = server.get_build_info("app", 2)',
+      'data = [a for a in info["actions"] if a.get("_class") == "hudson.plugins.git.util.BuildData"][0]',
+      'print(json.dumps({"kind": info["changeSet"]["kind"], "commits": [i["commitId"] for i in info["changeSet"]["items"]], "built": data["lastBuiltRevision"]["SHA1"]}))',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', script, ctl.s.url, await adminPassword(ctl.home)], { timeout: 60_000 });
+    const head = await work.head();
+    assert.deepEqual(JSON.parse(stdout), { kind: 'git', commits: [head], built: head });
   });
 
   test('a build of a branch the repository does not have fails, saying why', async () => {
