@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { tempDir } from '../../../test/support/steward-process.js';
 import { TestRepo, gitJobXml } from '../../../test/support/git-repos.js';
+import { GitDaemon } from '../../../test/support/git-daemon.js';
 import { openHome, runOneBuild } from '../../../test/jobs/home.js';
 
 /** The step writes the GIT_ variables it sees, one per line, to seen-env. */
@@ -153,5 +154,104 @@ describe('git checkout', () => {
     assert.match(one.log, /^fork$/m);
     const env = await seenEnv(one.workspace, 1);
     assert.deepEqual(env, { GIT_BRANCH: 'fork/main', GIT_COMMIT: forkHead, GIT_URL_1: upstream.url, GIT_URL_2: fork.url });
+  });
+
+  test('GIT_PREVIOUS_SUCCESSFUL_COMMIT is the last commit a successful build built; GIT_PREVIOUS_COMMIT the last any build built', async () => {
+    await using tmp = await tempDir();
+    const repo = await TestRepo.create(path.join(tmp.dir, 'repo'));
+    const home = path.join(tmp.dir, 'home');
+    const first = await repo.commit('Good', { 'ok.sh': 'exit 0\n' });
+    await using h = await openHome(home);
+    await h.jobs.create('app', gitJobXml({ remotes: [[repo.url]], command: `${SHOW_ENV}\nsh ok.sh` }));
+    assert.equal((await runOneBuild(h.jobs, home, 'app')).result, 'SUCCESS');
+    const second = await repo.commit('Broken', { 'ok.sh': 'exit 1\n' });
+    assert.equal((await runOneBuild(h.jobs, home, 'app')).result, 'FAILURE');
+    const third = await repo.commit('Fixed', { 'ok.sh': 'exit 0\n' });
+    const three = await runOneBuild(h.jobs, home, 'app');
+    assert.equal(three.result, 'SUCCESS', three.log);
+    const env = await seenEnv(three.workspace, 3);
+    assert.equal(env.GIT_COMMIT, third);
+    assert.equal(env.GIT_PREVIOUS_COMMIT, second);
+    assert.equal(env.GIT_PREVIOUS_SUCCESSFUL_COMMIT, first);
+  });
+
+  test('among the branches a spec names, a head not built yet is built first; a sha1 spec builds that commit detached', async () => {
+    await using tmp = await tempDir();
+    const repo = await TestRepo.create(path.join(tmp.dir, 'repo'));
+    const home = path.join(tmp.dir, 'home');
+    const base = await repo.commit('Base', { 'which.txt': 'main\n' });
+    await repo.git('checkout', '-q', '-b', 'feature');
+    const feature = await repo.commit('Feature', { 'which.txt': 'feature\n' });
+    await repo.git('checkout', '-q', 'main');
+    await using h = await openHome(home);
+    await h.jobs.create('all', gitJobXml({ remotes: [[repo.url]], branches: ['**'], command: SHOW_ENV }));
+    await h.jobs.create('pinned', gitJobXml({ remotes: [[repo.url]], branches: [base], command: `cat which.txt\n${SHOW_ENV}` }));
+
+    const built: string[] = [];
+    for (let n = 1; n <= 3; n++) {
+      const b = await runOneBuild(h.jobs, home, 'all');
+      assert.equal(b.result, 'SUCCESS', b.log);
+      built.push((await seenEnv(b.workspace, n)).GIT_BRANCH ?? '');
+    }
+    // Each branch once, then (nothing new) the first again, as the DefaultBuildChooser does.
+    assert.deepEqual(built.slice(0, 2).sort(), ['origin/feature', 'origin/main']);
+    assert.equal(built[2], built[0]);
+
+    const pinned = await runOneBuild(h.jobs, home, 'pinned');
+    assert.equal(pinned.result, 'SUCCESS', pinned.log);
+    assert.match(pinned.log, /^main$/m);
+    const env = await seenEnv(pinned.workspace, 1);
+    assert.equal(env.GIT_COMMIT, base);
+    assert.equal(env.GIT_BRANCH, 'detached');
+    assert.notEqual(feature, base);
+  });
+
+  test('CleanBeforeCheckout resets and cleans the working tree before the fetch', async () => {
+    await using tmp = await tempDir();
+    const repo = await TestRepo.create(path.join(tmp.dir, 'repo'));
+    const home = path.join(tmp.dir, 'home');
+    await repo.commit('First', { 'tracked.txt': 'as committed\n' });
+    await using h = await openHome(home);
+    const command = 'cat tracked.txt\ntest -e untracked.txt && echo untracked is here || echo untracked is gone\necho changed > tracked.txt\ntouch untracked.txt';
+    await h.jobs.create('app', gitJobXml({ remotes: [[repo.url]], extensions: '<hudson.plugins.git.extensions.impl.CleanBeforeCheckout/>', command }));
+    assert.equal((await runOneBuild(h.jobs, home, 'app')).result, 'SUCCESS');
+    const two = await runOneBuild(h.jobs, home, 'app');
+    assert.equal(two.result, 'SUCCESS', two.log);
+    assert.match(two.log, /^Cleaning workspace\nResetting working tree\n > git reset --hard # timeout=10\n/m);
+    assert.match(two.log, /^as committed$/m);
+    assert.match(two.log, /^untracked is gone$/m);
+  });
+
+  test('SubmoduleOption checks out the submodules, recursively; a reference repository lends its objects', async () => {
+    await using tmp = await tempDir();
+    const daemon = await GitDaemon.start();
+    try {
+      const home = path.join(tmp.dir, 'home');
+      const lib = await TestRepo.create(path.join(tmp.dir, 'lib'));
+      await lib.commit('Library', { 'lib.txt': 'the library\n' });
+      const libBare = await daemon.createRepository('lib');
+      await lib.push(libBare.path);
+      const app = await TestRepo.create(path.join(tmp.dir, 'app'));
+      await app.commit('App', { 'app.txt': 'the app\n' });
+      await app.git('submodule', 'add', '-q', libBare.url, 'vendor/lib');
+      await app.git('commit', '-q', '-m', 'Add the library');
+      const appBare = await daemon.createRepository('app');
+      await app.push(appBare.path);
+
+      await using h = await openHome(home);
+      const ext = 'hudson.plugins.git.extensions.impl';
+      const extensions = `
+        <${ext}.SubmoduleOption><disableSubmodules>false</disableSubmodules><recursiveSubmodules>true</recursiveSubmodules><trackingSubmodules>false</trackingSubmodules><reference/><parentCredentials>false</parentCredentials><shallow>false</shallow></${ext}.SubmoduleOption>
+        <${ext}.CloneOption><shallow>false</shallow><noTags>false</noTags><reference>${app.dir}</reference><depth>0</depth><honorRefspec>false</honorRefspec></${ext}.CloneOption>`;
+      await h.jobs.create('app', gitJobXml({ remotes: [[appBare.url]], extensions, command: 'cat app.txt vendor/lib/lib.txt\ncat .git/objects/info/alternates' }));
+      const one = await runOneBuild(h.jobs, home, 'app');
+      assert.equal(one.result, 'SUCCESS', one.log);
+      assert.match(one.log, new RegExp(`^Using reference repository: ${app.dir}$`, 'm'));
+      assert.match(one.log, / > git submodule update --init --recursive # timeout=10/);
+      assert.match(one.log, /^the library$/m);
+      assert.match(one.log, new RegExp(`^${app.dir}/\\.git/objects$`, 'm'));
+    } finally {
+      await daemon.stop();
+    }
   });
 });
