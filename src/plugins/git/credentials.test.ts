@@ -79,6 +79,27 @@ describe('git credentials', () => {
     }
   });
 
+  test('a password written into the repository URL is masked in the log and kept out of build.xml and GIT_URL', async () => {
+    await using home = await buildHome();
+    const repos = path.join(home.dir, 'served');
+    await bareRepository(repos, 'app');
+    const password = 'url-pa55-Secret';
+    const server = await GitHttpServer.start(repos, 'builder', password);
+    try {
+      const url = `${server.url.replace('http://', `http://builder:${password}@`)}app.git`;
+      await home.jobs.create('app', gitJobXml({ remotes: [[url]], command: 'echo "url=$GIT_URL"' }));
+      const { result, log } = await runOneBuild(home.jobs, home.dir, 'app');
+      assert.equal(result, 'SUCCESS', log);
+      assert.ok(!log.includes(password), log);
+      assert.match(log, /^ > git fetch --tags --force -- http:\/\/builder:\*\*\*\*@127\.0\.0\.1:\d+\/app\.git /m);
+      assert.match(log, /^url=http:\/\/builder@127\.0\.0\.1:\d+\/app\.git$/m);
+      const record = await readFile(path.join(home.dir, 'jobs/app/builds/1/build.xml'), 'utf8');
+      assert.ok(!record.includes(password), 'build.xml does not keep the password');
+    } finally {
+      await server.close();
+    }
+  });
+
   test("an SSH key with a passphrase reaches git through GIT_SSH_COMMAND and a key file removed after the checkout; the server's host key is remembered in the build's HOME", async () => {
     await using home = await buildHome();
     const sshd = await SshServer.start();
