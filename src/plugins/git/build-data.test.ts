@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseBuildRecord } from '../../jobs/index.js';
 import { fixture } from '../../../test/jobs/config/helpers.js';
+import { parseXml } from '../../xml/index.js';
 import { buildDataSpec, nextBuildData, readBuildData } from './build-data.js';
+import { gitScmDescriptor } from './scm.js';
 
 describe("the git plugin's BuildData in build.xml", () => {
   it('reads the BuildData of a build.xml written by Jenkins, its branch named as the plugin shows it', () => {
@@ -28,5 +30,19 @@ describe("the git plugin's BuildData in build.xml", () => {
     const other = buildDataSpec(nextBuildData(undefined, { branch: 'origin/main', sha1: 'c'.repeat(40), buildNumber: 3 }, ['git://two/lib.git']));
     const mine = buildDataSpec(nextBuildData(undefined, { branch: 'origin/main', sha1: 'd'.repeat(40), buildNumber: 3 }, urls));
     assert.equal(readBuildData([other, mine], urls)?.lastBuild?.sha1, 'd'.repeat(40));
+  });
+});
+
+describe('a build taken back after a failover', () => {
+  it("gets the checkout's variables from the BuildData its record kept", () => {
+    const scm = parseXml(
+      '<scm class="hudson.plugins.git.GitSCM"><userRemoteConfigs><hudson.plugins.git.UserRemoteConfig><url>git://127.0.0.1/app.git</url></hudson.plugins.git.UserRemoteConfig></userRemoteConfigs></scm>',
+      'jobs/app/config.xml',
+    ).root;
+    const git = gitScmDescriptor.create({ type: 'hudson.plugins.git.GitSCM', plugin: undefined, element: scm }, 'jobs/app/config.xml');
+    const urls = ['git://127.0.0.1/app.git'];
+    const action = buildDataSpec(nextBuildData(undefined, { branch: 'origin/main', sha1: 'e'.repeat(40), buildNumber: 4 }, urls));
+    assert.deepEqual(git.environment([action]), { GIT_COMMIT: 'e'.repeat(40), GIT_BRANCH: 'origin/main', GIT_URL: 'git://127.0.0.1/app.git' });
+    assert.deepEqual(git.environment([]), {});
   });
 });
