@@ -100,6 +100,11 @@ describe('git checkout', () => {
     assert.match(a.log, /^ERROR: Couldn't find any revision to build\. Verify the repository and branch configuration for this job\.\nFinished: FAILURE\n$/m);
     assert.doesNotMatch(a.log, /the builder ran/);
 
+    // A node without git: the build's PATH has none.
+    const c = await runOneBuild(h.jobs, path.join(tmp.dir, 'home'), 'no-branch', [], { PATH: path.join(tmp.dir, 'empty-bin') });
+    assert.equal(c.result, 'FAILURE');
+    assert.match(c.log, /^ERROR: git could not be run on this node: install git there, on the PATH builds get \(git init\)$/m);
+
     const b = await runOneBuild(h.jobs, path.join(tmp.dir, 'home'), 'no-repo');
     assert.equal(b.result, 'FAILURE');
     assert.match(b.log, /does not appear to be a git repository/);

@@ -277,6 +277,7 @@ class GitRunner {
       timeoutMs: timeoutMinutes * 60_000,
     });
     if (this.#ctx.signal.aborted) throw new CheckoutFailed('the checkout was stopped');
+    if (code === 127) throw new CheckoutFailed(`git could not be run on this node: install git there, on the PATH builds get (${opts.failure ?? `git ${args[0] ?? ''}`})`);
     if (code !== 0) throw new CheckoutFailed(`${opts.failure ?? `Command "git ${args.map(redact).join(' ')}"`} returned status code ${code}`);
   }
 
