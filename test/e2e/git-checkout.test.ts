@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { AgentProcess, stewardCli } from '../support/agent-process.js';
 import { adminPassword, tempDir, useController } from '../support/steward-process.js';
 import { GitDaemon } from '../support/git-daemon.js';
+import { GitHttpServer } from '../support/git-http-server.js';
 import { TestRepo, gitJobXml } from '../support/git-repos.js';
 
 async function buildAndLog(s: ReturnType<typeof useController>['s'], job: string): Promise<{ result: string; log: string; n: number }> {
@@ -86,6 +87,37 @@ describe('a job checking out from a git daemon with the Git plugin', () => {
     const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', script, ctl.s.url, await adminPassword(ctl.home)], { timeout: 60_000 });
     const head = await work.head();
     assert.deepEqual(JSON.parse(stdout), { kind: 'git', commits: [head], built: head });
+  });
+
+  test('credentials of the store reach git over HTTP for builds run as the build user, never in the log or on a command line', async () => {
+    const password = 'http-Pa55word-for-git';
+    const created = await ctl.s.fetch('credentials/store/system/domain/_/createCredentials', {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: `<com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl>
+  <scope>GLOBAL</scope>
+  <id>git-http</id>
+  <description>reads the repositories</description>
+  <username>reader</username>
+  <password>${password}</password>
+</com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl>`,
+    });
+    assert.equal(created.status, 200, await created.text());
+    const server = await GitHttpServer.start(daemon.dir, 'reader', password);
+    try {
+      await ctl.s.createJob('private', gitJobXml({ remotes: [[`${server.url}app.git`, 'origin', 'git-http']], command: 'cat README.md\nid -un' }));
+      const { result, log } = await buildAndLog(ctl.s, 'private');
+      assert.equal(result, 'SUCCESS', log);
+      assert.match(log, /^using GIT_ASKPASS to set credentials git-http$/m);
+      assert.match(log, /^hello again$/m);
+      assert.ok(!log.includes(password), log);
+      // A controller run as root runs its builds, the checkout included, as the build user.
+      if (process.getuid?.() === 0) assert.match(log, /^steward-build$/m);
+      assert.ok(server.requests.some((r) => r.authorized));
+      assert.deepEqual(server.commandLinesWithPassword, []);
+    } finally {
+      await server.close();
+    }
   });
 
   test('a build of a branch the repository does not have fails, saying why', async () => {
