@@ -76,6 +76,10 @@ export interface GitExtensions {
    * without it, as in the plugin, its committer.
    */
   readonly authorInChangelog: boolean;
+  /** UserIdentity (legacy `<gitConfigName>`, `<gitConfigEmail>`): the repository's user.name and user.email. */
+  readonly userIdentity: { readonly name: string | undefined; readonly email: string | undefined } | undefined;
+  /** CheckoutOption: minutes the checkout itself may take (10 unless given). */
+  readonly checkoutTimeoutMinutes: number;
 }
 
 export interface GitScmConfig {
@@ -120,6 +124,10 @@ function readExtensions(scm: XmlElementHandle): { extensions: GitExtensions; uns
   let localBranch = scm.child('localBranch') === undefined ? undefined : (scm.childText('localBranch') ?? '').trim();
   let pruneStaleBranch = readBoolean(scm, 'pruneBranches', false);
   let authorInChangelog = readBoolean(scm, 'authorOrCommitter', false);
+  const legacyName = text(scm, 'gitConfigName');
+  const legacyEmail = text(scm, 'gitConfigEmail');
+  let userIdentity: GitExtensions['userIdentity'] = legacyName !== undefined || legacyEmail !== undefined ? { name: legacyName, email: legacyEmail } : undefined;
+  let checkoutTimeoutMinutes = DEFAULT_TIMEOUT_MINUTES;
   const legacyReference = text(scm, 'reference');
   let clone: GitExtensions['clone'] = {
     shallow: readBoolean(scm, 'useShallowClone', false),
@@ -135,7 +143,6 @@ function readExtensions(scm: XmlElementHandle): { extensions: GitExtensions; uns
     legacyDisable || legacyRecursive ? { disable: legacyDisable, recursive: legacyRecursive, tracking: false, timeoutMinutes: DEFAULT_TIMEOUT_MINUTES } : undefined;
   // Legacy fields whose extensions Steward does not run.
   if (scm.child('skipTag') !== undefined && !readBoolean(scm, 'skipTag', true)) unsupported.push(`extension ${EXT}.PerBuildTag (<skipTag>false</skipTag>)`);
-  if (text(scm, 'gitConfigName') !== undefined || text(scm, 'gitConfigEmail') !== undefined) unsupported.push(`extension ${EXT}.UserIdentity (<gitConfigName>, <gitConfigEmail>)`);
   if (text(scm, 'excludedUsers') !== undefined) unsupported.push(`extension ${EXT}.UserExclusion (<excludedUsers>)`);
   if (text(scm, 'includedRegions') !== undefined || text(scm, 'excludedRegions') !== undefined) unsupported.push(`extension ${EXT}.PathRestriction (<excludedRegions>)`);
   const chooser = scm.child('buildChooser')?.attribute('class');
@@ -164,6 +171,12 @@ function readExtensions(scm: XmlElementHandle): { extensions: GitExtensions; uns
       case `${EXT}.AuthorInChangelog`:
         authorInChangelog = true;
         break;
+      case `${EXT}.UserIdentity`:
+        userIdentity = { name: text(ext, 'name'), email: text(ext, 'email') };
+        break;
+      case `${EXT}.CheckoutOption`:
+        checkoutTimeoutMinutes = timeout(ext);
+        break;
       case `${EXT}.CloneOption`:
         clone = {
           shallow: readBoolean(ext, 'shallow', false),
@@ -187,7 +200,7 @@ function readExtensions(scm: XmlElementHandle): { extensions: GitExtensions; uns
     }
   }
   return {
-    extensions: { cleanBeforeCheckout, cleanAfterCheckout, wipeWorkspace, relativeTargetDir, localBranch, clone, submodules, pruneStaleBranch, authorInChangelog },
+    extensions: { cleanBeforeCheckout, cleanAfterCheckout, wipeWorkspace, relativeTargetDir, localBranch, clone, submodules, pruneStaleBranch, authorInChangelog, userIdentity, checkoutTimeoutMinutes },
     unsupported,
   };
 }

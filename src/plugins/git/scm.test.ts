@@ -112,7 +112,7 @@ describe('git checkout', () => {
     assert.doesNotMatch(b.log, /the builder ran/);
   });
 
-  test('LocalBranch, RelativeTargetDirectory, CleanCheckout and WipeWorkspace shape the checkout', async () => {
+  test('LocalBranch, RelativeTargetDirectory, CleanCheckout, WipeWorkspace, CloneOption, UserIdentity and CheckoutOption shape the checkout', async () => {
     await using tmp = await tempDir();
     const repo = await TestRepo.create(path.join(tmp.dir, 'repo'));
     const head = await repo.commit('First', { 'a.txt': 'a\n' });
@@ -124,21 +124,26 @@ describe('git checkout', () => {
       <${ext}.LocalBranch><localBranch>**</localBranch></${ext}.LocalBranch>
       <${ext}.CleanCheckout/>
       <${ext}.CloneOption><shallow>true</shallow><noTags>true</noTags><reference/><depth>1</depth><honorRefspec>false</honorRefspec></${ext}.CloneOption>
-      <${ext}.UserIdentity><name>ci</name><email>ci@example.com</email></${ext}.UserIdentity>`;
+      <${ext}.UserIdentity><name>ci</name><email>ci@example.com</email></${ext}.UserIdentity>
+      <${ext}.CheckoutOption><timeout>5</timeout></${ext}.CheckoutOption>
+      <${ext}.PerBuildTag/>`;
     const command = ['git -C src/app rev-parse --abbrev-ref HEAD', 'cat src/app/a.txt', 'test ! -e src/app/stale.txt && echo the stale file is gone', 'touch src/app/stale.txt', SHOW_ENV].join('\n');
     await h.jobs.create('app', gitJobXml({ remotes: [[repo.url]], extensions, command }));
 
     const one = await runOneBuild(h.jobs, path.join(tmp.dir, 'home'), 'app');
     assert.equal(one.result, 'SUCCESS', one.log);
-    assert.match(one.log, /^WARNING: SCM extension hudson\.plugins\.git\.extensions\.impl\.UserIdentity is not supported by this controller; the checkout runs without it$/m);
+    assert.match(one.log, /^WARNING: SCM extension hudson\.plugins\.git\.extensions\.impl\.PerBuildTag is not supported by this controller; the checkout runs without it$/m);
+    assert.match(one.log, /^ > git config user\.name ci # timeout=10$/m);
     assert.match(one.log, /^ > git fetch --no-tags --force --depth=1 -- /m);
-    assert.match(one.log, new RegExp(`^ > git checkout -f -B main ${head} # timeout=10$`, 'm'));
+    assert.match(one.log, new RegExp(`^ > git checkout -f -B main ${head} # timeout=5$`, 'm'));
     assert.match(one.log, /^main$/m);
     assert.match(one.log, /^a$/m);
     const env = await seenEnv(one.workspace, 1);
     assert.equal(env.GIT_LOCAL_BRANCH, 'main');
     assert.equal(env.GIT_CHECKOUT_DIR, 'src/app');
     assert.equal(env.GIT_COMMIT, head);
+    assert.equal(env.GIT_COMMITTER_NAME, 'ci');
+    assert.equal(env.GIT_AUTHOR_EMAIL, 'ci@example.com');
 
     const two = await runOneBuild(h.jobs, path.join(tmp.dir, 'home'), 'app');
     assert.equal(two.result, 'SUCCESS', two.log);

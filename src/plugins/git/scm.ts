@@ -97,6 +97,10 @@ export class GitScm implements SCM {
       await git.run(['init', dir], { bare: true, env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'init.defaultBranch', GIT_CONFIG_VALUE_0: 'master' } });
       if (ext.clone.reference !== undefined) await this.#reference(ctx, git, expand(ext.clone.reference, env));
     }
+    if (ext.userIdentity !== undefined) {
+      if (ext.userIdentity.name !== undefined) await git.run(['config', 'user.name', expand(ext.userIdentity.name, env)]);
+      if (ext.userIdentity.email !== undefined) await git.run(['config', 'user.email', expand(ext.userIdentity.email, env)]);
+    }
     for (const r of remotes) {
       await git.run(['config', `remote.${r.name}.url`, r.url]);
       await git.run(['config', '--replace-all', `remote.${r.name}.fetch`, r.refspec.split(/\s+/)[0] ?? r.refspec]);
@@ -131,9 +135,9 @@ export class GitScm implements SCM {
     if (ext.localBranch !== undefined) {
       const given = expand(ext.localBranch, env);
       localBranch = given === '' || given === '**' ? branch.slice(branch.indexOf('/') + 1) : given;
-      await git.run(['checkout', '-f', '-B', localBranch, sha1], { failure: `Could not checkout ${localBranch} with start point ${sha1}` });
+      await git.run(['checkout', '-f', '-B', localBranch, sha1], { timeoutMinutes: ext.checkoutTimeoutMinutes, failure: `Could not checkout ${localBranch} with start point ${sha1}` });
     } else {
-      await git.run(['checkout', '-f', sha1], { failure: `Could not checkout ${sha1}` });
+      await git.run(['checkout', '-f', sha1], { timeoutMinutes: ext.checkoutTimeoutMinutes, failure: `Could not checkout ${sha1}` });
     }
     const subject = await git.capture(['log', '-1', '--format=%s', sha1]);
     if (subject.code === 0) ctx.log(`Commit message: "${subject.out.trim()}"`);
@@ -164,6 +168,11 @@ export class GitScm implements SCM {
     if (localBranch !== undefined) out.GIT_LOCAL_BRANCH = localBranch;
     Object.assign(out, urlVariables(remoteUrls));
     if (ext.relativeTargetDir !== undefined) out.GIT_CHECKOUT_DIR = expand(ext.relativeTargetDir, env);
+    // UserIdentity, as the plugin sets it: commits the build makes carry this identity.
+    const name = ext.userIdentity?.name;
+    const email = ext.userIdentity?.email;
+    if (name !== undefined) Object.assign(out, { GIT_COMMITTER_NAME: expand(name, env), GIT_AUTHOR_NAME: expand(name, env) });
+    if (email !== undefined) Object.assign(out, { GIT_COMMITTER_EMAIL: expand(email, env), GIT_AUTHOR_EMAIL: expand(email, env) });
     return out;
   }
 
