@@ -37,8 +37,8 @@ export type JobDefinition =
       missing: string[];
       /**
        * Wrappers, publishers, triggers and SCM extensions no extension is installed for (`publisher
-       * hudson.tasks.junit.JUnitResultArchiver (plugin junit)`, `SCM extension
-       * hudson.plugins.git.extensions.impl.UserIdentity`). The job loads and keeps their
+       * hudson.plugins.jacoco.JacocoPublisher (plugin jacoco)`, `SCM extension
+       * hudson.plugins.git.extensions.impl.PerBuildTag`). The job loads and keeps their
        * elements; builds run without them and their log says so where each would have run.
        */
       unsupported: string[];

@@ -21,6 +21,11 @@ export { combine, colorOf, type Result } from './result.js';
  */
 export { PEEPHOLE_PERMALINKS, PERMALINK_IDS, Permalinks, type PermalinkId } from './permalinks.js';
 export { checkJobName } from './names.js';
+/**
+ * Actions plugins add to builds (build.xml's `<actions>`, with a URL of their own under the
+ * build's) and the view of a build they read them with.
+ */
+export { RUN_ACTION, type RunActionDescriptor, type RunView } from './run-actions.js';
 export type { JobDefinition } from './definition.js';
 export {
   BUILDER,
@@ -34,6 +39,7 @@ export {
   type BuildWrapperDescriptor,
   type PublisherDescriptor,
   type LaunchStepOptions,
+  type WorkspaceFile,
 } from './steps/api.js';
 /**
  * The SCM extension point (Jenkins' SCM): what a job's `<scm class="...">` checks out before its

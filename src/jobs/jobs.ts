@@ -16,8 +16,10 @@ import {
   type FreestyleJob,
   type ParameterValue,
 } from './config/index.js';
-import { parseXmlOffLoop } from '../xml/index.js';
+import { parseXmlOffLoop, type XmlSpec } from '../xml/index.js';
 import { Build } from './build.js';
+import { checkBuildFileName, runView } from './build-files.js';
+import { RUN_ACTION, type RunActionDescriptor, type RunView } from './run-actions.js';
 import { AGENT_STEP_FILE, parseAgentStepRecord, type AgentStepRecord } from './agent-step.js';
 import type { BuildSecrets } from './build-secrets.js';
 import { compileDefinition, type JobDefinition } from './definition.js';
@@ -817,6 +819,27 @@ export class Jobs {
   /** Build N's changelog.xml; undefined when it has none. */
   async changelog(job: Job, number: number): Promise<string | undefined> {
     return this.#store.readText(`${job.buildDir(number)}/changelog.xml`);
+  }
+
+  /** Writes a file of a build's folder (`builds/N/<name>`, a plain file name) for a plugin, atomically. */
+  async writeBuildFile(job: Job, number: number, name: string, content: string | Buffer): Promise<void> {
+    checkBuildFileName(name);
+    await this.#store.writeAtomic(`${job.buildDir(number)}/${name}`, content);
+  }
+
+  /** The build as plugins read it: its record, its files, the builds before it. */
+  runView(job: Job, record: BuildRecord): RunView {
+    return runView(this, this.#store, job, record);
+  }
+
+  /** The record's actions a plugin installed here answers for (RUN_ACTION), in the record's order. */
+  runActions(record: BuildRecord): { descriptor: RunActionDescriptor; action: XmlSpec }[] {
+    const out: { descriptor: RunActionDescriptor; action: XmlSpec }[] = [];
+    for (const action of record.actions ?? []) {
+      const descriptor = this.#extensions.find(RUN_ACTION, action.name);
+      if (descriptor !== undefined) out.push({ descriptor, action });
+    }
+    return out;
   }
 
   /** Archived artifacts of a build, as paths relative to its archive folder, sorted. */

@@ -6,6 +6,7 @@ import type { Build } from './build.js';
 import type { Job } from './job.js';
 import type { Jobs } from './jobs.js';
 import { MaskedLog } from './masked-log.js';
+import { sizeInWords } from './build-files.js';
 import { combine, isWorseOrEqualTo, type Result } from './result.js';
 import type { BuildContext } from './steps/api.js';
 import type { SCM, ScmContext } from './scm/api.js';
@@ -80,6 +81,12 @@ export function buildEnvironment(o: Omit<RunOptions, 'channel'>): Record<string,
   return env;
 }
 
+/** One expression matching any of `values`, the longest first (as Jenkins' SecretPatterns). */
+function secretsPattern(values: readonly string[]): RegExp {
+  const alternatives = [...values].sort((a, b) => b.length - a.length).map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(alternatives.join('|'), 'g');
+}
+
 /** Why a workspace file was not archived, in the build's log. */
 const SKIPPED: Readonly<Record<RefusedFile, string>> = {
   link: 'it leads outside the workspace',
@@ -127,6 +134,8 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
   // Where the node made it: an agent keeps workspaces under its own work dir.
   let workspace = o.workspace;
   const env = buildEnvironment(o);
+  /** The build's secret values as one expression, made again when they change. */
+  let secretPattern: { key: string; re: RegExp } | undefined;
   const { unreadable } = openPasswordParameters(o, parameters, env, out);
   const ctx: BuildContext = {
     jobName: job.name,
@@ -196,6 +205,40 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
       const done = await channel.readFile(workspace, relativePath, (bytes) => o.jobs.archiveArtifact(job, build.number, relativePath, bytes));
       return done.read ? { archived: true } : { archived: false, skipped: SKIPPED[done.refused] };
     },
+    readWorkspaceFile: async (relativePath, maxBytes) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      // Thrown out of the reading to stop it: the built-in node's channel closes the file, an
+      // agent's drops what still comes.
+      const overLimit = new Error('over the limit');
+      let done: Awaited<ReturnType<NodeChannel['readFile']>>;
+      try {
+        done = await channel.readFile(workspace, relativePath, async (bytes) => {
+          for await (const chunk of bytes) {
+            size += (chunk as Buffer).length;
+            if (size > maxBytes) throw overLimit;
+            chunks.push(chunk as Buffer);
+          }
+        });
+      } catch (err) {
+        if (err === overLimit) return { read: false, tooLarge: true, skipped: `it is larger than ${sizeInWords(maxBytes)}` };
+        throw err;
+      }
+      if (!done.read) return { read: false, tooLarge: false, skipped: SKIPPED[done.refused] };
+      return { read: true, bytes: Buffer.concat(chunks, size) };
+    },
+    writeBuildFile: (name, content) => o.jobs.writeBuildFile(job, build.number, name, content),
+    addAction: (action) => {
+      build.record.actions = [...(build.record.actions ?? []).filter((a) => a.name !== action.name), action];
+    },
+    run: o.jobs.runView(job, build.record),
+    maskSecrets: (text) => {
+      const values = out.secrets;
+      if (values.length === 0) return text;
+      const key = values.join('\u0000');
+      if (secretPattern?.key !== key) secretPattern = { key, re: secretsPattern(values) };
+      return text.replace(secretPattern.re, '****');
+    },
     credential: (id) =>
       secrets === undefined
         ? Promise.reject(new StewardError('STW_INTERNAL', `credentials '${id}' cannot be bound: this controller was started without a credentials store`))
@@ -234,7 +277,7 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
         if (checkout.ok) await o.jobs.saveRecord(job, build.record);
       } else {
         // Resumed: the earlier controller checked out; its record says what.
-        Object.assign(env, def.scm.environment(build.record.otherActions ?? []));
+        Object.assign(env, def.scm.environment(build.record.actions ?? []));
       }
     }
     if (def.kind !== 'freestyle') {
@@ -349,14 +392,14 @@ function scmContext(o: RunOptions, ctx: BuildContext, out: MaskedLog): ScmContex
       job,
       (r) => r.number < build.number && r.result !== undefined && r.result !== 'NOT_BUILT' && (which === 'built' || r.result === 'SUCCESS' || r.result === 'UNSTABLE'),
     );
-    return r === undefined ? undefined : (r.otherActions ?? []);
+    return r === undefined ? undefined : (r.actions ?? []);
   };
   // The context's getters (workspace, current) stay live: the SCM's context reads through them.
   return Object.create(ctx, {
     previousActions: { value: previousActions },
     addAction: {
       value: (action: XmlSpec) => {
-        build.record.otherActions = [...(build.record.otherActions ?? []), action];
+        build.record.actions = [...(build.record.actions ?? []), action];
       },
     },
     writeChangelog: { value: (text: string) => jobs.writeChangelog(job, build.number, text) },

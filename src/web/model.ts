@@ -95,8 +95,8 @@ export function actionsJson(parameters: readonly ParameterValue[], causes: reado
 /** What the job's SCM recorded in the build (the git plugin's BuildData), as Jenkins shows it. */
 function scmActionsJson(job: Job, r: BuildRecord): Record<string, unknown>[] {
   const def = job.definition;
-  if (def.kind !== 'freestyle' || def.scm === undefined || r.otherActions === undefined) return [];
-  return def.scm.actionsJson(r.otherActions);
+  if (def.kind !== 'freestyle' || def.scm === undefined || r.actions === undefined) return [];
+  return def.scm.actionsJson(r.actions);
 }
 
 const DEF_CLASS: Record<string, string> = {
@@ -198,7 +198,8 @@ export function buildJson(root: string, jobs: Jobs, job: Job, r: BuildRecord, ex
   const building = r.result === undefined;
   return {
     _class: 'hudson.model.FreeStyleBuild',
-    actions: [...actionsJson(r.parameters, r.causes, canSee), ...scmActionsJson(job, r)],
+    // Then the SCM's actions (the git plugin's BuildData) and those plugins added (the test results' TestResultAction), as Jenkins lists them.
+    actions: [...actionsJson(r.parameters, r.causes, canSee), ...scmActionsJson(job, r), ...jobs.runActions(r).map((a) => a.descriptor.summary(a.action))],
     artifacts: lazy(async () =>
       (await jobs.artifacts(job, r.number)).map((p) => ({ displayPath: p.slice(p.lastIndexOf('/') + 1), fileName: p.slice(p.lastIndexOf('/') + 1), relativePath: p })),
     ),

@@ -446,6 +446,25 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     await sendJson(req, reply, buildJson(rootOf(req), api.jobs, job, record, executor, canSeeJob(req)));
   });
 
+  // What a plugin added to a build at its urlName (the junit plugin's testReport), as Jenkins
+  // serves a Run's actions: Job/Read on the job, 404 when the build has no such action.
+  app.get('/job/:job/:number/:action/api/json', async (req: Req, reply) => {
+    const { job, record } = await recordOf(req);
+    const urlName = req.params.action ?? '';
+    const found = api.jobs.runActions(record).find((a) => a.descriptor.urlName === urlName);
+    if (found === undefined) throw new StewardError('STW_NOT_FOUND', `${job.name} #${record.number} has no ${excerpt(urlName)}`);
+    let answer: Record<string, unknown> | undefined;
+    try {
+      answer = await found.descriptor.api(found.action, api.jobs.runView(job, record));
+    } catch (err) {
+      // A file of the build that cannot be read is the home's problem, not the request's: said like a record that cannot be read.
+      if (!isStewardError(err, 'STW_CONFIG_INVALID')) throw err;
+      throw new StewardError('STW_BUILD_NOT_FOUND', `the ${urlName} of ${job.name} #${record.number} cannot be shown: ${err.message}`, { ...(err.file === undefined ? {} : { file: err.file }) });
+    }
+    if (answer === undefined) throw new StewardError('STW_NOT_FOUND', `${job.name} #${record.number} has no ${excerpt(urlName)}: its files are gone`);
+    await sendJson(req, reply, answer);
+  });
+
   /**
    * Answers a byte range of a file from the file, a chunk at a time and only as fast as the client
    * reads: a reader costs a few buffers, however large the log or artifact.

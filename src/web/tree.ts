@@ -77,6 +77,75 @@ function parseRange(s: string, fail: (what: string) => never): { from: number; t
  * builder chose).
  */
 export async function render(value: unknown, tree: TreeNode | undefined): Promise<unknown> {
+  // Most answers hold no lazy field deep down (a test report of 10,000 cases): walked without an
+  // await per value, which costs ten times as much.
+  if (tree === undefined) {
+    // Without a tree, an answer without lazy fields is its own rendering.
+    if (!holdsLazy(value)) return value;
+  } else {
+    const plain = renderPlain(value, tree);
+    if (plain !== NOT_PLAIN) return plain;
+  }
+  return renderAsync(value, tree);
+}
+
+/** Whether a lazy field or a promise is anywhere in `v`. */
+function holdsLazy(v: unknown): boolean {
+  if (isLazy(v) || v instanceof Promise) return true;
+  if (Array.isArray(v)) {
+    for (const x of v) if (x !== null && typeof x === 'object' && holdsLazy(x)) return true;
+    return false;
+  }
+  if (v === null || typeof v !== 'object') return false;
+  for (const k in v) {
+    const x = (v as Record<string, unknown>)[k];
+    if ((x !== null && typeof x === 'object') || typeof x === 'function') {
+      if (holdsLazy(x)) return true;
+    }
+  }
+  return false;
+}
+
+const NOT_PLAIN = Symbol('not plain');
+
+/** render() of a value without lazy fields or promises; NOT_PLAIN as soon as it meets one. */
+function renderPlain(v: unknown, tree: TreeNode | undefined): unknown {
+  if (isLazy(v) || v instanceof Promise) return NOT_PLAIN;
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = renderPlain(v[i], tree);
+      if (x === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = x;
+    }
+    return out;
+  }
+  if (v === null || typeof v !== 'object') return v;
+  const src = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  if (tree === undefined) {
+    for (const k in src) {
+      if (!Object.hasOwn(src, k)) continue;
+      const x = renderPlain(src[k], undefined);
+      if (x === NOT_PLAIN) return NOT_PLAIN;
+      out[k] = x;
+    }
+    return out;
+  }
+  if ('_class' in src) out._class = src._class;
+  for (const [name, spec] of tree.fields) {
+    if (!(name in src)) continue;
+    let x = src[name];
+    if (isLazy(x) || x instanceof Promise) return NOT_PLAIN;
+    if (Array.isArray(x) && spec.range !== undefined) x = x.slice(spec.range.from, spec.range.to);
+    const r = renderPlain(x, spec.sub ?? (isPlainObjectOrArray(x) ? { fields: new Map() } : undefined));
+    if (r === NOT_PLAIN) return NOT_PLAIN;
+    out[name] = r;
+  }
+  return out;
+}
+
+async function renderAsync(value: unknown, tree: TreeNode | undefined): Promise<unknown> {
   let v = value;
   while (isLazy(v)) v = await v();
   if (v instanceof Promise) v = await v;

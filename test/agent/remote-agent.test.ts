@@ -87,6 +87,29 @@ describe('steward agent against the controller side of its connection', () => {
     assert.deepEqual(await server.channel.readFile(workspace, 'd/link.txt', async () => assert.fail('a link is not read')), { read: false, refused: 'link' });
   });
 
+  test('a reader that gives up on a file partway (a report over its bound) gets its error back, and the next file reads whole', async () => {
+    agent = await connected(server, work.dir);
+    const workspace = await server.channel.workspace('app');
+    const { step } = run(server, 'head -c 8000000 /dev/urandom > huge.xml; echo small > small.xml', { cwd: workspace });
+    assert.equal(await step.exited, 0);
+    const enough = new Error('enough');
+    let seen = 0;
+    await assert.rejects(
+      server.channel.readFile(workspace, 'huge.xml', async (bytes) => {
+        for await (const chunk of bytes) {
+          seen += (chunk as Buffer).length;
+          if (seen > 1_000_000) throw enough;
+        }
+      }),
+      (err) => err === enough,
+    );
+    let text = '';
+    assert.deepEqual(await server.channel.readFile(workspace, 'small.xml', async (bytes) => {
+      for await (const chunk of bytes) text += (chunk as Buffer).toString();
+    }), { read: true });
+    assert.equal(text, 'small\n');
+  });
+
   test('a stop ends the whole process tree on the agent', async () => {
     agent = await connected(server, work.dir);
     const cookie = 'tree-cookie-1';

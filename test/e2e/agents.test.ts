@@ -57,6 +57,19 @@ describe('builds on a steward agent connected to steward start', () => {
     assert.match(await (await s.fetch(`job/on-built-in/${b}/consoleText`)).text(), /\non built-in\n/);
   });
 
+  test('the JUnit publisher records the reports a build wrote in its workspace on the agent', async () => {
+    const report = `cat > TEST-remote.xml <<'EOF'
+<testsuite name="remote"><testcase classname="remote.Suite" name="passes"/><testcase classname="remote.Suite" name="fails"><failure message="on the agent">trace</failure></testcase></testsuite>
+EOF`;
+    const junit = '<publishers><hudson.tasks.junit.JUnitResultArchiver plugin="junit@1265.v65b_14fa_f12f0"><testResults>TEST-*.xml</testResults></hudson.tasks.junit.JUnitResultArchiver></publishers>';
+    await s.createJob('tests-on-agent', freestyleXml({ command: report, assignedNode: 'linux' }).replace('<publishers/>', junit));
+    const n = await s.buildNumberOf(await s.queueBuild('tests-on-agent'));
+    assert.equal(await s.waitForResult('tests-on-agent', n), 'UNSTABLE');
+    const testReport = await s.json<{ failCount: number; passCount: number; suites: { cases: { name: string; status: string; errorDetails: string | null }[] }[] }>(`job/tests-on-agent/${n}/testReport/api/json`);
+    assert.deepEqual([testReport.failCount, testReport.passCount], [1, 1]);
+    assert.deepEqual(testReport.suites[0]?.cases.map((c) => [c.name, c.status, c.errorDetails]), [['passes', 'PASSED', null], ['fails', 'FAILED', 'on the agent']]);
+  });
+
   test('an abort ends the whole process tree on the agent and the build ABORTED', async () => {
     await s.createJob('long', freestyleXml({ command: 'echo "cookie=$JENKINS_NODE_COOKIE"; sleep 300 & (setsid sleep 301 &); wait', assignedNode: 'linux' }));
     const n = await s.buildNumberOf(await s.queueBuild('long'));

@@ -55,7 +55,7 @@ def poll(what, fn, done, timeout=60):
         time.sleep(0.1)
 
 
-def config(command, description='made by python-jenkins', quiet_period=None, param=True):
+def config(command, description='made by python-jenkins', quiet_period=None, param=True, publishers=''):
     params = '''
   <properties>
     <hudson.model.ParametersDefinitionProperty>
@@ -87,10 +87,10 @@ def config(command, description='made by python-jenkins', quiet_period=None, par
       <configuredLocalRules/>
     </hudson.tasks.Shell>
   </builders>
-  <publishers/>
+  <publishers>%s</publishers>
   <buildWrappers/>
 </project>
-''' % (description, params, quiet, command)
+''' % (description, params, quiet, command, publishers)
 
 
 def build_number_of(name, queue_id):
@@ -139,6 +139,30 @@ n2 = build_number_of('get_queue_item_without_parameters', q2) if q2 is not None 
 if n2 is not None:
     finished('get_build_info_without_parameters', 'pj-echo', n2)
     call('get_build_console_output_without_parameters', server.get_build_console_output, 'pj-echo', n2)
+
+# A build that records JUnit results: get_build_test_report answers them; a build without any, None.
+if n1 is not None:
+    call('get_build_test_report_none', server.get_build_test_report, 'pj-echo', n1)
+REPORT = '''cat &gt; TEST-smoke.xml &lt;&lt;'EOF'
+&lt;testsuite name="smoke" tests="2" failures="1"&gt;
+&lt;testcase classname="smoke.Api" name="answers"/&gt;
+&lt;testcase classname="smoke.Api" name="fails"&gt;&lt;failure message="expected 200"&gt;got 500&lt;/failure&gt;&lt;/testcase&gt;
+&lt;/testsuite&gt;
+EOF'''
+JUNIT = '''
+    <hudson.tasks.junit.JUnitResultArchiver plugin="junit@1265.v65b_14fa_f12f0">
+      <testResults>TEST-*.xml</testResults>
+      <keepLongStdio>false</keepLongStdio>
+      <healthScaleFactor>1.0</healthScaleFactor>
+      <allowEmptyResults>false</allowEmptyResults>
+    </hudson.tasks.junit.JUnitResultArchiver>
+  '''
+call('create_job_tests', server.create_job, 'pj-tests', config(REPORT, param=False, publishers=JUNIT))
+q5 = call('build_job_tests', server.build_job, 'pj-tests')
+n5 = build_number_of('get_queue_item_tests', q5) if q5 is not None else None
+if n5 is not None:
+    finished('get_build_info_tests', 'pj-tests', n5)
+    call('get_build_test_report', server.get_build_test_report, 'pj-tests', n5)
 
 call('create_job_long', server.create_job, 'pj-long', config('sleep 60', param=False))
 q3 = call('build_job_long', server.build_job, 'pj-long')
@@ -189,7 +213,7 @@ call('cancel_queue', server.cancel_queue, q4)
 call('get_queue_item_cancelled', server.get_queue_item, q4)
 call('get_queue_info_after_cancel', server.get_queue_info)
 
-for name in ('pj-echo', 'pj-renamed', 'pj-long', 'pj-quiet'):
+for name in ('pj-echo', 'pj-renamed', 'pj-long', 'pj-quiet', 'pj-tests'):
     call('delete_job', server.delete_job, name)
     call('job_exists_after_delete', server.job_exists, name)
 call('get_jobs_after_delete', server.get_jobs)

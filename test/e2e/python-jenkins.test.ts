@@ -107,6 +107,17 @@ describe('python-jenkins 1.4.0 against a real controller', { skip: hasPythonJenk
     assert.equal((ok('get_build_info_without_parameters') as Obj).result, 'SUCCESS');
     assert.match(ok('get_build_console_output_without_parameters') as string, /greeting is hello-default/);
 
+    // Test results: get_build_test_report answers the junit plugin's report, and None without one.
+    assert.equal(ok('get_build_test_report_none'), null);
+    assert.equal((ok('get_build_info_tests') as Obj).result, 'UNSTABLE');
+    const report = ok('get_build_test_report') as Obj;
+    assert.deepEqual([report._class, report.failCount, report.passCount, report.skipCount], ['hudson.tasks.junit.TestResult', 1, 1, 0]);
+    const cases = (report.suites as Obj[]).flatMap((s) => s.cases as Obj[]).map((c) => [c.className, c.name, c.status, c.errorDetails, c.errorStackTrace]);
+    assert.deepEqual(cases, [
+      ['smoke.Api', 'answers', 'PASSED', null, null],
+      ['smoke.Api', 'fails', 'FAILED', 'expected 200', 'got 500'],
+    ]);
+
     // A long build: found running on the built-in node, stopped, deleted.
     assert.equal(ok('create_job_long'), null);
     ok('build_job_long');
@@ -163,7 +174,7 @@ describe('python-jenkins 1.4.0 against a real controller', { skip: hasPythonJenk
 
     // delete_job checks job_exists afterwards itself; each returned None.
     const deletes = all('delete_job');
-    assert.equal(deletes.length, 4);
+    assert.equal(deletes.length, 5);
     for (const d of deletes) assert.equal(d.ok, true, d.error);
     for (const e of all('job_exists_after_delete')) assert.deepEqual([e.ok, e.value], [true, null]);
     assert.deepEqual(ok('get_jobs_after_delete'), []);

@@ -104,4 +104,27 @@ describe('secrets in builds', () => {
     assert.ok(second.log.includes(Buffer.from('s3cr3t-password').toString('hex')), 'the step saw the decrypted default');
     assert.match(second.log, /^pass=\*\*\*\*$/m);
   });
+  test('a password a test prints into its JUnit report is **** in the recorded results, which no file of the home holds in clear', async () => {
+    await using home = await buildHome();
+    const parameters = `
+        <hudson.model.PasswordParameterDefinition>
+          <name>PASS</name>
+          <description></description>
+          <defaultValueAsSecret></defaultValueAsSecret>
+        </hudson.model.PasswordParameterDefinition>`;
+    const command = `cat > TEST-login.xml <<EOF
+<testsuite name="login"><testcase classname="login.Api" name="signs in"><failure message="refused $PASS">login with $PASS refused</failure><system-out>using $PASS</system-out></testcase></testsuite>
+EOF`;
+    const junit = '<publishers><hudson.tasks.junit.JUnitResultArchiver plugin="junit@1265.v65b_14fa_f12f0"><testResults>TEST-*.xml</testResults></hudson.tasks.junit.JUnitResultArchiver></publishers>';
+    await home.jobs.create('tests', freestyleXml({ command, parameters }).replace('<publishers/>', junit));
+    const given = 'p4ss-typed-by-a-user';
+    const build = await runOneBuild(home.jobs, home.dir, 'tests', [{ name: 'PASS', value: given, sensitive: true }]);
+    assert.equal(build.result, 'UNSTABLE', build.log);
+    const recorded = await readFile(path.join(home.dir, `jobs/tests/builds/${build.number}/junitResult.xml`), 'utf8');
+    assert.match(recorded, /<errorStackTrace>login with \*\*\*\* refused<\/errorStackTrace>\n {10}<errorDetails>refused \*\*\*\*<\/errorDetails>\n {10}<stdout>using \*\*\*\*<\/stdout>/);
+    for (const { file, content } of await filesUnder(home.dir)) {
+      if (file.includes(`${path.sep}workspace${path.sep}`)) continue; // the report the step wrote, in its workspace
+      assert.ok(!content.includes(given), `${path.relative(home.dir, file)} does not hold the password`);
+    }
+  });
 });

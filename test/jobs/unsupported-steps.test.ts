@@ -26,7 +26,7 @@ function project(parts: { scm?: string; builders?: string; wrappers?: string; pu
 }
 
 const SHELL = '<hudson.tasks.Shell><command>echo built</command><configuredLocalRules/></hudson.tasks.Shell>';
-const JUNIT = '<hudson.tasks.junit.JUnitResultArchiver plugin="junit@1256.v002534a_5f33e"><testResults>reports/*.xml</testResults></hudson.tasks.junit.JUnitResultArchiver>';
+const JACOCO = '<hudson.plugins.jacoco.JacocoPublisher plugin="jacoco@3.3.4"><execPattern>**/**.exec</execPattern><classPattern>**/classes</classPattern></hudson.plugins.jacoco.JacocoPublisher>';
 const TIMESTAMPER = '<hudson.plugins.timestamper.TimestamperBuildWrapper plugin="timestamper@1.26"/>';
 const SVN = '<scm class="hudson.scm.SubversionSCM" plugin="subversion@2.17.3"><locations/><excludedRegions></excludedRegions></scm>';
 const POLL = '<hudson.triggers.SCMTrigger><spec>H/15 * * * *</spec><ignorePostCommitHooks>false</ignorePostCommitHooks></hudson.triggers.SCMTrigger>';
@@ -36,7 +36,7 @@ describe('steps this controller does not support', () => {
   test('a build runs without an unsupported wrapper and publisher, and its log says so where each would have run', async () => {
     await using home = await tempDir();
     await using h = await openHome(home.dir);
-    await h.jobs.create('report', project({ builders: SHELL, wrappers: TIMESTAMPER, publishers: JUNIT }));
+    await h.jobs.create('report', project({ builders: SHELL, wrappers: TIMESTAMPER, publishers: JACOCO }));
     const { result, log } = await runOneBuild(h.jobs, home.dir, 'report');
     assert.equal(result, 'SUCCESS', log);
     // The shell's `+ echo built` trace goes to stderr, so it may come before or after `built`.
@@ -46,7 +46,7 @@ describe('steps this controller does not support', () => {
       [
         'WARNING: build wrapper hudson.plugins.timestamper.TimestamperBuildWrapper (plugin timestamper@1.26) is not supported by this controller; the build runs without it',
         'built',
-        'WARNING: publisher hudson.tasks.junit.JUnitResultArchiver (plugin junit@1256.v002534a_5f33e) is not supported by this controller; it was not run, so the result does not include it',
+        'WARNING: publisher hudson.plugins.jacoco.JacocoPublisher (plugin jacoco@3.3.4) is not supported by this controller; it was not run, so the result does not include it',
         'Finished: SUCCESS',
         '',
       ],
@@ -76,7 +76,7 @@ describe('steps this controller does not support', () => {
     const lines: { level: number; msg: string; job?: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string; job?: string }) });
     await using h = await openHome(home.dir, logger);
-    const xml = project({ builders: SHELL, triggers: POLL, publishers: JUNIT });
+    const xml = project({ builders: SHELL, triggers: POLL, publishers: JACOCO });
     await h.jobs.create('nightly', xml);
     // The job keeps what it does not run, as written.
     assert.equal(await readFile(path.join(home.dir, 'jobs/nightly/config.xml'), 'utf8'), xml);
@@ -84,7 +84,7 @@ describe('steps this controller does not support', () => {
     await h.jobs.updateConfig('nightly', project({ builders: SHELL }));
     const warnings = lines.filter((l) => l.level === 40).map((l) => [l.job, l.msg]);
     assert.deepEqual(warnings, [
-      ['nightly', 'job nightly runs without what this controller does not support: publisher hudson.tasks.junit.JUnitResultArchiver (plugin junit@1256.v002534a_5f33e), trigger hudson.triggers.SCMTrigger'],
+      ['nightly', 'job nightly runs without what this controller does not support: publisher hudson.plugins.jacoco.JacocoPublisher (plugin jacoco@3.3.4), trigger hudson.triggers.SCMTrigger'],
       ['nightly', 'builds of job nightly will fail: this controller does not support SCM hudson.scm.SubversionSCM (plugin subversion@2.17.3)'],
     ]);
   });

@@ -31,17 +31,17 @@ export interface BuildRecord {
   keepLog: boolean;
   displayName?: string;
   /**
-   * The build's other actions, as written after Steward's own: those an extension adds (the git
-   * plugin's hudson.plugins.git.util.BuildData) and those of a Jenkins-written build.xml, kept
-   * when the record is written again.
+   * The record's other actions (`<actions>` but causes, parameters and the interruption), as
+   * their elements: those plugins add (`hudson.tasks.junit.TestResultAction`) and those a home
+   * from Jenkins holds, written again as they were read. In the order they were added.
    */
-  otherActions?: XmlSpec[];
+  actions?: XmlSpec[];
 }
 
 const INTERRUPTED = 'jenkins.model.InterruptedBuildAction';
 const USER_INTERRUPTION = 'jenkins.model.CauseOfInterruption_-UserInterruption';
-/** The actions Steward reads into fields of its own; any other is kept as written. */
-const OWN_ACTIONS: ReadonlySet<string> = new Set(['hudson.model.CauseAction', 'hudson.model.ParametersAction', INTERRUPTED]);
+/** The actions the record reads into its own fields; the others are kept as they are (`actions`). */
+const READ_ACTIONS: ReadonlySet<string> = new Set(['hudson.model.CauseAction', 'hudson.model.ParametersAction', INTERRUPTED]);
 
 /** Writes build.xml the way Jenkins lays it out, so Jenkins tooling can read it too. */
 export function serializeBuildRecord(r: BuildRecord): string {
@@ -53,7 +53,7 @@ export function serializeBuildRecord(r: BuildRecord): string {
       children: [{ name: 'causes', children: [{ name: USER_INTERRUPTION, children: [{ name: 'user', text: r.abortedBy }] }] }],
     });
   }
-  if (r.otherActions !== undefined) actions.push(...r.otherActions);
+  if (r.actions !== undefined) actions.push(...r.actions);
   const fields: XmlSpec[] = [
     { name: 'actions', children: actions },
     { name: 'queueId', text: String(r.queueId) },
@@ -88,8 +88,8 @@ export function parseBuildRecord(text: string, file: string, number: number): Bu
     .flatMap((a) => userInterruptions(a.child('causes')))
     .map((c) => c.childText('user'))
     .find((user) => user !== undefined);
+  const others = actions.filter((a) => !READ_ACTIONS.has(a.name)).map((a) => a.toSpec());
 
-  const otherActions = actions.filter((a) => !OWN_ACTIONS.has(a.name)).map((a) => a.toSpec());
   const resultEl = root.child('result');
   const resultText = resultEl?.text().trim();
   if (resultEl !== undefined && resultText !== undefined && !RESULTS.has(resultText)) {
@@ -113,7 +113,7 @@ export function parseBuildRecord(text: string, file: string, number: number): Bu
     ...(description === undefined ? {} : { description }),
     keepLog: readBoolean(root, 'keepLog', false),
     ...(displayName === undefined ? {} : { displayName }),
-    ...(otherActions.length === 0 ? {} : { otherActions }),
+    ...(others.length === 0 ? {} : { actions: others }),
   };
 }
 

@@ -48,7 +48,7 @@ export interface SCM {
    */
   environment(actions: readonly XmlSpec[]): Record<string, string>;
   /**
-   * The actions this SCM recorded in a build's record (`otherActions`), as Jenkins' JSON API shows
+   * The actions this SCM recorded in a build's record (`actions`), as Jenkins' JSON API shows
    * them among the build's `actions` (the git plugin's BuildData with `lastBuiltRevision`).
    */
   actionsJson(actions: readonly XmlSpec[]): Record<string, unknown>[];

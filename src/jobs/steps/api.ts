@@ -3,6 +3,8 @@ import type { Step } from '../config/index.js';
 import type { BuildCredential } from '../build-secrets.js';
 import type { Result } from '../result.js';
 import type { StepProcess, TempFile } from '../../nodes/index.js';
+import type { XmlSpec } from '../../xml/index.js';
+import type { RunView } from '../run-actions.js';
 
 /** What a step sees of the build it runs in. */
 export interface BuildContext {
@@ -37,6 +39,26 @@ export interface BuildContext {
    * file was not copied.
    */
   archive(relativePath: string): Promise<{ archived: true } | { archived: false; skipped: string }>;
+  /**
+   * The workspace file `relativePath`, opened as `archive` opens it, read whole when it is at most
+   * `maxBytes`; `skipped` says why it was not (a link, gone, not a regular file, too large).
+   */
+  readWorkspaceFile(relativePath: string, maxBytes: number): Promise<WorkspaceFile>;
+  /** Writes a file of this build's folder (`builds/N/<name>`, a plain name) through the home store. */
+  writeBuildFile(name: string, content: string | Buffer): Promise<void>;
+  /**
+   * Adds an action to the build's record (build.xml's `<actions>`, written with its final record),
+   * replacing one of the same element name; a RUN_ACTION descriptor shows it.
+   */
+  addAction(action: XmlSpec): void;
+  /** This build as plugins read it: its record, its files, and the job's builds before it. */
+  readonly run: RunView;
+  /**
+   * `text` with the build's secret values (password parameters, bound credentials) replaced by
+   * `****`, as its log masks them: for what a step keeps of the build's output elsewhere (test
+   * reports' output and stack traces).
+   */
+  maskSecrets(text: string): string;
   /** Ends the build as `result` (a timeout uses it); the running step is stopped. */
   interrupt(result: Result, reason: string): void;
   /**
@@ -64,6 +86,9 @@ export interface LaunchStepOptions {
    */
   timeoutMs?: number;
 }
+
+/** A workspace file read by {@link BuildContext.readWorkspaceFile}. */
+export type WorkspaceFile = { read: true; bytes: Buffer } | { read: false; tooLarge: boolean; skipped: string };
 
 export interface Builder {
   readonly displayName: string;

@@ -2,11 +2,11 @@ import type { BuildWrapper, Publisher } from './api.js';
 
 /*
  * Stand-ins for wrappers and publishers no extension is installed for. A build runs without them,
- * and says so in its log at the place where the step would have run: a publisher such as JUnit
- * can change a build's result in Jenkins, so a reader must not take the result as including it.
+ * and says so in its log at the place where the step would have run: a publisher such as a code
+ * coverage gate can change a build's result in Jenkins, so a reader must not take the result as including it.
  */
 
-/** `step` names the step as a user would look it up: `hudson.tasks.junit.JUnitResultArchiver (plugin junit)`. */
+/** `step` names the step as a user would look it up: `hudson.plugins.jacoco.JacocoPublisher (plugin jacoco)`. */
 export function unsupportedBuildWrapper(step: string): BuildWrapper {
   return {
     async setUp(ctx) {

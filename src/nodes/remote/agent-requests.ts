@@ -115,6 +115,9 @@ export class AgentRequests {
           this.#fileAck(req, file, file.received);
           throw err;
         });
+        // Awaited once the agent has sent the whole file; a consumer failing before then (a
+        // full disk, a report over its bound) must not count as an unhandled rejection meanwhile.
+        consumed.catch(() => undefined);
         return stream;
       },
     };

@@ -6,6 +6,9 @@ import { PUBLISHER } from '../../jobs/index.js';
 import type { BuiltInPlugin } from '../../extensions/index.js';
 import { artifactArchiver } from './publisher.js';
 
+/** Ant patterns as the archiver reads them (comma separated; `dir/` means `dir/**`), as globs for BuildContext.listFiles. */
+export { antPatterns } from './publisher.js';
+
 export { ARTIFACT_ARCHIVER, parseArtifactArchiver, type ArtifactArchiverStep } from './config.js';
 
 export const plugin: BuiltInPlugin = {

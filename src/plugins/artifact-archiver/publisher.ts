@@ -2,7 +2,7 @@ import type { PublisherDescriptor } from '../../jobs/index.js';
 import { ARTIFACT_ARCHIVER, parseArtifactArchiver } from './config.js';
 
 /** Ant patterns (comma separated; `dir/` means `dir/**`) as globs. */
-function antPatterns(text: string): string[] {
+export function antPatterns(text: string): string[] {
   return text
     .split(',')
     .map((p) => p.trim())

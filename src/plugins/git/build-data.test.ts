@@ -9,7 +9,7 @@ import { gitScmDescriptor } from './scm.js';
 describe("the git plugin's BuildData in build.xml", () => {
   it('reads the BuildData of a build.xml written by Jenkins, its branch named as the plugin shows it', () => {
     const record = parseBuildRecord(fixture('build-jenkins.xml'), 'jobs/shop-api/builds/57/build.xml', 57);
-    const data = readBuildData(record.otherActions ?? [], ['https://example.com/shop-api.git']);
+    const data = readBuildData(record.actions ?? [], ['https://example.com/shop-api.git']);
     assert.deepEqual(data?.builds.get('origin/release/2.4'), { branch: 'origin/release/2.4', sha1: '3f786850e387550fdab836ed7e6dc881de23001b', buildNumber: 57 });
     assert.equal(data?.lastBuild?.sha1, '3f786850e387550fdab836ed7e6dc881de23001b');
   });

@@ -151,14 +151,14 @@ describe('build records (build.xml)', () => {
 
   it('reads a build.xml written by Jenkins, keeping the actions it does not know to write them again', () => {
     const record = parseBuildRecord(fixture('build-jenkins.xml'), FILE, 57);
-    const { otherActions, ...known } = record;
+    const { actions, ...known } = record;
     assert.deepEqual(
-      otherActions?.map((a) => a.name),
+      actions?.map((a) => a.name),
       ['jenkins.metrics.impl.TimeInQueueAction', 'hudson.plugins.git.util.BuildData'],
     );
     const again = parseBuildRecord(serializeBuildRecord(record), FILE, 57);
-    assert.deepEqual(again.otherActions, otherActions);
-    assert.deepEqual(otherActions?.[1], {
+    assert.deepEqual(again.actions, actions);
+    assert.deepEqual(actions?.[1], {
       name: 'hudson.plugins.git.util.BuildData',
       attributes: { plugin: 'git@5.2.1' },
       children: [
@@ -205,6 +205,14 @@ describe('build records (build.xml)', () => {
       description: 'Stopped: wrong branch',
       keepLog: true,
     });
+    assert.deepEqual(actions?.map((a) => [a.name, a.attributes?.plugin]), [
+      ['jenkins.metrics.impl.TimeInQueueAction', 'metrics@4.2.18-442.v02e107157925'],
+      ['hudson.plugins.git.util.BuildData', 'git@5.2.1'],
+    ]);
+    // Written again as they were, after Steward's own.
+    const written = serializeBuildRecord({ ...record, ...(actions === undefined ? {} : { actions }) });
+    assert.match(written, /<jenkins\.metrics\.impl\.TimeInQueueAction plugin="metrics@4\.2\.18-442\.v02e107157925">\n {6}<queuingDurationMillis>10021<\/queuingDurationMillis>/);
+    assert.deepEqual(parseBuildRecord(written, FILE, 57).actions, actions);
   });
 
   it('reads an old build.xml without queueId, startTime, builtOn or causes using Jenkins defaults', () => {
