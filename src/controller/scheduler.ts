@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { coerceError } from '../errors/index.js';
+import { coerceError, type StewardError } from '../errors/index.js';
 import { isDiskTrouble, type HomeHealth, type HomeStore } from '../home/index.js';
 import { Jobs, runBuild, type Build, type Job, type ResumedStep, type Result } from '../jobs/index.js';
 import { BUILT_IN_NODE, type Computer, type Executor } from '../nodes/index.js';
@@ -155,7 +155,6 @@ export class Scheduler implements QueueHost {
   // --- Building --------------------------------------------------------------------------------
 
   async #start(item: PendingItem, job: Job, computer: Computer, executor: Executor): Promise<void> {
-    const log = this.#o.logger;
     // Jenkins' place for a job's workspace on a node: <remoteFS>/workspace/<job>.
     const workspace = path.join(computer.node.remoteFS, 'workspace', job.name);
     let build: Build;
@@ -171,23 +170,35 @@ export class Scheduler implements QueueHost {
         scheduledAt: item.inQueueSince,
       });
     } catch (err) {
-      this.#unstart(job.name);
       executor.transition({ state: 'idle' });
-      const e = coerceError(err);
-      if (isDiskTrouble(e)) {
-        // It waits in the queue (held until the disk takes writes) rather than being lost.
-        this.#q.startDeferred(item.id, e.message);
-      } else {
-        log.error({ job: job.name, item: item.id, err: e.toJSON() }, `could not start a build of ${job.name}: ${e.message}`);
-        this.#q.startFailed(item.id, e.message);
-      }
+      this.#notStarted(item, job, coerceError(err));
       this.#afterExecutorFreed(computer, job.name);
       return;
     }
-    this.#unstart(job.name);
-    this.#q.started(item.id, build.number);
+    // The item becomes this build once the build's set-up is durable; until then the build runs up
+    // to its first step (which waits for it), and one that cannot be recorded is abandoned.
+    const recorded = build.setUp.then(
+      () => {
+        this.#unstart(job.name);
+        this.#q.started(item.id, build.number);
+        return undefined;
+      },
+      (err: unknown) => coerceError(err),
+    );
     const sensitive = new Map(item.parameters.filter((p) => p.sensitive).map((p) => [p.name, p.value]));
-    await this.#run(computer, executor, job, build, workspace, sensitive, undefined);
+    await this.#run(computer, executor, job, build, workspace, sensitive, undefined, { item, recorded });
+  }
+
+  /** A build that could not be set up: its item waits (the disk refused it) or is dropped. */
+  #notStarted(item: PendingItem, job: Job, e: StewardError): void {
+    this.#unstart(job.name);
+    if (isDiskTrouble(e)) {
+      // It waits in the queue (held until the disk takes writes) rather than being lost.
+      this.#q.startDeferred(item.id, e.message);
+    } else {
+      this.#o.logger.error({ job: job.name, item: item.id, err: e.toJSON() }, `could not start a build of ${job.name}: ${e.message}`);
+      this.#q.startFailed(item.id, e.message);
+    }
   }
 
   /**
@@ -215,6 +226,7 @@ export class Scheduler implements QueueHost {
     workspace: string,
     sensitive: ReadonlyMap<string, string>,
     resume: ResumedStep | undefined,
+    start?: { item: PendingItem; recorded: Promise<StewardError | undefined> },
   ): Promise<void> {
     const log = this.#o.logger;
     const queueId = build.record.queueId;
@@ -242,6 +254,17 @@ export class Scheduler implements QueueHost {
         },
         sensitive,
       );
+    const unrecorded = await start?.recorded;
+    if (start !== undefined && unrecorded !== undefined) {
+      // Its set-up never became durable, so none of its steps ran: as if it had not started.
+      await this.#o.jobs.abandon(job, build);
+      this.counters.started--;
+      log.warn({ job: job.name, build: build.number, err: unrecorded.toJSON() }, `${job.name} #${build.number} could not be recorded and did not run: ${unrecorded.message}`);
+      executor?.transition({ state: 'idle' });
+      this.#notStarted(start.item, job, unrecorded);
+      this.#afterExecutorFreed(computer, job.name);
+      return;
+    }
     executor?.transition({ state: 'completing', queueId, job: job.name, buildNumber: build.number, since: Date.now() });
     const completing = this.#o.jobs.complete(job, build, result);
     // The executor is free once the build's end is asked for: the next build it takes then has its

@@ -53,7 +53,7 @@ interface Segment {
   log: AppendLog | undefined;
   /** The file exists (it was appended to, or left by the last controller). */
   exists: boolean;
-  /** Home paths changed in it, and what writes back its changes into their files. */
+  /** Home paths its durable lines change, and what writes back its changes into their files. */
   readonly paths: Set<string>;
   readonly writeBacks: Set<Promise<unknown>>;
   bytes: number;
@@ -92,6 +92,8 @@ export class Journal {
   /** Notes that ride with the next commit (noteLater). */
   #later: JournalNote[] = [];
   #laterTimer: NodeJS.Timeout | undefined;
+  /** Paths of commits asked for and not yet durable (or refused), with how many. */
+  readonly #inFlight = new Map<string, number>();
   /** Group commits made (each one fsync), for the metrics. */
   commits = 0;
 
@@ -127,7 +129,7 @@ export class Journal {
     if (this.#closed) return Promise.reject(new Error('the home journal is closed'));
     const segment = this.#segment();
     const paths = changes.flatMap((c) => ('write' in c ? [c.write] : 'remove' in c ? [c.remove] : 'rename' in c ? [c.to] : []));
-    for (const p of paths) segment.paths.add(p);
+    for (const p of paths) this.#inFlight.set(p, (this.#inFlight.get(p) ?? 0) + 1);
     const line = `${JSON.stringify({ c: changes })}\n`;
     segment.bytes += Buffer.byteLength(line);
     const durable = new Promise<void>((resolve, reject) => this.#batch.push({ line, paths, resolve, reject }));
@@ -161,6 +163,7 @@ export class Journal {
    */
   holds(rel: string): boolean {
     const prefix = `${rel}/`;
+    for (const p of this.#inFlight.keys()) if (p === rel || p.startsWith(prefix)) return true;
     for (const s of this.#segments()) {
       for (const p of s.paths) if (p === rel || p.startsWith(prefix)) return true;
     }
@@ -256,17 +259,28 @@ export class Journal {
       batch.push({ line: `${JSON.stringify({ c: later })}\n`, paths: [], resolve: () => undefined, reject: () => undefined });
     }
     if (batch.length === 0) return;
-    // A checkpoint since the commit may have retired the segment it was counted in: the paths
-    // belong to the segment that holds the line.
     const segment = this.#segment();
-    for (const w of batch) for (const p of w.paths) segment.paths.add(p);
+    const settled = (): void => {
+      for (const w of batch) {
+        for (const p of w.paths) {
+          const n = (this.#inFlight.get(p) ?? 1) - 1;
+          if (n <= 0) this.#inFlight.delete(p);
+          else this.#inFlight.set(p, n);
+        }
+      }
+    };
     try {
       segment.log ??= await this.#host.openSegment(segment.rel);
       segment.exists = true;
       await segment.log.write(batch.map((w) => w.line).join(''));
       await segment.log.sync();
       this.commits++;
+      // The paths belong to the segment that holds the lines (a checkpoint since the commits may
+      // have started another); a refused line holds nothing.
+      for (const w of batch) for (const p of w.paths) segment.paths.add(p);
+      settled();
     } catch (err) {
+      settled();
       // What follows goes to a new segment: a line the disk took only part of, should cutting
       // it back have failed too, then ends the reading of this one, not of what comes after.
       if (this.#current === segment) {

@@ -21,10 +21,17 @@ export class Build {
   interruption: { result: Result; reason: string; by: string | undefined } | undefined;
   /** Resolves when the build is complete and its record written. */
   readonly done: Promise<Result>;
+  /**
+   * Resolves once the build's number and first record are durable (Jobs.allocate); no step of the
+   * build may start before. Rejects when they could not be made durable: the build is then
+   * abandoned. Resolved from the start for a build taken back from an earlier controller.
+   */
+  readonly setUp: Promise<void>;
   #resolveDone!: (r: Result) => void;
 
-  constructor(opts: { job: string; number: number; record: BuildRecord; log: AppendLog; cookie: string }) {
+  constructor(opts: { job: string; number: number; record: BuildRecord; log: AppendLog; cookie: string; setUp?: Promise<void> }) {
     this.job = opts.job;
+    this.setUp = opts.setUp ?? Promise.resolve();
     this.number = opts.number;
     this.record = opts.record;
     this.log = opts.log;

@@ -513,37 +513,53 @@ export class Jobs {
     };
     // Both durable before any step runs: the number is never handed out again, and the record
     // names the queue item, so a restart after a crash does not run that item a second time.
-    // Meanwhile a reader must not take the half-made folder for a build that was left running.
     // Both go in one commit of the home's journal, shared with every build that starts or ends in
-    // the same moment; the log is opened first, which makes the build's folder.
+    // the same moment, asked for first, in this turn of the event loop: a build request's own note
+    // of its queue item (its 201) then goes out in the same one. The build is handed back once
+    // its log is open, and runs up to its first step while the commit is made durable
+    // (`Build.setUp`; see Scheduler). Meanwhile a reader must not take the half-made folder for a
+    // build that was left running.
     job.allocating.add(number);
-    // The commit is asked for first, in this turn of the event loop: a build request's own note
-    // of its queue item (its 201) then goes out in the same one.
-    const durable = this.#store.commit([
+    const setUp = this.#store.commit([
       { path: `${job.dir}/nextBuildNumber`, content: `${number + 1}\n` },
       { path: `${dir}/build.xml`, content: serializeBuildRecord(record) },
     ]);
-    const opened = this.#store.openAppend(`${dir}/log`);
-    let log: AppendLog | undefined;
+    // Its rejection is the scheduler's to handle (abandon), once the build got as far as it could.
+    setUp.catch(() => undefined);
+    let log: AppendLog;
     try {
-      const [committed, made] = await Promise.allSettled([durable, opened]);
-      if (made.status === 'fulfilled') log = made.value;
-      if (committed.status === 'rejected') throw committed.reason;
-      if (made.status === 'rejected') throw made.reason;
+      log = await this.#store.openAppend(`${dir}/log`);
     } catch (err) {
-      await log?.close({ sync: false }).catch(() => undefined);
-      // No build began: a folder left half made would read back as an aborted build that never ran,
-      // and the number goes back to be given to the next build, unless another took one since.
-      await this.#store.remove(dir).catch(() => undefined);
-      job.allocating.delete(number);
-      if (job.nextBuildNumber === number + 1) job.nextBuildNumber = number;
+      await setUp.catch(() => undefined);
+      await this.#unmake(job, number);
       throw err;
     }
-    const build = new Build({ job: job.name, number, record, log: log as AppendLog, cookie: randomUUID() });
+    const build = new Build({ job: job.name, number, record, log, cookie: randomUUID(), setUp });
     job.running.set(number, build);
     job.allocating.delete(number);
     job.buildNumbers?.push(number);
     return build;
+  }
+
+  /**
+   * Undoes a build whose set-up could not be made durable (Build.setUp rejected): none of its steps
+   * ran. Its folder goes, and its number is given to the next build unless another took one since.
+   */
+  async abandon(job: Job, build: Build): Promise<void> {
+    job.running.delete(build.number);
+    const numbers = job.buildNumbers;
+    if (numbers !== undefined && numbers.at(-1) === build.number) numbers.pop();
+    else if (numbers !== undefined && numbers.includes(build.number)) numbers.splice(numbers.indexOf(build.number), 1);
+    await build.log.close({ sync: false }).catch(() => undefined);
+    await this.#unmake(job, build.number);
+  }
+
+  /** A folder left half made would read back as an aborted build that never ran. */
+  async #unmake(job: Job, number: number): Promise<void> {
+    job.allocating.add(number);
+    await this.#store.remove(job.buildDir(number)).catch(() => undefined);
+    job.allocating.delete(number);
+    if (job.nextBuildNumber === number + 1) job.nextBuildNumber = number;
   }
 
   /**

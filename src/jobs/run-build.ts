@@ -159,6 +159,9 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
         resume = undefined;
         quiet = false;
       } else {
+        // No step before the build's number and record are durable (see Jobs.allocate).
+        await build.setUp;
+        if (build.abortController.signal.aborted) return 143;
         const stepId = `s-${randomBytes(12).toString('base64url')}`;
         if (channel.keepsSteps === true && !checkingOut) {
           // Durable before the agent is asked: a controller that comes after this one finds the

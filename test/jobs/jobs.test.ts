@@ -16,6 +16,24 @@ async function finishBuild(jobs: Jobs, name: string, result: Result): Promise<nu
 }
 
 describe('jobs in the home', () => {
+  test('a build whose set-up cannot be made durable runs no step and is abandoned: no folder left, its number given to the next build', async () => {
+    await using dir = await tempDir();
+    await using h = await openHome(dir.dir);
+    await h.jobs.create('j', freestyleXml({ command: 'true' }));
+    const job = h.jobs.require('j');
+    // The journal cannot be written (its folder is a file), while the build's log can.
+    await mkdir(path.join(dir.dir, '.steward'), { recursive: true });
+    await writeFile(path.join(dir.dir, '.steward', 'journal'), 'not a folder');
+    const build = await h.jobs.allocate(job, { queueId: 7, parameters: [], causes: [], builtOn: '', workspace: '/w', scheduledAt: 0 });
+    assert.equal(build.number, 1);
+    await assert.rejects(build.setUp, (err: unknown) => isStewardError(err, 'STW_HOME_IO'));
+    await h.jobs.abandon(job, build);
+    await assert.rejects(readFile(path.join(dir.dir, 'jobs/j/builds/1/log')), { code: 'ENOENT' });
+    assert.deepEqual(await h.jobs.buildNumbers(job), []);
+    assert.equal(await h.jobs.nextBuildNumber(job), 1);
+    assert.equal(await h.jobs.record(job, 1), undefined);
+  });
+
   test('a job whose config.xml cannot be read is loaded as broken with its error, and the others load', async () => {
     await using home = await tempDir();
     await mkdir(path.join(home.dir, 'jobs/good'), { recursive: true });
