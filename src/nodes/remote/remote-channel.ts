@@ -207,7 +207,29 @@ export class RemoteChannel implements NodeChannel {
 
   // --- NodeChannel -------------------------------------------------------------------------------
 
-  async workspace(job: string): Promise<string> {
+  workspace(job: string): Promise<string> {
+    const prepared = this.#preparing.get(job);
+    if (prepared !== undefined) {
+      this.#preparing.delete(job);
+      return prepared;
+    }
+    return this.#makeWorkspace(job);
+  }
+
+  /** Workspaces asked of the agent ahead of their build (prepareWorkspace), by job. */
+  readonly #preparing = new Map<string, Promise<string>>();
+
+  /** Asks the agent for the workspace while the build's set-up is made durable: one round trip less before its step. */
+  prepareWorkspace(job: string): void {
+    if (this.#preparing.has(job)) return;
+    const made = this.#makeWorkspace(job);
+    this.#preparing.set(job, made);
+    made.catch(() => {
+      if (this.#preparing.get(job) === made) this.#preparing.delete(job);
+    });
+  }
+
+  async #makeWorkspace(job: string): Promise<string> {
     const value = await this.#send({ type: 'workspace', job }, 'make the workspace');
     return text(value, 'path');
   }
