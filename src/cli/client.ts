@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 
+import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+
 import { StewardError } from '../errors/index.js';
 
 /** A user id with a password or an API token. */
@@ -54,7 +56,11 @@ export class StewardClient {
     return new URL(path.replace(/^\//, ''), this.base).toString();
   }
 
-  async request(method: string, path: string, body?: string | URLSearchParams, contentType?: string): Promise<Response> {
+  /**
+   * `waitMs`: how long the answer may take (a handover waits for builds); without it, HTTP's
+   * usual 5 minutes for the answer's headers.
+   */
+  async request(method: string, path: string, body?: string | URLSearchParams, contentType?: string, waitMs?: number): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.#authorization !== undefined) headers.authorization = this.#authorization;
     if (contentType !== undefined) headers['content-type'] = contentType;
@@ -66,10 +72,12 @@ export class StewardClient {
       headers[this.#crumb.field] = this.#crumb.value;
     }
     let res: Response;
+    // An answer that may take longer than 5 minutes needs a client that waits as long.
+    const dispatcher = waitMs === undefined ? undefined : new Agent({ headersTimeout: waitMs, bodyTimeout: waitMs });
     try {
-      const init: RequestInit = { method, redirect: 'manual', headers };
+      const init: UndiciRequestInit = { method, redirect: 'manual', headers, ...(dispatcher === undefined ? {} : { dispatcher }) };
       if (body !== undefined) init.body = body;
-      res = await fetch(this.url(path), init);
+      res = (await undiciFetch(this.url(path), init)) as unknown as Response;
     } catch (err) {
       throw new StewardError('STW_REQUEST_INVALID', `cannot reach the controller at ${this.base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`, { cause: err });
     }

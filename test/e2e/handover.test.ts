@@ -185,7 +185,8 @@ describe('a planned handover between two controllers on one home behind a Redis 
       const n = await a.buildNumberOf(await a.queueBuild('alone'));
       await eventually(async () => ((await consoleText(a, 'alone', n)).includes('line 10\n') ? true : undefined), 'output of the agent build');
 
-      const handover = await stewardCli(a, ['ha', 'handover']);
+      // A timeout past HTTP's usual 5 minutes: the command waits as long for the answer.
+      const handover = await stewardCli(a, ['ha', 'handover', '--timeout', '10m']);
       assert.equal(handover.code, 0, handover.stderr);
       assert.match(handover.stdout, /^builds on agents handed over: 1: alone #1$/m);
       assert.match(handover.stdout, /^no standby took the lease within 10 s/m);
