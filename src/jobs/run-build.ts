@@ -166,10 +166,10 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
         if (channel.keepsSteps === true && !checkingOut) {
           // Durable before the agent is asked: a controller that comes after this one finds the
           // step's build, and where its output starts in the log.
-          await Promise.all([
-            build.log.sync(),
-            o.jobs.saveAgentStep(job, build.number, { node: o.nodeName, id: stepId, cookie: build.cookie, builder: builderIndex, result, logOffset: build.log.size }),
-          ]);
+          // The sync first: the log's size counts only the writes done, and the offset must count
+          // every line written before the step.
+          await build.log.sync();
+          await o.jobs.saveAgentStep(job, build.number, { node: o.nodeName, id: stepId, cookie: build.cookie, builder: builderIndex, result, logOffset: build.log.size });
         }
         step = channel.launch({
           build,
