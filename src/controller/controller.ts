@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { ExtensionRegistry } from '../extensions/index.js';
+import { ExtensionRegistry, GLOBAL_CONFIGURATION } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, openWriteAudit, readEpochFile, stoppableFence, type RotationOptions, type WriteAudit } from '../home/index.js';
 import { Jobs, preloadJobDefinitions, resolveParameters, type Cause, type PersistedQueueItem, type PreloadedJobs } from '../jobs/index.js';
@@ -21,7 +21,7 @@ import {
   type QueueLimits,
 } from '../queue/index.js';
 import { StewardError, coerceError } from '../errors/index.js';
-import { Security, jobMatrixObjections } from '../security/index.js';
+import { Security, jobMatrixObjections, secretFromString } from '../security/index.js';
 import { buildSecrets } from '../security/credentials/index.js';
 import {
   createWebServer,
@@ -258,6 +258,8 @@ export class Controller implements StewardApi {
       ...(this.#opts.auditRotation === undefined ? {} : { auditRotation: this.#opts.auditRotation }),
     });
 
+    await this.#loadGlobalConfigurations(this.#security);
+
     // The nodes before the jobs: loading a job says when no node has its label. The built-in
     // node gets its channel once the launcher exists; no build runs before then.
     this.builtIn = new Computer(builtInNode(g, this.home));
@@ -380,6 +382,29 @@ export class Controller implements StewardApi {
       { port: this.port, ms: Math.round(performance.now() - t0), executors: this.builtIn.numExecutors },
       `Steward is ready on port ${this.port} (${Math.round(performance.now() - t0)} ms)`,
     );
+  }
+
+  /**
+   * Loads the plugins' global settings (`hudson.tasks.Mailer.xml`...). A file that cannot be used
+   * does not stop the start: what is wrong with it is logged and listed in /manage, and the plugin
+   * says why where it would have used it.
+   */
+  async #loadGlobalConfigurations(security: Security): Promise<void> {
+    for (const d of this.extensions.all(GLOBAL_CONFIGURATION)) {
+      let problems: readonly string[];
+      try {
+        problems = await d.load({
+          readText: (file) => this.store.readText(file),
+          secret: (text, at) => secretFromString(text, security.keys, at),
+        });
+      } catch (err) {
+        problems = [`the settings of ${d.displayName} could not be read: ${coerceError(err).message}`];
+      }
+      for (const message of problems) {
+        this.logger.warn({ configuration: d.id }, message);
+        this.#monitors.push({ id: `globalConfiguration:${d.id}`, message });
+      }
+    }
   }
 
   /**

@@ -77,3 +77,37 @@ export interface BuiltInPlugin {
   readonly name: string;
   register(registry: ExtensionRegistry): void;
 }
+
+/** Where a Secret field was read, for the error its value gives when it does not decrypt. */
+export interface SecretFieldLocation {
+  file: string;
+  field: string;
+  line?: number;
+}
+
+/** What a global configuration reads the home with when the controller starts. */
+export interface GlobalConfigurationContext {
+  /** A file at the home's top level (`hudson.tasks.Mailer.xml`) as text; undefined when there is none. */
+  readText(file: string): Promise<string | undefined>;
+  /**
+   * The clear text of a Secret field as Jenkins' Secret.fromString reads it, with the home's keys:
+   * Steward's `{STW1:...}` and Jenkins' `{AQAAABAAAAA...}` decrypt, other text is the value itself.
+   * Throws STW_SECRET_INVALID naming `at` (never the value) when an encrypted value does not open.
+   */
+  secret(text: string, at: SecretFieldLocation): string;
+}
+
+/**
+ * A plugin's global settings kept in a file of the home's top level, as Jenkins keeps a
+ * Descriptor's (jenkins.model.GlobalConfiguration): `hudson.tasks.Mailer.xml`. The controller loads
+ * every one once it has the home's keys, before the jobs.
+ */
+export interface GlobalConfigurationDescriptor extends Descriptor {
+  /**
+   * Reads the settings. A file that cannot be used is not thrown: its problems come back, each
+   * naming file, line and field; the controller logs them and lists them in /manage, and starts.
+   */
+  load(ctx: GlobalConfigurationContext): Promise<readonly string[]>;
+}
+
+export const GLOBAL_CONFIGURATION = extensionPoint<GlobalConfigurationDescriptor>('GlobalConfiguration');

@@ -244,6 +244,20 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
       if (secretPattern?.key !== key) secretPattern = { key, re: secretsPattern(values) };
       return text.replace(secretPattern.re, '****');
     },
+    logTail: async (maxLines, maxBytes) => {
+      // What the build wrote so far is in the file before it is read.
+      out.flush();
+      await build.log.sync();
+      const start = Math.max(0, build.log.size - maxBytes);
+      const range = await o.jobs.openLog(job, build.number, start);
+      if (range === undefined) return [];
+      const chunks: Buffer[] = [];
+      for await (const chunk of range.stream) chunks.push(chunk as Buffer);
+      const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+      if (lines.at(-1) === '') lines.pop();
+      if (start > 0) lines.shift();
+      return lines.slice(-maxLines);
+    },
     credential: (id) =>
       secrets === undefined
         ? Promise.reject(new StewardError('STW_INTERNAL', `credentials '${id}' cannot be bound: this controller was started without a credentials store`))

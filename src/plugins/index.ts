@@ -11,11 +11,12 @@ import { plugin as credentialsBinding } from './credentials-binding/index.js';
 import { plugin as envinject } from './envinject/index.js';
 import { plugin as git } from './git/index.js';
 import { plugin as junit } from './junit/index.js';
+import { plugin as mailer } from './mailer/index.js';
 import { plugin as shell } from './shell/index.js';
 import { plugin as timerTrigger } from './timer-trigger/index.js';
 
 /** Every built-in plugin, in the order they register. */
-export const BUILT_IN_PLUGINS: readonly BuiltInPlugin[] = [shell, buildTimeout, envinject, credentialsBinding, artifactArchiver, junit, timerTrigger, git];
+export const BUILT_IN_PLUGINS: readonly BuiltInPlugin[] = [shell, buildTimeout, envinject, credentialsBinding, artifactArchiver, junit, timerTrigger, git, mailer];
 
 /** Registers the steps and triggers of every built-in plugin; the composition root calls it once per registry. */
 export function registerBuiltInPlugins(registry: ExtensionRegistry): void {

@@ -109,3 +109,9 @@ export { SessionCodec, SESSION_COOKIE, SESSION_KEY_FILE, type Session, type Sess
 
 /** The security of a running controller, built from config.xml; {@link DEFAULT_SECURITY_XML} when it names none. */
 export { Security, DEFAULT_SECURITY_ELEMENTS, DEFAULT_SECURITY_XML, type SecurityOptions } from './security.js';
+
+/**
+ * A Secret field's clear text as Jenkins' Secret.fromString reads it, with the home's keys
+ * (Steward's and Jenkins' encrypted forms; other text is the value itself).
+ */
+export { secretFromString, type SecretKeys } from './secrets/index.js';

@@ -23,7 +23,7 @@ export async function openHome(dir: string, logger: Logger = pino({ level: 'sile
   registerBuiltInPlugins(extensions);
   let now = Date.parse('2026-01-01T00:00:00Z');
   const jobs = new Jobs({ store, extensions, logger, now: () => now, ...options });
-  return { lease, store, jobs, advance: (ms: number) => (now += ms), [Symbol.asyncDispose]: () => lease.release() };
+  return { lease, store, jobs, extensions, advance: (ms: number) => (now += ms), [Symbol.asyncDispose]: () => lease.release() };
 }
 
 /**

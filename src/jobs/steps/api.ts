@@ -59,6 +59,11 @@ export interface BuildContext {
    * reports' output and stack traces).
    */
   maskSecrets(text: string): string;
+  /**
+   * The last `maxLines` lines of the build's console log so far, read from at most its last
+   * `maxBytes` bytes (a line cut by that bound is left out), as the log holds them: masked.
+   */
+  logTail(maxLines: number, maxBytes: number): Promise<string[]>;
   /** Ends the build as `result` (a timeout uses it); the running step is stopped. */
   interrupt(result: Result, reason: string): void;
   /**
