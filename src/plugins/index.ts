@@ -8,6 +8,7 @@ import type { BuiltInPlugin, ExtensionRegistry } from '../extensions/index.js';
 import { plugin as artifactArchiver } from './artifact-archiver/index.js';
 import { plugin as buildTimeout } from './build-timeout/index.js';
 import { plugin as credentialsBinding } from './credentials-binding/index.js';
+import { plugin as emailExt } from './email-ext/index.js';
 import { plugin as envinject } from './envinject/index.js';
 import { plugin as git } from './git/index.js';
 import { plugin as junit } from './junit/index.js';
@@ -16,7 +17,7 @@ import { plugin as shell } from './shell/index.js';
 import { plugin as timerTrigger } from './timer-trigger/index.js';
 
 /** Every built-in plugin, in the order they register. */
-export const BUILT_IN_PLUGINS: readonly BuiltInPlugin[] = [shell, buildTimeout, envinject, credentialsBinding, artifactArchiver, junit, timerTrigger, git, mailer];
+export const BUILT_IN_PLUGINS: readonly BuiltInPlugin[] = [shell, buildTimeout, envinject, credentialsBinding, artifactArchiver, junit, timerTrigger, git, mailer, emailExt];
 
 /** Registers the steps and triggers of every built-in plugin; the composition root calls it once per registry. */
 export function registerBuiltInPlugins(registry: ExtensionRegistry): void {

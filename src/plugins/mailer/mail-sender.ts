@@ -111,7 +111,7 @@ export async function deliver(
   ctx: BuildContext,
   state: MailState,
   mail: { subject: string; body: string; html?: boolean; replyTo?: string | undefined },
-  list: { recipients: string; sendToIndividuals: boolean; result: Result },
+  list: { recipients: string; sendToIndividuals: boolean; result: Result; /** The log's words before the addresses. */ announce?: string },
   limits?: SendLimits,
 ): Promise<void> {
   const suffix = state.kind === 'ready' ? state.settings.defaultSuffix : undefined;
@@ -129,7 +129,7 @@ export async function deliver(
   }
   const to = addresses.slice(0, MAX_RECIPIENTS);
   if (addresses.length > to.length) ctx.log(`WARNING: only the first ${MAX_RECIPIENTS} of ${addresses.length} recipients get this e-mail`);
-  ctx.log(`Sending e-mails to: ${to.join(' ')}`);
+  ctx.log(`${list.announce ?? 'Sending e-mails to:'} ${to.join(' ')}`);
   if (state.kind === 'broken') {
     ctx.log(`WARNING: Failed to send out e-mail: ${state.reason}`);
     return;
