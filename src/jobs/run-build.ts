@@ -336,7 +336,11 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
         for (const t of tearDowns.reverse()) await t().catch(() => undefined);
       }
       if (build.interruption === undefined) {
-        for (const publisher of def.publishers) {
+        // Recorders first, then notifiers, as Jenkins orders them: a mail tells the result the
+        // test report left.
+        const publishers = [...def.publishers.filter((p) => p.notifier !== true), ...def.publishers.filter((p) => p.notifier === true)];
+        for (const publisher of publishers) {
+          if (build.interruption !== undefined) break;
           const r = await publisher.perform(ctx, result);
           if (r !== undefined) result = combine(result, r);
         }

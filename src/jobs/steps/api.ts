@@ -109,6 +109,12 @@ export interface BuildWrapper {
 }
 
 export interface Publisher {
+  /**
+   * A notifier (Jenkins' Notifier, such as the Mailer), as opposed to a recorder (the archiver,
+   * JUnit): it runs after every other publisher, whatever its place in the job, so that it sees the
+   * result they leave.
+   */
+  readonly notifier?: boolean;
   /** Runs after the builders with the result so far; returns a worse result or undefined. */
   perform(ctx: BuildContext, result: Result): Promise<Result | undefined>;
 }

@@ -33,6 +33,7 @@ export function extendedEmailPublisher(mailer: MailerConfiguration, config: Emai
     create(step) {
       const s = parseExtendedEmail(step.element);
       return {
+        notifier: true,
         async perform(ctx, result) {
           if (s.disabled) {
             ctx.log('Extended Email Publisher is currently disabled in project settings');

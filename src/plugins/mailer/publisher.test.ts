@@ -108,6 +108,38 @@ describe('Mailer publisher', () => {
     assert.equal(mails[1]!.headers['in-reply-to'], mails[0]!.headers['message-id']);
   });
 
+  test('the Mailer runs after the JUnit archiver listed below it: an unstable build mails "became unstable", the next "still unstable" unless only the first is wanted', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    await useSmtp(h.store, h.extensions, smtp.port);
+    const before = (await smtp.mails()).length;
+    const report =
+      "mkdir -p reports && cat > reports/TEST-a.xml <<EOF\n<testsuite name=\"a\" tests=\"1\" failures=\"$(cat failures 2>/dev/null || echo 0)\"><testcase classname=\"a\" name=\"t\">$( [ -f failures ] && echo '<failure message=\"no\"/>' )</testcase></testsuite>\nEOF";
+    const archiver = '\n    <hudson.tasks.junit.JUnitResultArchiver plugin="junit@1265.v65b_14fa_f12f0">\n      <testResults>reports/*.xml</testResults>\n    </hudson.tasks.junit.JUnitResultArchiver>';
+    const config = (dontNotify: boolean) => mailerJob(report, 'qa@example.com').then((x) => x.replace('</hudson.tasks.Mailer>', `</hudson.tasks.Mailer>${archiver}`).replace('<dontNotifyEveryUnstableBuild>false', `<dontNotifyEveryUnstableBuild>${dontNotify}`));
+    await h.jobs.create('tests', await config(false));
+    assert.equal((await runOneBuild(h.jobs, home.dir, 'tests')).result, 'SUCCESS');
+    await h.store.writeAtomic('workspace/tests/failures', '1');
+    const unstable = await runOneBuild(h.jobs, home.dir, 'tests');
+    assert.equal(unstable.result, 'UNSTABLE', unstable.log);
+    assert.match(unstable.log, /^Recording test results\n(.*\n)*Sending e-mails to: qa@example\.com\nFinished: UNSTABLE\n$/m);
+    await runOneBuild(h.jobs, home.dir, 'tests');
+    let mails = (await smtp.mails()).slice(before);
+    assert.deepEqual(mails.map((m) => [m.subject, m.body]), [
+      ['Jenkins build became unstable: tests #2', 'See <http://localhost/job/tests/2/>\n\n'],
+      ['Jenkins build is still unstable: tests #3', 'See <http://localhost/job/tests/3/>\n\n'],
+    ]);
+    await h.jobs.updateConfig('tests', await config(true));
+    const quiet = await runOneBuild(h.jobs, home.dir, 'tests');
+    assert.equal(quiet.result, 'UNSTABLE');
+    assert.doesNotMatch(quiet.log, /Sending e-mails/);
+    await h.store.remove('workspace/tests/failures');
+    await runOneBuild(h.jobs, home.dir, 'tests');
+    mails = (await smtp.mails()).slice(before);
+    assert.equal(mails.length, 3);
+    assert.equal(mails[2]!.subject, 'Jenkins build is back to stable : tests #5');
+  });
+
   test('SMTP AUTH with the user and password of the settings; the password shows nowhere in the log', async () => {
     await using authSmtp = await SmtpServer.start({ user: 'ci-mailer', password: 'p4ss-w0rd' });
     await using home = await tempDir();

@@ -15,6 +15,7 @@ export function mailerPublisher(config: MailerConfiguration): PublisherDescripto
     create(step) {
       const s = parseMailer(step.element);
       return {
+        notifier: true,
         async perform(ctx, result) {
           const mail = await composeMail(ctx, result, s);
           if (mail === undefined) return undefined;
