@@ -204,6 +204,7 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
       }
     },
     interrupt: (r, reason) => build.interrupt(r, reason),
+    warn: (message) => o.logger.warn({ job: job.name, build: build.number }, message),
     tempFile: (name, content, mode) => channel.writeTempFile(name, content, mode),
     listFiles: (include, exclude) => channel.listFiles(workspace, include, exclude),
     archive: async (relativePath) => {

@@ -109,6 +109,9 @@ describe('mail from builds, through a controller', () => {
       assert.equal(await s.waitForResult('app', n), 'FAILURE');
       const log = await (await s.fetch(`job/app/${n}/consoleText`)).text();
       assert.match(log, /^WARNING: Failed to send out e-mail: hudson\.tasks\.Mailer\.xml:8:\d+: smtpPort/m);
+      // And the controller's log, for the operator.
+      const told = s.lines.find((l) => l.level === 40 && l.job === 'app' && typeof l.msg === 'string' && l.msg.startsWith(`the e-mail of app #${n} was not sent: hudson.tasks.Mailer.xml:8:`));
+      assert.ok(told, JSON.stringify(s.lines.filter((l) => l.level === 40)));
     } finally {
       await s.stop();
     }

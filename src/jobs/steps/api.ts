@@ -64,6 +64,11 @@ export interface BuildContext {
    * `maxBytes` bytes (a line cut by that bound is left out), as the log holds them: masked.
    */
   logTail(maxLines: number, maxBytes: number): Promise<string[]>;
+  /**
+   * A warning in the controller's log, naming the job and build: for what an operator should see
+   * besides the build's log (a mail that could not be sent). Never give it a secret.
+   */
+  warn(message: string): void;
   /** Ends the build as `result` (a timeout uses it); the running step is stopped. */
   interrupt(result: Result, reason: string): void;
   /**

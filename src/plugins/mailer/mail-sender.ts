@@ -132,6 +132,7 @@ export async function deliver(
   ctx.log(`${list.announce ?? 'Sending e-mails to:'} ${to.join(' ')}`);
   if (state.kind === 'broken') {
     ctx.log(`WARNING: Failed to send out e-mail: ${state.reason}`);
+    ctx.warn(`the e-mail of ${ctx.jobName} #${ctx.buildNumber} was not sent: ${state.reason}`);
     return;
   }
   const replyId = await inReplyTo(ctx.run);
@@ -153,6 +154,8 @@ export async function deliver(
     const id = await sendMail(state.settings, message, { signal: ctx.signal, ...(limits === undefined ? {} : { limits }) });
     ctx.addAction({ name: MAIL_MESSAGE_ID_ACTION, children: [{ name: 'messageId', text: id }] });
   } catch (err) {
-    ctx.log(`WARNING: Failed to send out e-mail: ${err instanceof Error ? err.message : String(err)}`);
+    const reason = err instanceof Error ? err.message : String(err);
+    ctx.log(`WARNING: Failed to send out e-mail: ${reason}`);
+    ctx.warn(`the e-mail of ${ctx.jobName} #${ctx.buildNumber} was not sent: ${reason}`);
   }
 }
