@@ -3,6 +3,7 @@ import type { HomeStore } from '../home/index.js';
 import type { BuildRecord } from './config/index.js';
 import type { Job } from './job.js';
 import type { RunView } from './run-actions.js';
+import { EMPTY_CHANGE_SET } from './scm/api.js';
 
 /*
  * Files a plugin keeps in a build's folder (`builds/N/junitResult.xml`), beside build.xml and
@@ -42,6 +43,9 @@ export interface BuildRecords {
   record(job: Job, number: number): Promise<BuildRecord | undefined>;
 }
 
+/** The largest changelog {@link RunView.changeSet} reads. */
+const MAX_CHANGELOG_BYTES = 4 * 1024 * 1024;
+
 /** How far back {@link RunView.previous} looks: Jenkins' own walk is unbounded; a job of 100,000 builds should not be read whole. */
 const MAX_PREVIOUS = 100;
 
@@ -50,6 +54,12 @@ export function runView(records: BuildRecords, store: HomeStore, job: Job, recor
     job: job.name,
     record,
     readFile: (name, maxBytes) => readBuildFile(store, job, record.number, name, maxBytes),
+    async changeSet() {
+      const def = job.definition;
+      if (def.kind !== 'freestyle' || def.scm === undefined) return EMPTY_CHANGE_SET;
+      const text = await readBuildFile(store, job, record.number, 'changelog.xml', MAX_CHANGELOG_BYTES).catch(() => undefined);
+      return text === undefined ? EMPTY_CHANGE_SET : def.scm.changeSet(text);
+    },
     async *previous() {
       const numbers = await records.buildNumbers(job);
       let seen = 0;

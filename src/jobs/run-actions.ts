@@ -14,6 +14,12 @@ export interface RunView {
    * there is none. One over `maxBytes` throws STW_REQUEST_TOO_LARGE naming it.
    */
   readFile(name: string, maxBytes: number): Promise<string | undefined>;
+  /**
+   * The build's changes as Jenkins' JSON API shows them (`changeSet`, whose `items` have
+   * `author.fullName`, `authorEmail`, `comment`), read from its changelog by the job's SCM; an
+   * empty set without an SCM or a changelog, or with one over 4 MiB.
+   */
+  changeSet(): Promise<Readonly<Record<string, unknown>>>;
   /** The job's builds before this one that have ended, newest first, read as they are asked for. */
   previous(): AsyncIterable<RunView>;
 }

@@ -10,9 +10,6 @@ import { gitScmDescriptor } from './scm.js';
 
 export { GIT_SCM, parseGitScm, type GitScmConfig, type GitExtensions, type RemoteConfig } from './config.js';
 
-/** A build's changelog.xml as the plugin writes it (`git log --raw` of the new commits), read into its commits. */
-export { parseChangelog, type GitChange } from './changelog.js';
-
 export const plugin: BuiltInPlugin = {
   name: 'git',
   register(registry) {

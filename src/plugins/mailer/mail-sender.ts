@@ -1,5 +1,4 @@
 import type { BuildContext, Result, RunView } from '../../jobs/index.js';
-import { parseChangelog, type GitChange } from '../git/index.js';
 import type { MailState } from './settings.js';
 import { MAX_RECIPIENTS, parseRecipients, sendMail, type MailMessage, type SendLimits } from './transport.js';
 
@@ -12,9 +11,6 @@ import { MAX_RECIPIENTS, parseRecipients, sendMail, type MailMessage, type SendL
 export const MAX_LOG_LINES = 250;
 /** Bytes of the log's end those lines are taken from: a build that writes one endless line does not make a huge mail. */
 export const MAX_LOG_TAIL_BYTES = 256 * 1024;
-/** A changelog larger than this is not read for a mail. */
-const MAX_CHANGELOG_BYTES = 1024 * 1024;
-
 /** The action Jenkins keeps the Message-ID of a build's mail in, for the next mail's In-Reply-To. */
 export const MAIL_MESSAGE_ID_ACTION = 'hudson.tasks.MailMessageIdAction';
 
@@ -36,14 +32,24 @@ export async function previousBuild(run: RunView): Promise<RunView | undefined> 
   return undefined;
 }
 
-/** The build's changes from its changelog.xml; none when it has none or it is too large to read for a mail. */
-export async function buildChanges(run: RunView): Promise<GitChange[]> {
-  try {
-    const text = await run.readFile('changelog.xml', MAX_CHANGELOG_BYTES);
-    return text === undefined ? [] : parseChangelog(text);
-  } catch {
-    return [];
-  }
+/** One change of a build, as Jenkins' ChangeLogSet.Entry gives it to the Mailer. */
+export interface Change {
+  /** The author's full name (for Git, the committer unless the job has AuthorInChangelog, as the plugin says). */
+  readonly author: string;
+  readonly email: string;
+  /** Its title (Jenkins' getMsg). */
+  readonly message: string;
+}
+
+/** The build's changes, read by the job's SCM from its changelog; none without one. */
+export async function buildChanges(run: RunView): Promise<Change[]> {
+  const items = (await run.changeSet()).items;
+  if (!Array.isArray(items)) return [];
+  return items.map((item: unknown) => {
+    const i = (item ?? {}) as { author?: { fullName?: unknown }; authorEmail?: unknown; comment?: unknown; msg?: unknown };
+    const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+    return { author: text(i.author?.fullName), email: text(i.authorEmail), message: text(i.msg) || text(i.comment) };
+  });
 }
 
 /** The mail Jenkins would send for this build and result; undefined when it sends none. */
@@ -58,7 +64,7 @@ export async function composeMail(
     const changes = await buildChanges(ctx.run);
     let body = `See <${url}${changes.length > 0 ? 'changes' : ''}>\n\nChanges:\n\n`;
     for (const c of changes) {
-      body += `[${c.author?.name ?? c.committer?.name ?? 'unknown'}] ${c.comment}${c.comment.endsWith('\n') ? '' : '\n'}\n`;
+      body += `[${c.author}] ${c.message}${c.message.endsWith('\n') ? '' : '\n'}\n`;
     }
     body += '\n------------------------------------------\n';
     for (const line of await ctx.logTail(MAX_LOG_LINES, MAX_LOG_TAIL_BYTES)) body += `${line.replaceAll('\0', ' ')}\n`;
@@ -119,7 +125,7 @@ export async function deliver(
   for (const token of invalid) ctx.log(`Unable to send to address: ${token}: it is not a mail address`);
   if (list.sendToIndividuals) {
     for (const c of await buildChanges(ctx.run)) {
-      const email = c.author?.email ?? '';
+      const email = c.email;
       if (email !== '' && !addresses.includes(email) && parseRecipients(email, undefined).invalid.length === 0) addresses.push(email);
     }
   }

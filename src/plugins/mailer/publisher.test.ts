@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { GLOBAL_CONFIGURATION, type ExtensionRegistry } from '../../extensions/index.js';
 import type { HomeStore } from '../../home/index.js';
 import { openHome, runOneBuild } from '../../../test/jobs/home.js';
+import { TestRepo, gitJobXml } from '../../../test/support/git-repos.js';
 import { SmtpServer } from '../../../test/support/smtp-server.js';
 import { tempDir } from '../../../test/support/steward-process.js';
 import { sendMail } from './transport.js';
@@ -138,6 +139,25 @@ describe('Mailer publisher', () => {
     mails = (await smtp.mails()).slice(before);
     assert.equal(mails.length, 3);
     assert.equal(mails[2]!.subject, 'Jenkins build is back to stable : tests #5');
+  });
+
+  test('a failure after Git changes lists them by committer, as the git plugin names them, and links the changes; sendToIndividuals mails them too', async () => {
+    await using home = await tempDir();
+    const repo = await TestRepo.create(path.join(home.dir, 'repo'));
+    await repo.commit('First version', { 'ok.sh': 'exit 0\n' });
+    await using h = await openHome(path.join(home.dir, 'home'));
+    await useSmtp(h.store, h.extensions, smtp.port);
+    const before = (await smtp.mails()).length;
+    const mailer = '<publishers>\n    <hudson.tasks.Mailer plugin="mailer@1.8">\n      <recipients>dev</recipients>\n      <dontNotifyEveryUnstableBuild>false</dontNotifyEveryUnstableBuild>\n      <sendToIndividuals>true</sendToIndividuals>\n    </hudson.tasks.Mailer>\n  </publishers>';
+    await h.jobs.create('app', gitJobXml({ remotes: [[repo.url]], command: 'sh ok.sh' }).replace('<publishers/>', mailer));
+    assert.equal((await runOneBuild(h.jobs, path.join(home.dir, 'home'), 'app')).result, 'SUCCESS');
+    await repo.commit('Break the build\n\nOn purpose.', { 'ok.sh': 'exit 1\n' });
+    const broken = await runOneBuild(h.jobs, path.join(home.dir, 'home'), 'app');
+    assert.equal(broken.result, 'FAILURE', broken.log);
+    const [mail] = (await smtp.mails()).slice(before);
+    assert.ok(mail, broken.log);
+    assert.deepEqual(mail.to, ['dev@example.com', 'carl@example.com']);
+    assert.match(mail.body, /^See <http:\/\/localhost\/job\/app\/2\/changes>\n\nChanges:\n\n\[Carl Committer\] Break the build\n\n\n-{42}\n/);
   });
 
   test('SMTP AUTH with the user and password of the settings; the password shows nowhere in the log', async () => {
