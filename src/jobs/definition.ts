@@ -103,7 +103,9 @@ export function compileParsed(xml: string, document: XmlDocument, extensions: Ex
   for (const step of config.publishers) {
     const d = extensions.find(PUBLISHER, step.type);
     if (d !== undefined) {
-      publishers.push(d.create(step, file));
+      const publisher = d.create(step, file);
+      for (const part of publisher.unsupported ?? []) unsupported.push(`publisher ${step.type}: ${part}`);
+      publishers.push(publisher);
     } else {
       unsupported.push(`publisher ${describe(step)}`);
       publishers.push(unsupportedPublisher(describe(step)));

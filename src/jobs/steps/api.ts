@@ -120,6 +120,11 @@ export interface Publisher {
    * result they leave.
    */
   readonly notifier?: boolean;
+  /**
+   * Parts of its configuration it does not run (an email-ext trigger it does not know), told with
+   * the job's other unsupported steps when the job loads, as the SCM's are.
+   */
+  readonly unsupported?: readonly string[];
   /** Runs after the builders with the result so far; returns a worse result or undefined. */
   perform(ctx: BuildContext, result: Result): Promise<Result | undefined>;
 }

@@ -146,6 +146,12 @@ describe('Editable Email Notification (email-ext)', () => {
           <requiredFailureCount>5</requiredFailureCount>
         </hudson.plugins.emailext.plugins.trigger.XNthFailureTrigger>${trigger('StillFailingTrigger', { providers: '<hudson.plugins.emailext.plugins.recipients.DevelopersRecipientProvider/>' })}`;
     await home.jobs.create('odd', await job('exit 1', more));
+    // Told when the job loads too, with the job's other unsupported steps.
+    const def = home.jobs.require('odd').definition;
+    assert.deepEqual(def.kind === 'freestyle' ? def.unsupported : [], [
+      'publisher hudson.plugins.emailext.ExtendedEmailPublisher: trigger hudson.plugins.emailext.plugins.trigger.XNthFailureTrigger',
+      'publisher hudson.plugins.emailext.ExtendedEmailPublisher: option hudson.plugins.emailext.plugins.recipients.DevelopersRecipientProvider',
+    ]);
     const { log } = await runOneBuild(home.jobs, home.dir, 'odd');
     assert.match(log, /^WARNING: email-ext trigger hudson\.plugins\.emailext\.plugins\.trigger\.XNthFailureTrigger is not supported by this controller; it was not evaluated$/m);
     await runOneBuild(home.jobs, home.dir, 'odd').then(({ log: again }) => {

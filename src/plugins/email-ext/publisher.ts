@@ -32,8 +32,11 @@ export function extendedEmailPublisher(mailer: MailerConfiguration, config: Emai
     displayName: 'Editable Email Notification',
     create(step) {
       const s = parseExtendedEmail(step.element);
+      const unknown = s.triggers.filter((t) => !TRIGGERS.has(t.element)).map((t) => `trigger ${t.element}`);
+      const options = [...new Set([...s.unsupported, ...s.triggers.flatMap((t) => (TRIGGERS.has(t.element) ? t.email.unsupported : []))])].map((o) => `option ${o}`);
       return {
         notifier: true,
+        unsupported: [...unknown, ...options],
         async perform(ctx, result) {
           if (s.disabled) {
             ctx.log('Extended Email Publisher is currently disabled in project settings');
