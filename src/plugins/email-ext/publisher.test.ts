@@ -138,6 +138,23 @@ describe('Editable Email Notification (email-ext)', () => {
     assert.doesNotMatch(mails[0]!.raw, /t0ken-value-42/);
   });
 
+  test('Success with text/html sends an HTML mail; cc: recipients are mailed; the publisher disabled sends nothing', async () => {
+    await using home = await mailHome(smtp.port);
+    const before = (await smtp.mails()).length;
+    const html = trigger('SuccessTrigger', { subject: 'ok', body: '&lt;p&gt;${BUILD_LOG, maxLines=3, escapeHtml=true}&lt;/p&gt;', recipientList: 'cc:web@example.net', providers: '' }).replace('<contentType>project</contentType>', '<contentType>text/html</contentType>');
+    await home.jobs.create('site', await job('#!/bin/sh\necho "<b>built</b>"', html));
+    assert.equal((await runOneBuild(home.jobs, home.dir, 'site')).result, 'SUCCESS');
+    const [mail] = (await smtp.mails()).slice(before);
+    assert.ok(mail);
+    assert.deepEqual(mail.to, ['web@example.net']);
+    assert.match(mail.headers['content-type'] ?? '', /^text\/html/);
+    assert.match(mail.body, /^<p>&lt;b&gt;built&lt;\/b&gt;\nEmail was triggered for: Success\nSending email for trigger: Success\n<\/p>/);
+    await home.jobs.updateConfig('site', (await job('true', html)).replace('<disabled>false</disabled>\n    </hudson.plugins.emailext', '<disabled>true</disabled>\n    </hudson.plugins.emailext'));
+    const off = await runOneBuild(home.jobs, home.dir, 'site');
+    assert.match(off.log, /^Extended Email Publisher is currently disabled in project settings$/m);
+    assert.equal((await smtp.mails()).slice(before).length, 1);
+  });
+
   test('an unknown trigger and a recipient provider Steward does not have are said in the log', async () => {
     await using home = await mailHome(smtp.port);
     const more = `
