@@ -14,6 +14,7 @@ import {
 import { SCM_POINT, type SCM } from './scm/api.js';
 import { unsupportedBuildWrapper, unsupportedPublisher } from './steps/unsupported.js';
 import { TRIGGER, type Trigger, type TriggerContext } from './triggers/index.js';
+import type { NotRunElement, NotRunKind, NotRunOption } from './not-run.js';
 
 /** A job as loaded: runnable, or broken with the error that says why (a broken job never stops start-up). */
 export type JobDefinition =
@@ -36,12 +37,13 @@ export type JobDefinition =
        */
       missing: string[];
       /**
-       * Wrappers, publishers, triggers and SCM extensions no extension is installed for (`publisher
-       * hudson.plugins.jacoco.JacocoPublisher (plugin jacoco)`, `SCM extension
-       * hudson.plugins.git.extensions.impl.PerBuildTag`). The job loads and keeps their
-       * elements; builds run without them and their log says so where each would have run.
+       * Every element and setting this controller will not run, with how it is treated: the SCM
+       * and builders of `missing` (fails-build); wrappers, publishers and settings of a step that
+       * runs, such as an SCM extension (skipped: builds run without them and their log says so
+       * where each would have run); triggers and job properties (ignored). The job loads and keeps
+       * their elements either way, as Jenkins keeps a job whose plugins are missing.
        */
-      unsupported: string[];
+      notRun: NotRunElement[];
     }
   | { kind: 'broken'; xml: string | undefined; error: StewardError };
 
@@ -72,30 +74,61 @@ export function compileParsed(xml: string, document: XmlDocument, extensions: Ex
     }
   }
   const missing: string[] = [];
-  const unsupported: string[] = [];
+  const notRun: NotRunElement[] = [];
+  const notInstalled = (kind: NotRunKind, step: Step, treatment: NotRunElement['treatment'], reason: string) =>
+    notRun.push({ kind, name: step.type, plugin: step.plugin, treatment, reason });
+  const options = (step: Step, list: readonly NotRunOption[] | undefined) => {
+    for (const o of list ?? []) notRun.push({ kind: 'option', name: o.name, plugin: undefined, within: step.type, treatment: o.treatment, reason: o.reason });
+  };
+  for (const property of document.root.child('properties')?.children() ?? []) {
+    if (READ_PROPERTIES.has(property.name)) continue;
+    notRun.push({
+      kind: 'property',
+      name: property.name,
+      plugin: property.attribute('plugin'),
+      treatment: 'ignored',
+      reason: 'this job property is not read here; it stays in config.xml',
+    });
+  }
   let scm: SCM | undefined;
   if (config.scm !== undefined) {
     const d = extensions.find(SCM_POINT, config.scm.type);
     if (d === undefined) {
       missing.push(`SCM ${describe(config.scm)}`);
+      notInstalled('scm', config.scm, 'fails-build', 'this SCM is not installed here: builds fail without checking out');
     } else {
       scm = d.create(config.scm, file);
-      for (const part of scm.unsupported) unsupported.push(`SCM ${part}`);
+      options(config.scm, scm.unsupported.map((part) => ({ name: part.replace(/^extension /, ''), treatment: 'skipped', reason: 'the checkout runs without it, and its log says so' })));
     }
+  }
+  const jobName = file.replace(/^jobs\//, '').replace(/\/config\.xml$/, '');
+  const triggers: { type: string; start(ctx: TriggerContext): Trigger }[] = [];
+  for (const step of config.triggers) {
+    const d = extensions.find(TRIGGER, step.type);
+    if (d === undefined) notInstalled('trigger', step, 'ignored', 'this trigger is not installed here: it never starts a build');
+    else triggers.push({ type: step.type, ...d.create(step, file, jobName) });
   }
   const builders: Builder[] = [];
   for (const step of config.builders) {
     const d = extensions.find(BUILDER, step.type);
-    if (d === undefined) missing.push(`builder ${describe(step)}`);
-    else builders.push(d.create(step, file));
+    if (d === undefined) {
+      missing.push(`builder ${describe(step)}`);
+      notInstalled('builder', step, 'fails-build', 'this build step is not installed here: builds fail before any step runs');
+    } else {
+      const builder = d.create(step, file);
+      options(step, builder.notRun);
+      builders.push(builder);
+    }
   }
   const wrappers: BuildWrapper[] = [];
   for (const step of config.buildWrappers) {
     const d = extensions.find(BUILD_WRAPPER, step.type);
     if (d !== undefined) {
-      wrappers.push(d.create(step, file));
+      const wrapper = d.create(step, file);
+      options(step, wrapper.notRun);
+      wrappers.push(wrapper);
     } else {
-      unsupported.push(`build wrapper ${describe(step)}`);
+      notInstalled('wrapper', step, 'skipped', 'this build environment is not installed here: builds run without it, and their log says so');
       wrappers.push(unsupportedBuildWrapper(describe(step)));
     }
   }
@@ -104,22 +137,26 @@ export function compileParsed(xml: string, document: XmlDocument, extensions: Ex
     const d = extensions.find(PUBLISHER, step.type);
     if (d !== undefined) {
       const publisher = d.create(step, file);
-      for (const part of publisher.unsupported ?? []) unsupported.push(`publisher ${step.type}: ${part}`);
+      options(step, publisher.notRun);
       publishers.push(publisher);
     } else {
-      unsupported.push(`publisher ${describe(step)}`);
+      notInstalled('publisher', step, 'skipped', 'this post-build action is not installed here: builds do not run it, so their result does not include it; their log says so');
       publishers.push(unsupportedPublisher(describe(step)));
     }
   }
-  const jobName = file.replace(/^jobs\//, '').replace(/\/config\.xml$/, '');
-  const triggers: { type: string; start(ctx: TriggerContext): Trigger }[] = [];
-  for (const step of config.triggers) {
-    const d = extensions.find(TRIGGER, step.type);
-    if (d === undefined) unsupported.push(`trigger ${describe(step)}`);
-    else triggers.push({ type: step.type, ...d.create(step, file, jobName) });
-  }
-  return { kind: 'freestyle', xml, parsed, label, scm, builders, wrappers, publishers, triggers, missing, unsupported };
+  return { kind: 'freestyle', xml, parsed, label, scm, builders, wrappers, publishers, triggers, missing, notRun };
 }
+
+/**
+ * The job properties something here reads: parameters, the build discarder and PrioritySorter's
+ * priority (jobs/config), and the project-based matrix authorization (security).
+ */
+const READ_PROPERTIES: ReadonlySet<string> = new Set([
+  'hudson.model.ParametersDefinitionProperty',
+  'jenkins.model.BuildDiscarderProperty',
+  'jenkins.advancedqueue.priority.strategy.PriorityJobProperty',
+  'hudson.security.AuthorizationMatrixProperty',
+]);
 
 function describe(step: Step): string {
   return step.plugin === undefined ? step.type : `${step.type} (plugin ${step.plugin})`;

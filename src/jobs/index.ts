@@ -51,5 +51,17 @@ export { SCM_POINT, EMPTY_CHANGE_SET, type SCM, type ScmContext, type ScmDescrip
  * the build runs without it and its log says so where it would have run.
  */
 export { unsupportedBuildWrapper, unsupportedPublisher } from './steps/unsupported.js';
+/** What of a job will not run here, and how each element is treated. */
+export {
+  NOT_RUN_TREATMENTS,
+  countNotRun,
+  describeNotRun,
+  notRunJson,
+  summarizeNotRun,
+  type NotRunElement,
+  type NotRunKind,
+  type NotRunOption,
+  type NotRunTreatment,
+} from './not-run.js';
 export * from './config/index.js';
 export { TRIGGER, parseJenkinsCron, type Trigger, type TriggerContext, type TriggerDescriptor, type CronLine } from './triggers/index.js';

@@ -23,6 +23,7 @@ import { RUN_ACTION, type RunActionDescriptor, type RunView } from './run-action
 import { AGENT_STEP_FILE, parseAgentStepRecord, type AgentStepRecord } from './agent-step.js';
 import type { BuildSecrets } from './build-secrets.js';
 import { compileDefinition, type JobDefinition } from './definition.js';
+import { countNotRun, describeNotRun, summarizeNotRun, type NotRunElement } from './not-run.js';
 import { Job } from './job.js';
 import { UnrecordedEnds } from './unrecorded-ends.js';
 import { checkJobName, folderNameProblem } from './names.js';
@@ -222,6 +223,7 @@ export class Jobs {
         this.#log.warn({ job: job.name, err: e.toJSON() }, `job ${job.name}: ${e.message}; the job is loaded and this is ignored`);
       }
     }
+    this.#summarizeNotRun();
     for (const job of this.#jobs.values()) this.#warnLabel(job);
     for (const job of this.#jobs.values()) this.#emit(job, 'loaded');
     this.#log.info({ jobs: this.#jobs.size, broken: broken.length }, `loaded ${this.#jobs.size} jobs (${broken.length} broken)`);
@@ -317,18 +319,40 @@ export class Jobs {
   }
 
   /**
-   * Tells whoever posted a config that parts of it will not run here. The job is saved either way,
-   * as Jenkins keeps a job whose plugins are missing; its builds' logs say the same.
+   * Tells the operator that parts of a posted config will not run here. The job is saved either
+   * way, as Jenkins keeps a job whose plugins are missing; its builds' logs say the same, and the
+   * poster is answered the list (see notRun in JobDefinition).
    */
   #warnUnsupported(name: string, definition: JobDefinition & { kind: 'freestyle' }): void {
-    const { missing, unsupported } = definition;
-    if (missing.length > 0) {
-      this.#log.warn({ job: name, missing }, `builds of job ${name} will fail: this controller does not support ${missing.join(', ')}`);
-    }
-    if (unsupported.length > 0) {
-      this.#log.warn({ job: name, unsupported }, `job ${name} runs without what this controller does not support: ${unsupported.join(', ')}`);
-    }
+    const { notRun } = definition;
+    if (notRun.length === 0) return;
+    const counts = countNotRun(notRun);
+    const list = notRun.map(describeNotRun);
+    const message =
+      counts['fails-build'] > 0
+        ? `builds of job ${name} will fail: this controller does not run ${list.join(', ')}`
+        : `job ${name} runs without what this controller does not run: ${list.join(', ')}`;
+    this.#log.warn({ job: name, notRun: list, ...counts }, message);
   }
+
+  /**
+   * One line across the home for what its jobs use and this controller will not run, with the
+   * most common elements; each job's list at debug. Jenkins' own homes are the usual source, so a
+   * line a job would drown the rest of start-up.
+   */
+  #summarizeNotRun(): void {
+    const jobs: { name: string; notRun: readonly NotRunElement[] }[] = [];
+    for (const job of this.#jobs.values()) {
+      const def = job.definition;
+      if (def.kind !== 'freestyle' || def.notRun.length === 0) continue;
+      jobs.push({ name: job.name, notRun: def.notRun });
+      const list = def.notRun.map(describeNotRun);
+      this.#log.debug({ job: job.name, notRun: list }, `job ${job.name}: this controller does not run ${list.join(', ')}`);
+    }
+    const summary = summarizeNotRun(jobs, this.#jobs.size);
+    if (summary !== undefined) this.#log.warn(summary.fields, summary.message);
+  }
+
 
   /**
    * Why no node can run the job's builds (see JobsOptions.labelWarning), as of now; undefined when

@@ -128,7 +128,7 @@ describe('Jenkins Job Builder 3.11 against a real controller', { skip: hasJenkin
       return w.length >= 1 ? w : undefined;
     }, 'warnings about unsupported steps');
     assert.deepEqual(warnings, [
-      ['jjb-nightly', 'job jjb-nightly runs without what this controller does not support: trigger hudson.triggers.SCMTrigger'],
+      ['jjb-nightly', 'job jjb-nightly runs without what this controller does not run: trigger hudson.triggers.SCMTrigger'],
     ]);
 
     const build = await ctl.s.json<{ property: { parameterDefinitions?: { _class: string; name: string }[] }[] }>('job/jjb-build/api/json');

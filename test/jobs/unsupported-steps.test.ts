@@ -84,8 +84,8 @@ describe('steps this controller does not support', () => {
     await h.jobs.updateConfig('nightly', project({ builders: SHELL }));
     const warnings = lines.filter((l) => l.level === 40).map((l) => [l.job, l.msg]);
     assert.deepEqual(warnings, [
-      ['nightly', 'job nightly runs without what this controller does not support: publisher hudson.plugins.jacoco.JacocoPublisher (plugin jacoco@3.3.4), trigger hudson.triggers.SCMTrigger'],
-      ['nightly', 'builds of job nightly will fail: this controller does not support SCM hudson.scm.SubversionSCM (plugin subversion@2.17.3)'],
+      ['nightly', 'job nightly runs without what this controller does not run: trigger hudson.triggers.SCMTrigger, publisher hudson.plugins.jacoco.JacocoPublisher (plugin jacoco@3.3.4)'],
+      ['nightly', 'builds of job nightly will fail: this controller does not run scm hudson.scm.SubversionSCM (plugin subversion@2.17.3)'],
     ]);
   });
 });

@@ -5,6 +5,7 @@ import type { Result } from '../result.js';
 import type { StepProcess, TempFile } from '../../nodes/index.js';
 import type { XmlSpec } from '../../xml/index.js';
 import type { RunView } from '../run-actions.js';
+import type { NotRunOption } from '../not-run.js';
 
 /** What a step sees of the build it runs in. */
 export interface BuildContext {
@@ -102,10 +103,14 @@ export type WorkspaceFile = { read: true; bytes: Buffer } | { read: false; tooLa
 
 export interface Builder {
   readonly displayName: string;
+  /** Settings of this step that do not run here (see NotRunOption); none when undefined. */
+  readonly notRun?: readonly NotRunOption[];
   perform(ctx: BuildContext): Promise<Result>;
 }
 
 export interface BuildWrapper {
+  /** Settings of this wrapper that do not run here (see NotRunOption); none when undefined. */
+  readonly notRun?: readonly NotRunOption[];
   /**
    * Runs before the builders; may add environment, values to mask in the log from now on
    * (`secrets`, as the credentials binding does), and a tear-down run after them.
@@ -120,11 +125,8 @@ export interface Publisher {
    * result they leave.
    */
   readonly notifier?: boolean;
-  /**
-   * Parts of its configuration it does not run (an email-ext trigger it does not know), told with
-   * the job's other unsupported steps when the job loads, as the SCM's are.
-   */
-  readonly unsupported?: readonly string[];
+  /** Settings of this publisher that do not run here (see NotRunOption); none when undefined. */
+  readonly notRun?: readonly NotRunOption[];
   /** Runs after the builders with the result so far; returns a worse result or undefined. */
   perform(ctx: BuildContext, result: Result): Promise<Result | undefined>;
 }

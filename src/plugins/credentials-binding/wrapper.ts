@@ -26,6 +26,11 @@ export const credentialsBindingWrapper: BuildWrapperDescriptor = {
   create(step) {
     const { bindings } = parseSecretBuildWrapper(step.element);
     return {
+      notRun: bindings.flatMap((b) =>
+        b.kind === 'unsupported'
+          ? [{ name: `binding ${b.type}`, treatment: 'fails-build' as const, reason: 'this credentials binding is not implemented here: builds fail before any step runs' }]
+          : [],
+      ),
       async setUp(ctx) {
         const bound = new Bound();
         try {

@@ -165,9 +165,9 @@ describe('Editable Email Notification (email-ext)', () => {
     await home.jobs.create('odd', await job('exit 1', more));
     // Told when the job loads too, with the job's other unsupported steps.
     const def = home.jobs.require('odd').definition;
-    assert.deepEqual(def.kind === 'freestyle' ? def.unsupported : [], [
-      'publisher hudson.plugins.emailext.ExtendedEmailPublisher: trigger hudson.plugins.emailext.plugins.trigger.XNthFailureTrigger',
-      'publisher hudson.plugins.emailext.ExtendedEmailPublisher: option hudson.plugins.emailext.plugins.recipients.DevelopersRecipientProvider',
+    assert.deepEqual(def.kind === 'freestyle' ? def.notRun.map((e) => ({ name: e.name, within: e.within, treatment: e.treatment })) : [], [
+      { name: 'trigger hudson.plugins.emailext.plugins.trigger.XNthFailureTrigger', within: 'hudson.plugins.emailext.ExtendedEmailPublisher', treatment: 'skipped' },
+      { name: 'option hudson.plugins.emailext.plugins.recipients.DevelopersRecipientProvider', within: 'hudson.plugins.emailext.ExtendedEmailPublisher', treatment: 'skipped' },
     ]);
     const { log } = await runOneBuild(home.jobs, home.dir, 'odd');
     assert.match(log, /^WARNING: email-ext trigger hudson\.plugins\.emailext\.plugins\.trigger\.XNthFailureTrigger is not supported by this controller; it was not evaluated$/m);

@@ -36,7 +36,7 @@ export function extendedEmailPublisher(mailer: MailerConfiguration, config: Emai
       const options = [...new Set([...s.unsupported, ...s.triggers.flatMap((t) => (TRIGGERS.has(t.element) ? t.email.unsupported : []))])].map((o) => `option ${o}`);
       return {
         notifier: true,
-        unsupported: [...unknown, ...options],
+        notRun: [...unknown, ...options].map((name) => ({ name, treatment: 'skipped' as const, reason: 'email-ext sends no mail for it here; the mail of the other triggers is sent' })),
         async perform(ctx, result) {
           if (s.disabled) {
             ctx.log('Extended Email Publisher is currently disabled in project settings');
