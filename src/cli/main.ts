@@ -7,6 +7,7 @@ import { Controller, VERSION, parseAdvertiseUrl } from '../controller/index.js';
 import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_JOB } from '../queue/index.js';
 import { coerceError, isStewardError, StewardError } from '../errors/index.js';
 import { StewardClient, resolveAuth } from './client.js';
+import { notRunLines } from './not-run-lines.js';
 import { parseDuration, runGuard } from '../guard/index.js';
 import { AUDIT_ROTATION } from '../security/index.js';
 import { parseTrustedProxies, type HandoverReport } from '../web/index.js';
@@ -316,6 +317,8 @@ urlOption(job.command('create <name>').description('create a job from a config.x
     // Such as a label expression no node has: the job is created all the same.
     const warning = res.headers.get('x-steward-warning');
     if (warning !== null) process.stderr.write(`warning: ${warning}\n`);
+    // What of it will not run here: the job is created all the same.
+    for (const line of notRunLines(await res.text())) process.stderr.write(`warning: ${line}\n`);
   });
 urlOption(job.command('list').description('list jobs with their status')).action(async (opts: { url?: string }) => {
   const data = await clientOf(opts).json<{ jobs: { name: string; color: string; brokenReason?: string }[] }>('api/json?tree=jobs[name,color,brokenReason]');

@@ -4,6 +4,7 @@ import {
   valueClassOf,
   colorOf,
   EMPTY_CHANGE_SET,
+  notRunJson,
   type BuildRecord,
   type Cause,
   type Job,
@@ -190,7 +191,14 @@ export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => Que
     labelWarning: lazy(() => jobs.labelWarning(job) ?? null),
     scm: { _class: def.kind === 'freestyle' ? (def.parsed.config.scm?.type ?? 'hudson.scm.NullSCM') : 'hudson.scm.NullSCM' },
     upstreamProjects: [],
+    // Steward's own: what of config.xml this controller will not run, and how each is treated.
+    notRun: notRunOf(job),
   };
+}
+
+/** A job's notRun as api/json and the answers to createItem and config.xml show it; [] for a broken job. */
+export function notRunOf(job: Job): Record<string, unknown>[] {
+  return job.definition.kind === 'freestyle' ? job.definition.notRun.map(notRunJson) : [];
 }
 
 export function buildJson(root: string, jobs: Jobs, job: Job, r: BuildRecord, executor: { number: number } | undefined, canSee: CanSeeJob): Record<string, unknown> {

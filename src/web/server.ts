@@ -9,9 +9,10 @@ import type { StewardApi } from './api.js';
 import { STATUS_OF } from './errors.js';
 import { sendError } from './error-answer.js';
 import { warn } from './message-header.js';
+import { NOT_RUN_HEADER, sendNotRun } from './not-run-answer.js';
 import { installParameterParsing, parseParameters } from './request-parameters.js';
 import { wholeNumber } from './whole-number.js';
-import { PERMALINKS, buildJson, jobJson, jobSummary, jobUrl, permalinkTarget, queueItemJson } from './model.js';
+import { PERMALINKS, buildJson, jobJson, notRunOf, jobSummary, jobUrl, permalinkTarget, queueItemJson } from './model.js';
 import { parseTree, render } from './tree.js';
 import { formField } from './form.js';
 import { canRead, installAuthentication, isUnguarded, nameOf, pathOf, readableJob, requirePermission, securityOf } from './auth.js';
@@ -246,14 +247,14 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       const xml = from.definition.xml;
       if (xml === undefined) throw new StewardError('STW_JOB_BROKEN', `job ${from.name} has no readable config.xml to copy`);
       const copy = await api.jobs.create(name, xml);
-      await warn(reply, api.jobs.labelWarning(copy)).status(302).header('Location', jobUrl(rootOf(req), copy.name)).send('');
+      await warn(reply, api.jobs.labelWarning(copy)).status(302).header('Location', jobUrl(rootOf(req), copy.name)).header(NOT_RUN_HEADER, String(notRunOf(copy).length)).send('');
       return;
     }
     if (typeof req.body !== 'string' || req.body.trim() === '') {
       throw new StewardError('STW_CONFIG_INVALID', 'createItem needs a config.xml body (Content-Type: application/xml)');
     }
     const job = await api.jobs.create(name, req.body);
-    await warn(reply, api.jobs.labelWarning(job)).status(200).header('Location', jobUrl(rootOf(req), job.name)).send('');
+    await sendNotRun(warn(reply, api.jobs.labelWarning(job)).header('Location', jobUrl(rootOf(req), job.name)), job);
   });
 
   // --- jobs ---
@@ -277,7 +278,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       throw new StewardError('STW_CONFIG_INVALID', 'a config.xml body is required (Content-Type: application/xml)');
     }
     const job = await api.jobs.updateConfig(jobWith(req, req.params.job, Permissions.ITEM_CONFIGURE).name, req.body);
-    await warn(reply, api.jobs.labelWarning(job)).status(200).send('');
+    await sendNotRun(warn(reply, api.jobs.labelWarning(job)), job);
   });
 
   app.post('/job/:job/disable', async (req: Req, reply) => {
