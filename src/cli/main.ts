@@ -8,6 +8,8 @@ import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_JOB } from '../queue/index.j
 import { coerceError, isStewardError, StewardError } from '../errors/index.js';
 import { StewardClient, resolveAuth } from './client.js';
 import { notRunLines } from './not-run-lines.js';
+import { checkJobs, checkReport } from './job-check.js';
+import { notRunJson } from '../jobs/index.js';
 import { parseDuration, runGuard } from '../guard/index.js';
 import { AUDIT_ROTATION } from '../security/index.js';
 import { parseTrustedProxies, type HandoverReport } from '../web/index.js';
@@ -319,6 +321,23 @@ urlOption(job.command('create <name>').description('create a job from a config.x
     if (warning !== null) process.stderr.write(`warning: ${warning}\n`);
     // What of it will not run here: the job is created all the same.
     for (const line of notRunLines(await res.text())) process.stderr.write(`warning: ${line}\n`);
+  });
+job
+  .command('check <files...>')
+  .description("say, without a controller, what of each job's config.xml this controller will not run (a file, a job's folder, or a home or its jobs/ folder)")
+  .option('--json', 'print the results as JSON')
+  .addHelpText('after', '\nExit status: 0 when everything read runs or is only skipped or ignored, 1 when some job has an element that fails its builds, 2 when a file cannot be read as a freestyle job.')
+  .action(async (files: string[], opts: { json?: boolean }) => {
+    const results = await checkJobs(files);
+    const report = checkReport(results);
+    if (opts.json === true) {
+      const json = results.map((r) => ('error' in r ? r : { file: r.file, notRun: r.notRun.map(notRunJson) }));
+      process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    } else {
+      process.stdout.write(report.text);
+    }
+    process.stderr.write(report.errors);
+    process.exitCode = report.status;
   });
 urlOption(job.command('list').description('list jobs with their status')).action(async (opts: { url?: string }) => {
   const data = await clientOf(opts).json<{ jobs: { name: string; color: string; brokenReason?: string }[] }>('api/json?tree=jobs[name,color,brokenReason]');

@@ -27,6 +27,8 @@ export { checkJobName } from './names.js';
  */
 export { RUN_ACTION, type RunActionDescriptor, type RunView } from './run-actions.js';
 export type { JobDefinition } from './definition.js';
+/** Compiles a config.xml as a job would load, without a home: what `steward job check` reads. */
+export { compileDefinition } from './definition.js';
 export {
   BUILDER,
   BUILD_WRAPPER,
