@@ -14,7 +14,7 @@ import {
 import { SCM_POINT, type SCM } from './scm/api.js';
 import { unsupportedBuildWrapper, unsupportedPublisher } from './steps/unsupported.js';
 import { TRIGGER, type Trigger, type TriggerContext } from './triggers/index.js';
-import type { NotRunElement, NotRunKind, NotRunOption } from './not-run.js';
+import { projectOptionsNotRun, type NotRunElement, type NotRunKind, type NotRunOption } from './not-run.js';
 
 /** A job as loaded: runnable, or broken with the error that says why (a broken job never stops start-up). */
 export type JobDefinition =
@@ -90,6 +90,7 @@ export function compileParsed(xml: string, document: XmlDocument, extensions: Ex
       reason: 'this job property is not read here; it stays in config.xml',
     });
   }
+  notRun.push(...projectOptionsNotRun(document.root));
   let scm: SCM | undefined;
   if (config.scm !== undefined) {
     const d = extensions.find(SCM_POINT, config.scm.type);

@@ -1,3 +1,5 @@
+import type { XmlElementHandle } from '../xml/index.js';
+
 /**
  * What of a job's config.xml this controller will not run, element by element: the answer to
  * createItem and config.xml, the job's `notRun` in api/json, the start-up summary and `steward
@@ -34,6 +36,22 @@ export interface NotRunOption {
   readonly name: string;
   readonly treatment: NotRunTreatment;
   readonly reason: string;
+}
+
+/** A freestyle project's own settings that no build here honours, read from its root element. */
+export function projectOptionsNotRun(root: XmlElementHandle): NotRunElement[] {
+  const out: NotRunElement[] = [];
+  const option = (name: string, reason: string) => out.push({ kind: 'option', name, plugin: undefined, within: root.name, treatment: 'ignored', reason });
+  const text = (name: string) => root.childText(name)?.trim() ?? '';
+  if (text('customWorkspace') !== '') option('customWorkspace', 'builds run in the job\'s usual workspace, not in the custom one');
+  for (const name of ['blockBuildWhenDownstreamBuilding', 'blockBuildWhenUpstreamBuilding']) {
+    if (text(name) === 'true') option(name, 'builds start without waiting for other jobs: Steward does not follow upstream and downstream projects');
+  }
+  const jdk = text('jdk');
+  if (jdk !== '' && jdk !== '(System)' && jdk !== '(Default)') option(`jdk ${jdk}`, 'builds run with the node\'s own Java: Steward installs no JDK tool');
+  const retries = text('scmCheckoutRetryCount');
+  if (retries !== '' && retries !== '0') option('scmCheckoutRetryCount', 'a checkout that fails is not tried again');
+  return out;
 }
 
 /** The order treatments are listed and counted in: the worst first. */

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { tempDir } from '../support/steward-process.js';
 import { openHome, runOneBuild } from './home.js';
+import { summarizeNotRun, type NotRunTreatment } from '../../src/jobs/index.js';
 
 /** A freestyle project with the given parts, as Jenkins writes them. */
 function project(parts: { scm?: string; builders?: string; wrappers?: string; publishers?: string; triggers?: string }): string {
@@ -87,5 +88,70 @@ describe('steps this controller does not support', () => {
       ['nightly', 'job nightly runs without what this controller does not run: trigger hudson.triggers.SCMTrigger, publisher hudson.plugins.jacoco.JacocoPublisher (plugin jacoco@3.3.4)'],
       ['nightly', 'builds of job nightly will fail: this controller does not run scm hudson.scm.SubversionSCM (plugin subversion@2.17.3)'],
     ]);
+  });
+});
+
+describe("a job's list of what will not run", () => {
+  test('names each element and setting with its kind, plugin and treatment, in the order of the file', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    const xml = project({
+      scm: `<scm class="hudson.plugins.git.GitSCM" plugin="git@5.2.1">
+    <configVersion>2</configVersion>
+    <userRemoteConfigs><hudson.plugins.git.UserRemoteConfig><url>https://example.org/r.git</url></hudson.plugins.git.UserRemoteConfig></userRemoteConfigs>
+    <branches><hudson.plugins.git.BranchSpec><name>*/main</name></hudson.plugins.git.BranchSpec></branches>
+    <extensions><hudson.plugins.git.extensions.impl.ScmName><name>app</name></hudson.plugins.git.extensions.impl.ScmName></extensions>
+  </scm>`,
+      triggers: POLL,
+      builders: SHELL,
+      wrappers:
+        TIMESTAMPER +
+        `<hudson.plugins.build__timeout.BuildTimeoutWrapper plugin="build-timeout@1.32"><strategy class="hudson.plugins.build_timeout.impl.NoActivityTimeOutStrategy"><timeoutSecondsString>180</timeoutSecondsString></strategy><operationList/></hudson.plugins.build__timeout.BuildTimeoutWrapper>` +
+        `<org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper plugin="credentials-binding@657.v2b_19db_7d6e6d"><bindings><org.jenkinsci.plugins.credentialsbinding.impl.CertificateMultiBinding><credentialsId>cert</credentialsId><keystoreVariable>KS</keystoreVariable></org.jenkinsci.plugins.credentialsbinding.impl.CertificateMultiBinding></bindings></org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper>`,
+      publishers: JACOCO,
+    })
+      .replace('<properties/>', '<properties>\n    <com.coravy.hudson.plugins.github.GithubProjectProperty plugin="github@1.37.3"><projectUrl>https://github.com/o/r/</projectUrl></com.coravy.hudson.plugins.github.GithubProjectProperty>\n  </properties>')
+      .replace('<canRoam>true</canRoam>', '<canRoam>true</canRoam>\n  <blockBuildWhenUpstreamBuilding>true</blockBuildWhenUpstreamBuilding>\n  <customWorkspace>/srv/app</customWorkspace>');
+    const job = await h.jobs.create('everything', xml);
+    assert.equal(job.definition.kind, 'freestyle');
+    if (job.definition.kind !== 'freestyle') return;
+    assert.deepEqual(
+      job.definition.notRun.map((e) => [e.kind, e.name, e.plugin ?? null, e.within ?? null, e.treatment]),
+      [
+        ['property', 'com.coravy.hudson.plugins.github.GithubProjectProperty', 'github@1.37.3', null, 'ignored'],
+        ['option', 'customWorkspace', null, 'project', 'ignored'],
+        ['option', 'blockBuildWhenUpstreamBuilding', null, 'project', 'ignored'],
+        ['option', 'hudson.plugins.git.extensions.impl.ScmName', null, 'hudson.plugins.git.GitSCM', 'skipped'],
+        ['trigger', 'hudson.triggers.SCMTrigger', null, null, 'ignored'],
+        ['wrapper', 'hudson.plugins.timestamper.TimestamperBuildWrapper', 'timestamper@1.26', null, 'skipped'],
+        ['option', 'strategy hudson.plugins.build_timeout.impl.NoActivityTimeOutStrategy', null, 'hudson.plugins.build__timeout.BuildTimeoutWrapper', 'skipped'],
+        ['option', 'binding org.jenkinsci.plugins.credentialsbinding.impl.CertificateMultiBinding', null, 'org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper', 'fails-build'],
+        ['publisher', 'hudson.plugins.jacoco.JacocoPublisher', 'jacoco@3.3.4', null, 'skipped'],
+      ],
+    );
+    for (const e of job.definition.notRun) assert.doesNotMatch(e.reason, /\n/, 'a reason is one line');
+  });
+
+  test('a job that runs everything it names has an empty list', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    const job = await h.jobs.create('plain', project({ builders: SHELL }).replace('<canRoam>true</canRoam>', '<canRoam>true</canRoam>\n  <jdk>(System)</jdk>'));
+    assert.deepEqual(job.definition.kind === 'freestyle' ? job.definition.notRun : undefined, []);
+  });
+
+  test('the start-up summary names the five most common elements and counts the rest', () => {
+    const el = (name: string, treatment: NotRunTreatment = 'skipped') => ({ kind: 'publisher' as const, name, plugin: undefined, treatment, reason: 'r' });
+    const jobs = [
+      { name: 'a', notRun: [el('P1'), el('P2'), el('P3'), el('B', 'fails-build')] },
+      { name: 'b', notRun: [el('P1'), el('P2'), el('P4'), el('P5'), el('P6'), el('P1')] },
+      { name: 'c', notRun: [] },
+    ];
+    const summary = summarizeNotRun(jobs, 3);
+    assert.equal(
+      summary?.message,
+      "2 of 3 jobs use what this controller does not run, and builds of 1 will fail: P1 (2 jobs), P2 (2 jobs), B (1 job), P3 (1 job), P4 (1 job) and 2 more; each job's api/json lists its own in notRun",
+    );
+    assert.deepEqual(summary?.fields, { jobs: 2, failing: 1, elements: { P1: 2, P2: 2, B: 1, P3: 1, P4: 1 } });
+    assert.equal(summarizeNotRun([{ name: 'c', notRun: [] }], 1), undefined);
   });
 });

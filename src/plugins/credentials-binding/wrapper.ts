@@ -26,11 +26,11 @@ export const credentialsBindingWrapper: BuildWrapperDescriptor = {
   create(step) {
     const { bindings } = parseSecretBuildWrapper(step.element);
     return {
-      notRun: bindings.flatMap((b) =>
-        b.kind === 'unsupported'
-          ? [{ name: `binding ${b.type}`, treatment: 'fails-build' as const, reason: 'this credentials binding is not implemented here: builds fail before any step runs' }]
-          : [],
-      ),
+      notRun: bindings.flatMap((b) => {
+        if (b.kind === 'unsupported') return [{ name: `binding ${b.type}`, treatment: 'fails-build' as const, reason: 'this credentials binding is not implemented here: builds fail before any step runs' }];
+        if (b.kind === 'invalid') return [{ name: `binding ${b.type}`, treatment: 'fails-build' as const, reason: `builds fail before any step runs: ${b.error.message}` }];
+        return [];
+      }),
       async setUp(ctx) {
         const bound = new Bound();
         try {
