@@ -10,6 +10,7 @@ Prints one JSON line per call: {"call": NAME, "ok": true, "value": ...} or
 (python-jenkins.test.ts) asserts on them.
 """
 import json
+import os
 import sys
 import time
 
@@ -217,3 +218,18 @@ for name in ('pj-echo', 'pj-renamed', 'pj-long', 'pj-quiet', 'pj-tests'):
     call('delete_job', server.delete_job, name)
     call('job_exists_after_delete', server.job_exists, name)
 call('get_jobs_after_delete', server.get_jobs)
+
+# Jobs that use what Steward does not run: create_job and reconfig_job ignore the JSON body that
+# lists it, and get_job_info carries the list (real configs, sources in fixtures/jenkins-jobs).
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'jenkins-jobs')
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name), encoding='utf-8') as f:
+        return f.read()
+
+
+call('create_job_not_run', server.create_job, 'pj-seed', fixture('seed-on-master.xml'))
+call('reconfig_job_not_run', server.reconfig_job, 'pj-seed', fixture('jacoco-publisher.xml'))
+call('get_job_info_not_run', lambda: [(e['kind'], e['name'], e['treatment']) for e in server.get_job_info('pj-seed')['notRun']])
+call('delete_job_not_run', server.delete_job, 'pj-seed')
