@@ -2,7 +2,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { coerceError } from '../errors/index.js';
 import { ExtensionRegistry } from '../extensions/index.js';
-import { compileDefinition, type NotRunElement } from '../jobs/index.js';
+import { compileDefinition, totalNotRun, type NotRunElement, type NotRunTreatment } from '../jobs/index.js';
 import { registerBuiltInPlugins } from '../plugins/index.js';
 import { notRunLine } from './not-run-lines.js';
 
@@ -17,7 +17,9 @@ export const CHECK_EXIT = { ok: 0, failsBuilds: 1, unreadable: 2 } as const;
 /** The largest config.xml read, as the controller's own bound on a posted one. */
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
-export type CheckResult = { file: string; notRun: readonly NotRunElement[] } | { file: string; error: string };
+export type CheckResult =
+  | { file: string; notRun: readonly NotRunElement[]; counts: Readonly<Record<NotRunTreatment, number>> }
+  | { file: string; error: string };
 
 /**
  * The config.xml files an argument names: a file itself; a job's folder (holding config.xml);
@@ -68,7 +70,7 @@ async function checkFile(file: string, extensions: ExtensionRegistry): Promise<C
     if (size > MAX_CONFIG_BYTES) return { file, error: `${file}: ${size} bytes is more than a job's config.xml may be (16 MiB)` };
     const xml = await readFile(file, 'utf8');
     const def = await compileDefinition(xml, file, extensions);
-    return { file, notRun: def.notRun };
+    return { file, notRun: def.notRun, counts: def.notRunCounts };
   } catch (err) {
     const e = coerceError(err, 'STW_CONFIG_INVALID');
     const code = (err as NodeJS.ErrnoException).code;
@@ -93,9 +95,11 @@ export function checkReport(results: readonly CheckResult[]): { text: string; er
       text += `${r.file}: everything runs\n`;
       continue;
     }
-    text += `${r.file}: ${r.notRun.length} element${r.notRun.length === 1 ? '' : 's'} will not run\n`;
+    const total = totalNotRun(r.counts);
+    text += `${r.file}: ${total} element${total === 1 ? '' : 's'} will not run\n`;
     for (const e of r.notRun) text += `  ${notRunLine(e)}\n`;
-    if (status === CHECK_EXIT.ok && r.notRun.some((e) => e.treatment === 'fails-build')) status = CHECK_EXIT.failsBuilds;
+    if (total > r.notRun.length) text += `  and ${total - r.notRun.length} more\n`;
+    if (status === CHECK_EXIT.ok && r.counts['fails-build'] > 0) status = CHECK_EXIT.failsBuilds;
   }
   return { text, errors, status };
 }

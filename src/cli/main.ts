@@ -9,7 +9,7 @@ import { coerceError, isStewardError, StewardError } from '../errors/index.js';
 import { StewardClient, resolveAuth } from './client.js';
 import { notRunLines } from './not-run-lines.js';
 import { checkJobs, checkReport } from './job-check.js';
-import { notRunJson } from '../jobs/index.js';
+import { notRunJson, totalNotRun } from '../jobs/index.js';
 import { parseDuration, runGuard } from '../guard/index.js';
 import { AUDIT_ROTATION } from '../security/index.js';
 import { parseTrustedProxies, type HandoverReport } from '../web/index.js';
@@ -331,7 +331,7 @@ job
     const results = await checkJobs(files);
     const report = checkReport(results);
     if (opts.json === true) {
-      const json = results.map((r) => ('error' in r ? r : { file: r.file, notRun: r.notRun.map(notRunJson) }));
+      const json = results.map((r) => ('error' in r ? r : { file: r.file, notRunCount: totalNotRun(r.counts), notRun: r.notRun.map(notRunJson) }));
       process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     } else {
       process.stdout.write(report.text);

@@ -14,7 +14,7 @@ import {
 import { SCM_POINT, type SCM } from './scm/api.js';
 import { unsupportedBuildWrapper, unsupportedPublisher } from './steps/unsupported.js';
 import { TRIGGER, type Trigger, type TriggerContext } from './triggers/index.js';
-import { projectOptionsNotRun, type NotRunElement, type NotRunKind, type NotRunOption } from './not-run.js';
+import { NOT_RUN_LISTED, countNotRun, projectOptionsNotRun, type NotRunElement, type NotRunKind, type NotRunOption, type NotRunTreatment } from './not-run.js';
 
 /** A job as loaded: runnable, or broken with the error that says why (a broken job never stops start-up). */
 export type JobDefinition =
@@ -44,6 +44,8 @@ export type JobDefinition =
        * their elements either way, as Jenkins keeps a job whose plugins are missing.
        */
       notRun: NotRunElement[];
+      /** How many elements of each treatment will not run, of the whole file (notRun lists at most NOT_RUN_LISTED). */
+      notRunCounts: Record<NotRunTreatment, number>;
     }
   | { kind: 'broken'; xml: string | undefined; error: StewardError };
 
@@ -145,7 +147,9 @@ export function compileParsed(xml: string, document: XmlDocument, extensions: Ex
       publishers.push(unsupportedPublisher(describe(step)));
     }
   }
-  return { kind: 'freestyle', xml, parsed, label, scm, builders, wrappers, publishers, triggers, missing, notRun };
+  const notRunCounts = countNotRun(notRun);
+  if (notRun.length > NOT_RUN_LISTED) notRun.length = NOT_RUN_LISTED;
+  return { kind: 'freestyle', xml, parsed, label, scm, builders, wrappers, publishers, triggers, missing, notRun, notRunCounts };
 }
 
 /**

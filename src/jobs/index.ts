@@ -59,6 +59,8 @@ export {
   countNotRun,
   describeNotRun,
   notRunJson,
+  totalNotRun,
+  NOT_RUN_LISTED,
   summarizeNotRun,
   type NotRunElement,
   type NotRunKind,

@@ -23,7 +23,7 @@ import { RUN_ACTION, type RunActionDescriptor, type RunView } from './run-action
 import { AGENT_STEP_FILE, parseAgentStepRecord, type AgentStepRecord } from './agent-step.js';
 import type { BuildSecrets } from './build-secrets.js';
 import { compileDefinition, type JobDefinition } from './definition.js';
-import { countNotRun, describeNotRun, summarizeNotRun, type NotRunElement } from './not-run.js';
+import { describeNotRun, summarizeNotRun, totalNotRun, type NotRunElement, type NotRunTreatment } from './not-run.js';
 import { Job } from './job.js';
 import { UnrecordedEnds } from './unrecorded-ends.js';
 import { checkJobName, folderNameProblem } from './names.js';
@@ -324,14 +324,15 @@ export class Jobs {
    * poster is answered the list (see notRun in JobDefinition).
    */
   #warnUnsupported(name: string, definition: JobDefinition & { kind: 'freestyle' }): void {
-    const { notRun } = definition;
+    const { notRun, notRunCounts: counts } = definition;
     if (notRun.length === 0) return;
-    const counts = countNotRun(notRun);
     const list = notRun.map(describeNotRun);
+    const more = totalNotRun(counts) - notRun.length;
+    const named = `${list.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
     const message =
       counts['fails-build'] > 0
-        ? `builds of job ${name} will fail: this controller does not run ${list.join(', ')}`
-        : `job ${name} runs without what this controller does not run: ${list.join(', ')}`;
+        ? `builds of job ${name} will fail: this controller does not run ${named}`
+        : `job ${name} runs without what this controller does not run: ${named}`;
     this.#log.warn({ job: name, notRun: list, ...counts }, message);
   }
 
@@ -341,11 +342,11 @@ export class Jobs {
    * line a job would drown the rest of start-up.
    */
   #summarizeNotRun(): void {
-    const jobs: { name: string; notRun: readonly NotRunElement[] }[] = [];
+    const jobs: { name: string; notRun: readonly NotRunElement[]; counts: Record<NotRunTreatment, number> }[] = [];
     for (const job of this.#jobs.values()) {
       const def = job.definition;
       if (def.kind !== 'freestyle' || def.notRun.length === 0) continue;
-      jobs.push({ name: job.name, notRun: def.notRun });
+      jobs.push({ name: job.name, notRun: def.notRun, counts: def.notRunCounts });
       const list = def.notRun.map(describeNotRun);
       this.#log.debug({ job: job.name, notRun: list }, `job ${job.name}: this controller does not run ${list.join(', ')}`);
     }

@@ -54,6 +54,13 @@ export function projectOptionsNotRun(root: XmlElementHandle): NotRunElement[] {
   return out;
 }
 
+/**
+ * The most elements a job's list keeps, in the order of the file; its counts cover all. A
+ * config.xml may hold 100,000 elements: listed whole, they would make every answer that carries
+ * the list, and every log line naming it, tens of megabytes.
+ */
+export const NOT_RUN_LISTED = 100;
+
 /** The order treatments are listed and counted in: the worst first. */
 export const NOT_RUN_TREATMENTS: readonly NotRunTreatment[] = ['fails-build', 'skipped', 'ignored'];
 
@@ -83,6 +90,11 @@ export function countNotRun(list: readonly NotRunElement[]): Record<NotRunTreatm
   return counts;
 }
 
+/** How many elements in all, from countNotRun's counts. */
+export function totalNotRun(counts: Readonly<Record<NotRunTreatment, number>>): number {
+  return counts['fails-build'] + counts.skipped + counts.ignored;
+}
+
 /** How many element names the start-up summary names; the rest are counted. */
 const SUMMARY_TOP = 5;
 
@@ -92,7 +104,7 @@ const SUMMARY_TOP = 5;
  * using each. Undefined when no job does.
  */
 export function summarizeNotRun(
-  jobs: Iterable<{ readonly name: string; readonly notRun: readonly NotRunElement[] }>,
+  jobs: Iterable<{ readonly name: string; readonly notRun: readonly NotRunElement[]; readonly counts: Readonly<Record<NotRunTreatment, number>> }>,
   total: number,
 ): { fields: Record<string, unknown>; message: string } | undefined {
   const byName = new Map<string, number>();
@@ -101,7 +113,7 @@ export function summarizeNotRun(
   for (const job of jobs) {
     if (job.notRun.length === 0) continue;
     count++;
-    if (job.notRun.some((e) => e.treatment === 'fails-build')) failing++;
+    if (job.counts['fails-build'] > 0) failing++;
     for (const name of new Set(job.notRun.map((e) => e.name))) byName.set(name, (byName.get(name) ?? 0) + 1);
   }
   if (count === 0) return undefined;

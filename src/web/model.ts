@@ -5,6 +5,7 @@ import {
   colorOf,
   EMPTY_CHANGE_SET,
   notRunJson,
+  totalNotRun,
   type BuildRecord,
   type Cause,
   type Job,
@@ -196,9 +197,17 @@ export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => Que
   };
 }
 
-/** A job's notRun as api/json and the answers to createItem and config.xml show it; [] for a broken job. */
+/**
+ * A job's notRun as api/json and the answers to createItem and config.xml show it (at most
+ * NOT_RUN_LISTED elements); [] for a broken job.
+ */
 export function notRunOf(job: Job): Record<string, unknown>[] {
   return job.definition.kind === 'freestyle' ? job.definition.notRun.map(notRunJson) : [];
+}
+
+/** How many elements of a job will not run, listed or not; 0 for a broken job. */
+export function notRunCount(job: Job): number {
+  return job.definition.kind === 'freestyle' ? totalNotRun(job.definition.notRunCounts) : 0;
 }
 
 export function buildJson(root: string, jobs: Jobs, job: Job, r: BuildRecord, executor: { number: number } | undefined, canSee: CanSeeJob): Record<string, unknown> {

@@ -12,7 +12,7 @@ import { warn } from './message-header.js';
 import { NOT_RUN_HEADER, sendNotRun } from './not-run-answer.js';
 import { installParameterParsing, parseParameters } from './request-parameters.js';
 import { wholeNumber } from './whole-number.js';
-import { PERMALINKS, buildJson, jobJson, notRunOf, jobSummary, jobUrl, permalinkTarget, queueItemJson } from './model.js';
+import { PERMALINKS, buildJson, jobJson, notRunCount, jobSummary, jobUrl, permalinkTarget, queueItemJson } from './model.js';
 import { parseTree, render } from './tree.js';
 import { formField } from './form.js';
 import { canRead, installAuthentication, isUnguarded, nameOf, pathOf, readableJob, requirePermission, securityOf } from './auth.js';
@@ -247,7 +247,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
       const xml = from.definition.xml;
       if (xml === undefined) throw new StewardError('STW_JOB_BROKEN', `job ${from.name} has no readable config.xml to copy`);
       const copy = await api.jobs.create(name, xml);
-      await warn(reply, api.jobs.labelWarning(copy)).status(302).header('Location', jobUrl(rootOf(req), copy.name)).header(NOT_RUN_HEADER, String(notRunOf(copy).length)).send('');
+      await warn(reply, api.jobs.labelWarning(copy)).status(302).header('Location', jobUrl(rootOf(req), copy.name)).header(NOT_RUN_HEADER, String(notRunCount(copy))).send('');
       return;
     }
     if (typeof req.body !== 'string' || req.body.trim() === '') {

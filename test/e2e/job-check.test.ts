@@ -43,6 +43,7 @@ describe('steward job check, without a controller', () => {
     assert.deepEqual(JSON.parse(json.stdout), [
       {
         file: path.join(jobs, 'seed', 'config.xml'),
+        notRunCount: 1,
         notRun: [{ kind: 'builder', name: 'javaposse.jobdsl.plugin.ExecuteDslScripts', plugin: 'job-dsl', treatment: 'fails-build', reason: 'this build step is not installed here: builds fail before any step runs' }],
       },
     ]);

@@ -10,6 +10,7 @@ const fixture = (name: string) => readFile(path.join(FIXTURES, name), 'utf8');
 
 interface NotRunAnswer {
   name: string;
+  notRunCount: number;
   notRun: { kind: string; name: string; plugin: string | null; treatment: string; reason: string }[];
 }
 
@@ -24,6 +25,7 @@ describe('what a job uses that this controller will not run', () => {
     const body = (await res.json()) as NotRunAnswer;
     assert.deepEqual(body, {
       name: 'seed',
+      notRunCount: 1,
       notRun: [
         {
           kind: 'builder',
@@ -57,7 +59,7 @@ describe('what a job uses that this controller will not run', () => {
 
     const plain = await ctl.s.fetch('job/coverage/config.xml', { method: 'POST', body: freestyleXml({ command: 'echo hi' }), headers: { 'content-type': 'application/xml' } });
     assert.equal(plain.headers.get('x-steward-not-run'), '0');
-    assert.deepEqual(await plain.json(), { name: 'coverage', notRun: [] });
+    assert.deepEqual(await plain.json(), { name: 'coverage', notRunCount: 0, notRun: [] });
   });
 });
 

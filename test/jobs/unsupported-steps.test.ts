@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { tempDir } from '../support/steward-process.js';
 import { openHome, runOneBuild } from './home.js';
-import { summarizeNotRun, type NotRunTreatment } from '../../src/jobs/index.js';
+import { countNotRun, summarizeNotRun, type NotRunTreatment } from '../../src/jobs/index.js';
 
 /** A freestyle project with the given parts, as Jenkins writes them. */
 function project(parts: { scm?: string; builders?: string; wrappers?: string; publishers?: string; triggers?: string }): string {
@@ -141,10 +141,11 @@ describe("a job's list of what will not run", () => {
 
   test('the start-up summary names the five most common elements and counts the rest', () => {
     const el = (name: string, treatment: NotRunTreatment = 'skipped') => ({ kind: 'publisher' as const, name, plugin: undefined, treatment, reason: 'r' });
+    const job = (name: string, notRun: ReturnType<typeof el>[]) => ({ name, notRun, counts: countNotRun(notRun) });
     const jobs = [
-      { name: 'a', notRun: [el('P1'), el('P2'), el('P3'), el('B', 'fails-build')] },
-      { name: 'b', notRun: [el('P1'), el('P2'), el('P4'), el('P5'), el('P6'), el('P1')] },
-      { name: 'c', notRun: [] },
+      job('a', [el('P1'), el('P2'), el('P3'), el('B', 'fails-build')]),
+      job('b', [el('P1'), el('P2'), el('P4'), el('P5'), el('P6'), el('P1')]),
+      job('c', []),
     ];
     const summary = summarizeNotRun(jobs, 3);
     assert.equal(
@@ -152,6 +153,18 @@ describe("a job's list of what will not run", () => {
       "2 of 3 jobs use what this controller does not run, and builds of 1 will fail: P1 (2 jobs), P2 (2 jobs), B (1 job), P3 (1 job), P4 (1 job) and 2 more; each job's api/json lists its own in notRun",
     );
     assert.deepEqual(summary?.fields, { jobs: 2, failing: 1, elements: { P1: 2, P2: 2, B: 1, P3: 1, P4: 1 } });
-    assert.equal(summarizeNotRun([{ name: 'c', notRun: [] }], 1), undefined);
+    assert.equal(summarizeNotRun([job('c', [])], 1), undefined);
+  });
+
+  test('a config.xml naming thousands of elements that will not run lists the first 100 and counts them all', async () => {
+    await using home = await tempDir();
+    await using h = await openHome(home.dir);
+    const many = Array.from({ length: 5000 }, (_, i) => `<org.example.Step${i}/>`).join('');
+    const job = await h.jobs.create('many', project({ builders: SHELL, publishers: many }).replace('<builders>', `<builders><hudson.tasks.Maven/>`));
+    assert.equal(job.definition.kind, 'freestyle');
+    if (job.definition.kind !== 'freestyle') return;
+    assert.equal(job.definition.notRun.length, 100);
+    assert.deepEqual(job.definition.notRunCounts, { 'fails-build': 1, skipped: 5000, ignored: 0 });
+    assert.equal(job.definition.notRun[0]?.name, 'hudson.tasks.Maven');
   });
 });
