@@ -54,6 +54,18 @@ describe('the steward command against a running controller', () => {
     );
   });
 
+  test('job create says what of the job will not run here, and how each is treated', async () => {
+    // A real seed job (fixtures/jenkins-jobs/README.md names its source).
+    const file = path.join(import.meta.dirname, 'fixtures', 'jenkins-jobs', 'seed-on-master.xml');
+    const created = await steward(['job', 'create', 'seed', '--file', file], ctl.s.url);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stdout, 'created job seed\n');
+    assert.match(
+      created.stderr,
+      /^warning: fails-build: builder javaposse\.jobdsl\.plugin\.ExecuteDslScripts \(plugin job-dsl\): this build step is not installed here: builds fail before any step runs$/m,
+    );
+  });
+
   test('build start --follow prints the log as it comes and exits 0 on SUCCESS', async () => {
     const r = await steward(['build', 'start', 'hello', '-p', 'WHO=cli', '--follow'], ctl.s.url);
     assert.equal(r.code, 0, r.stderr);
