@@ -14,7 +14,7 @@ export { Build } from './build.js';
 export type { BuildSecrets, BuildCredential, LogMasker, SecretOrigin } from './build-secrets.js';
 export { runBuild, buildEnvironment, type RunOptions, type ResumedStep } from './run-build.js';
 export type { AgentStepRecord } from './agent-step.js';
-export { combine, colorOf, type Result } from './result.js';
+export { combine, colorOf, isWorseOrEqualTo, type Result } from './result.js';
 /**
  * Jenkins' peephole permalinks (lastCompletedBuild, lastSuccessfulBuild...) and their cache file,
  * `builds/permalinks`, in Jenkins' format; see {@link Jobs.permalink}.

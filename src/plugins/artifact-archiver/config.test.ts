@@ -14,10 +14,14 @@ describe('artifact archiver parser', () => {
       artifacts: 'dist/**/*.tar.gz, dist/*.sha256',
       excludes: 'dist/tmp/**',
       allowEmptyArchive: false,
+      onlyIfSuccessful: false,
       fingerprint: true,
+      defaultExcludes: true,
+      caseSensitive: true,
+      followSymlinks: false,
     });
     const bare = parseXml('<hudson.tasks.ArtifactArchiver><artifacts>*.jar</artifacts></hudson.tasks.ArtifactArchiver>', 'f.xml').root;
-    assert.deepEqual(parseArtifactArchiver(bare), { artifacts: '*.jar', excludes: '', allowEmptyArchive: false, fingerprint: false });
+    assert.deepEqual(parseArtifactArchiver(bare), { artifacts: '*.jar', excludes: '', allowEmptyArchive: false, onlyIfSuccessful: false, fingerprint: false, defaultExcludes: true, caseSensitive: true, followSymlinks: true });
   });
 
   it('reads the archiver as Jenkins Job Builder 3.11 writes it', () => {
@@ -25,7 +29,11 @@ describe('artifact archiver parser', () => {
       artifacts: 'out.txt',
       excludes: '',
       allowEmptyArchive: false,
+      onlyIfSuccessful: false,
       fingerprint: false,
+      defaultExcludes: true,
+      caseSensitive: true,
+      followSymlinks: true,
     });
   });
 });
