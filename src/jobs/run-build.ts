@@ -286,6 +286,12 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
     if (o.resume === undefined) log(`Building ${o.nodeName === 'built-in' ? 'on the built-in node' : `remotely on ${o.nodeName}`} in workspace ${workspace}`);
     const def = job.definition;
     let checkout: { ok: true } | { ok: false; reason: string } = { ok: true };
+    if (def.kind === 'freestyle' && def.missing.length === 0 && unreadable === undefined && o.resume === undefined) {
+      for (const wrapper of def.wrappers) {
+        if (build.interruption !== undefined) break;
+        await wrapper.preCheckout?.(ctx);
+      }
+    }
     if (def.kind === 'freestyle' && def.missing.length === 0 && unreadable === undefined && def.scm !== undefined) {
       if (o.resume === undefined) {
         checkingOut = true;

@@ -15,9 +15,10 @@ import { plugin as junit } from './junit/index.js';
 import { plugin as mailer } from './mailer/index.js';
 import { plugin as shell } from './shell/index.js';
 import { plugin as timerTrigger } from './timer-trigger/index.js';
+import { plugin as wsCleanup } from './ws-cleanup/index.js';
 
 /** Every built-in plugin, in the order they register. */
-export const BUILT_IN_PLUGINS: readonly BuiltInPlugin[] = [shell, buildTimeout, envinject, credentialsBinding, artifactArchiver, junit, timerTrigger, git, mailer, emailExt];
+export const BUILT_IN_PLUGINS: readonly BuiltInPlugin[] = [shell, buildTimeout, envinject, credentialsBinding, artifactArchiver, junit, timerTrigger, git, mailer, emailExt, wsCleanup];
 
 /** Registers the steps and triggers of every built-in plugin; the composition root calls it once per registry. */
 export function registerBuiltInPlugins(registry: ExtensionRegistry): void {

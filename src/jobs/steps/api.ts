@@ -112,6 +112,11 @@ export interface BuildWrapper {
   /** Settings of this wrapper that do not run here (see NotRunOption); none when undefined. */
   readonly notRun?: readonly NotRunOption[];
   /**
+   * Runs before the job's SCM checks out (Jenkins' SimpleBuildWrapper.runPreCheckout), such as a
+   * workspace clean-up; a throw fails the build before the checkout.
+   */
+  preCheckout?(ctx: BuildContext): Promise<void>;
+  /**
    * Runs before the builders; may add environment, values to mask in the log from now on
    * (`secrets`, as the credentials binding does), and a tear-down run after them.
    */
