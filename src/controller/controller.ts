@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { ExtensionRegistry, GLOBAL_CONFIGURATION } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, openWriteAudit, readEpochFile, stoppableFence, type RotationOptions, type WriteAudit } from '../home/index.js';
-import { Jobs, preloadJobDefinitions, resolveParameters, type Cause, type PersistedQueueItem, type PreloadedJobs } from '../jobs/index.js';
+import { Jobs, QUEUE_TASK_DISPATCHER, preloadJobDefinitions, registerCoreQueueTaskDispatchers, resolveParameters, type Cause, type PersistedQueueItem, type PreloadedJobs } from '../jobs/index.js';
 import { registerBuiltInPlugins } from '../plugins/index.js';
 import { AgentConnections, AgentNodes, BUILT_IN_NODE, DEFAULT_AGENT_GRACE_MS, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RemoteChannel, type RunAs } from '../nodes/index.js';
 import type { HeldStep } from '../agent-protocol/index.js';
@@ -44,6 +44,7 @@ import { listenAgentPort, type AgentPort } from '../web/agent-port.js';
 import { Scheduler } from './scheduler.js';
 import { ControllerMetrics } from './metrics.js';
 import { TriggerRunner } from './triggers.js';
+import { Downstream } from './downstream.js';
 
 export interface ControllerOptions {
   home: string;
@@ -142,6 +143,8 @@ export class Controller implements StewardApi {
   #queueFile!: QueueFileWriter;
   #homeWatch: HomeWatch | undefined;
   #triggers: TriggerRunner | undefined;
+  /** The queue's task dispatchers, closed with the controller. */
+  #dispatchers: readonly { close?(): void }[] = [];
   #web: WebServer | undefined;
   #ready = false;
   #phase: 'standby' | 'starting' | 'active' | 'fenced' | 'handing-over' | 'handed-over' = 'starting';
@@ -201,6 +204,7 @@ export class Controller implements StewardApi {
     registerBuiltInPlugins(this.extensions);
     registerDefaultQueueSorter(this.extensions);
     registerDefaultLoadBalancer(this.extensions);
+    registerCoreQueueTaskDispatchers(this.extensions);
     // While it waits, a standby reads and compiles the jobs' configurations (writing nothing), so
     // that once it has the lease only those changed since are compiled again.
     const preloaded = standby ? this.#preloadJobs() : undefined;
@@ -306,17 +310,32 @@ export class Controller implements StewardApi {
       baseEnv,
       killGraceMs: this.#opts.killGraceMs ?? 10_000,
       queueChanged: () => this.#queueFile.changed(),
+      downstream: new Downstream({ jobs: this.jobs, queue: () => this.queue, schedule: (job, given, cause) => this.scheduleBuild(job, given, cause) }),
     });
     const sorter = this.extensions.first(QUEUE_SORTER);
     if (sorter === undefined) throw new StewardError('STW_INTERNAL', 'no queue sorter is installed');
     const balancer = this.extensions.first(LOAD_BALANCER);
     if (balancer === undefined) throw new StewardError('STW_INTERNAL', 'no load balancer is installed');
+    const dispatchers = await Promise.all(
+      this.extensions.all(QUEUE_TASK_DISPATCHER).map((d) =>
+        d.create({
+          jobs: this.jobs,
+          store: this.store,
+          logger: log,
+          building: () => this.#building(),
+          queuedUnblocked: (job) => this.queue.hasUnblocked(job),
+          changed: () => this.queue.dispatchersChanged(),
+        }),
+      ),
+    );
+    this.#dispatchers = dispatchers;
     this.queue = new Queue({
       host: this.scheduler,
       sorter: sorter.create(),
       loadBalancer: balancer.create(),
       logger: log,
       limits: this.#opts.queueLimits ?? {},
+      dispatchers,
     });
     this.scheduler.attach(this.queue);
     this.#queueFile = new QueueFileWriter(this.store, () => this.queue, log);
@@ -610,6 +629,16 @@ export class Controller implements StewardApi {
     return this.#handover;
   }
 
+  /** Every build an executor holds (started or being started), with its node, for the queue's dispatchers. */
+  *#building(): Iterable<{ job: string; node: string }> {
+    for (const computer of this.computers()) {
+      for (const e of computer.executors) {
+        const s = e.state;
+        if (s.state !== 'idle') yield { job: s.job, node: computer.name };
+      }
+    }
+  }
+
   scheduleBuild(
     jobName: string,
     given: Record<string, string | undefined>,
@@ -687,6 +716,7 @@ export class Controller implements StewardApi {
     await this.#agentPort?.close();
     await this.#web?.close();
     this.#triggers?.close();
+    for (const d of this.#dispatchers) d.close?.();
     this.#homeWatch?.close();
     if (this.queue !== undefined) this.queue.close();
     // After a handover, the builds still running are in their steps on agents, for the next

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { coerceError, type StewardError } from '../errors/index.js';
 import { isDiskTrouble, type HomeHealth, type HomeStore } from '../home/index.js';
-import { Jobs, runBuild, type Build, type Job, type ResumedStep, type Result } from '../jobs/index.js';
+import { Jobs, runBuild, type Build, type DownstreamHost, type Job, type ResumedStep, type Result } from '../jobs/index.js';
 import { BUILT_IN_NODE, type Computer, type Executor } from '../nodes/index.js';
 import type { NodeView, PendingItem, Queue, QueueHost, QueueTask } from '../queue/index.js';
 
@@ -19,6 +19,8 @@ export interface SchedulerOptions {
   killGraceMs: number;
   /** Called whenever queue.xml should be written again. */
   queueChanged: () => void;
+  /** How builds start others (downstream triggers). */
+  downstream?: DownstreamHost;
 }
 
 /**
@@ -251,6 +253,7 @@ export class Scheduler implements QueueHost {
           baseEnv: this.#o.baseEnv,
           killGraceMs: this.#o.killGraceMs,
           ...(resume === undefined ? {} : { resume }),
+          ...(this.#o.downstream === undefined ? {} : { downstream: this.#o.downstream }),
         },
         sensitive,
       );

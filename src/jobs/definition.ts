@@ -29,7 +29,7 @@ export type JobDefinition =
       wrappers: BuildWrapper[];
       publishers: Publisher[];
       /** Triggers, parsed; the controller starts them. */
-      triggers: { type: string; start(ctx: TriggerContext): Trigger }[];
+      triggers: { type: string; start(ctx: TriggerContext): Trigger; upstreamProjects?: readonly string[] }[];
       /**
        * The SCM and builders this controller cannot run (`SCM hudson.plugins.svn.SubversionSCM
        * (plugin subversion@2.17)`, `builder hudson.tasks.Maven`): without them the build means nothing, so it
@@ -105,7 +105,7 @@ export function compileParsed(xml: string, document: XmlDocument, extensions: Ex
     }
   }
   const jobName = file.replace(/^jobs\//, '').replace(/\/config\.xml$/, '');
-  const triggers: { type: string; start(ctx: TriggerContext): Trigger }[] = [];
+  const triggers: { type: string; start(ctx: TriggerContext): Trigger; upstreamProjects?: readonly string[] }[] = [];
   for (const step of config.triggers) {
     const d = extensions.find(TRIGGER, step.type);
     if (d === undefined) notInstalled('trigger', step, 'ignored', 'this trigger is not installed here: it never starts a build');
@@ -135,7 +135,7 @@ export function compileParsed(xml: string, document: XmlDocument, extensions: Ex
       wrappers.push(unsupportedBuildWrapper(describe(step)));
     }
   }
-  const publishers: Publisher[] = [];
+  let publishers: Publisher[] = [];
   for (const step of config.publishers) {
     const d = extensions.find(PUBLISHER, step.type);
     if (d !== undefined) {
@@ -147,6 +147,8 @@ export function compileParsed(xml: string, document: XmlDocument, extensions: Ex
       publishers.push(unsupportedPublisher(describe(step)));
     }
   }
+  // Downstream triggers wait for the others' verdict (stable sort: the rest keep their order).
+  publishers = [...publishers.filter((p) => p.runsLast !== true), ...publishers.filter((p) => p.runsLast === true)];
   const notRunCounts = countNotRun(notRun);
   if (notRun.length > NOT_RUN_LISTED) notRun.length = NOT_RUN_LISTED;
   return { kind: 'freestyle', xml, parsed, label, scm, builders, wrappers, publishers, triggers, missing, notRun, notRunCounts };
@@ -161,6 +163,7 @@ const READ_PROPERTIES: ReadonlySet<string> = new Set([
   'jenkins.model.BuildDiscarderProperty',
   'jenkins.advancedqueue.priority.strategy.PriorityJobProperty',
   'hudson.security.AuthorizationMatrixProperty',
+  'hudson.plugins.throttleconcurrents.ThrottleJobProperty',
 ]);
 
 function describe(step: Step): string {

@@ -42,7 +42,22 @@ export {
   type PublisherDescriptor,
   type LaunchStepOptions,
   type WorkspaceFile,
+  type DownstreamBuild,
+  type DownstreamHost,
+  type DownstreamRequest,
+  type RenameJobReferences,
 } from './steps/api.js';
+/** Which jobs start builds of which (Jenkins' DependencyGraph), from their triggers and steps. */
+export { DependencyGraph } from './dependency-graph.js';
+/** Jenkins' UpstreamCause of a build started by another, its nesting trimmed as Jenkins trims it, and how a log prints a cause. */
+export { upstreamCause, causeLines } from './upstream-cause.js';
+/**
+ * The QueueTaskDispatcher extension point: vetoes on starting queue items that look at jobs (their
+ * properties, the dependency graph, what builds where), and core Jenkins' own, "Block build when
+ * upstream/downstream project is building".
+ */
+export { QUEUE_TASK_DISPATCHER, type DispatcherContext, type QueueTaskDispatcherDescriptor } from './dispatchers/api.js';
+export { registerCoreQueueTaskDispatchers } from './dispatchers/upstream-blocking.js';
 /**
  * The SCM extension point (Jenkins' SCM): what a job's `<scm class="...">` checks out before its
  * wrappers and builders, and the change set its builds show.
@@ -68,4 +83,4 @@ export {
   type NotRunTreatment,
 } from './not-run.js';
 export * from './config/index.js';
-export { TRIGGER, parseJenkinsCron, type Trigger, type TriggerContext, type TriggerDescriptor, type CronLine } from './triggers/index.js';
+export { TRIGGER, parseJenkinsCron, type CompletedBuild, type Trigger, type TriggerContext, type TriggerDescriptor, type CronLine } from './triggers/index.js';

@@ -15,8 +15,11 @@ import {
   type Cause,
   type FreestyleJob,
   type ParameterValue,
+  type Step,
 } from './config/index.js';
-import { parseXmlOffLoop, type XmlSpec } from '../xml/index.js';
+import { escapeText, parseXmlOffLoop, serializeXml, type XmlSpec } from '../xml/index.js';
+import { BUILDER, PUBLISHER, type RenameJobReferences } from './steps/api.js';
+import { TRIGGER } from './triggers/index.js';
 import { Build } from './build.js';
 import { checkBuildFileName, runView } from './build-files.js';
 import { RUN_ACTION, type RunActionDescriptor, type RunView } from './run-actions.js';
@@ -26,6 +29,8 @@ import { compileDefinition, type JobDefinition } from './definition.js';
 import { describeNotRun, summarizeNotRun, totalNotRun, type NotRunElement, type NotRunTreatment } from './not-run.js';
 import { Job } from './job.js';
 import { UnrecordedEnds } from './unrecorded-ends.js';
+import { DependencyGraph } from './dependency-graph.js';
+import type { CompletedBuild } from './triggers/index.js';
 import { checkJobName, folderNameProblem } from './names.js';
 import { PEEPHOLE_PERMALINKS, PERMALINK_IDS, Permalinks, type PermalinkId } from './permalinks.js';
 import type { Result } from './result.js';
@@ -139,9 +144,13 @@ export class Jobs {
   readonly #secrets: BuildSecrets | undefined;
   readonly #objections: (config: FreestyleJob) => readonly StewardError[];
   readonly #labelWarning: (job: string, label: LabelExpression) => string | undefined;
-  readonly #jobs = new Map<string, Job>();
+  /** The jobs by name; any change drops the dependency graph, made again when next asked for. */
+  readonly #jobs = new JobMap(() => this.#changed());
+  #graph: DependencyGraph | undefined;
+  #generation = 0;
   #preloaded: PreloadedJobs | undefined;
   readonly #listeners = new Set<(job: Job, change: 'loaded' | 'created' | 'updated') => void>();
+  readonly #completedListeners = new Set<(build: CompletedBuild) => void>();
   /**
    * Per-job chain of what follows a build's end (builds/permalinks, then the build discarder), so
    * that two of one job never interleave.
@@ -235,6 +244,33 @@ export class Jobs {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Tells `listener` about every build that ends, once its final record was asked written (Jenkins'
+   * RunListener.onCompleted); returns the unsubscribe. A listener that throws is logged.
+   */
+  onCompleted(listener: (build: CompletedBuild) => void): () => void {
+    this.#completedListeners.add(listener);
+    return () => this.#completedListeners.delete(listener);
+  }
+
+  /**
+   * A number that changes whenever a job is added, removed, renamed or reconfigured: what is
+   * computed from every job's configuration can be kept until it does.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  #changed(): void {
+    this.#graph = undefined;
+    this.#generation++;
+  }
+
+  /** Which jobs start builds of which, as they are configured now. */
+  dependencyGraph(): DependencyGraph {
+    return (this.#graph ??= DependencyGraph.of(this.#jobs.values()));
+  }
+
   #emit(job: Job, change: 'loaded' | 'created' | 'updated'): void {
     for (const l of this.#listeners) l(job, change);
   }
@@ -311,6 +347,7 @@ export class Jobs {
     this.#refuseObjected(definition);
     await this.#store.writeAtomic(file, xml);
     job.definition = definition;
+    this.#changed();
     this.#log.info({ job: name }, `updated the configuration of job ${name}`);
     this.#warnUnsupported(name, definition);
     this.#warnLabel(job);
@@ -388,6 +425,7 @@ export class Jobs {
     const definition = await compileDefinition(xml, file, this.#extensions);
     await this.#store.writeAtomic(file, xml);
     job.definition = definition;
+    this.#changed();
     this.#log.info({ job: name, disabled }, `${disabled ? 'disabled' : 'enabled'} job ${name}`);
     this.#emit(job, 'updated');
     return job;
@@ -403,6 +441,7 @@ export class Jobs {
   /** Stops the triggers of a job that left the map: listeners see it as broken and start nothing. */
   #retire(job: Job, why: string): void {
     job.definition = { kind: 'broken', xml: job.definition.xml, error: new StewardError('STW_JOB_NOT_FOUND', why) };
+    this.#changed();
     this.#emit(job, 'updated');
   }
 
@@ -457,7 +496,43 @@ export class Jobs {
     this.#log.info({ job: newName, from: oldName }, `renamed job ${oldName} to ${newName}`);
     this.#retire(job, `job ${oldName} was renamed to ${newName}`);
     this.#emit(renamed, 'created');
+    await this.#renameReferences(oldName, newName, renamed);
     return renamed;
+  }
+
+  /**
+   * Rewrites the other jobs' steps and triggers that name `from` to name `to` (Jenkins'
+   * ItemListener.onLocationChanged, as BuildTrigger and ReverseBuildTrigger implement it): each
+   * such job gets a config.xml changed only there. A job whose file cannot be rewritten keeps its
+   * old one, with a warning naming it.
+   */
+  async #renameReferences(from: string, to: string, renamed: Job): Promise<void> {
+    const escaped = escapeText(from);
+    for (const other of [...this.#jobs.values()]) {
+      const def = other.definition;
+      if (other === renamed || def.kind !== 'freestyle' || !def.xml.includes(escaped)) continue;
+      try {
+        const file = `jobs/${other.name}/config.xml`;
+        const copy = readFreestyleJob(await parseXmlOffLoop(def.xml, file));
+        const c = copy.config;
+        const renamers: (readonly [Step, RenameJobReferences | undefined])[] = [
+          ...c.builders.map((st) => [st, this.#extensions.find(BUILDER, st.type)?.renameJob] as const),
+          ...c.publishers.map((st) => [st, this.#extensions.find(PUBLISHER, st.type)?.renameJob] as const),
+          ...c.triggers.map((st) => [st, this.#extensions.find(TRIGGER, st.type)?.renameJob] as const),
+        ];
+        let changed = false;
+        for (const [step, rename] of renamers) {
+          if (rename?.(step.element, from, to) === true) changed = true;
+        }
+        // Unless the job changed meanwhile: its new configuration is the one to keep.
+        if (changed && this.#jobs.get(other.name) === other && other.definition === def) {
+          await this.updateConfig(other.name, serializeXml(copy.document));
+          this.#log.info({ job: other.name, from, to }, `job ${other.name} now names ${to} where it named ${from}`);
+        }
+      } catch (err) {
+        this.#warn(other, err, `job ${other.name} still names ${from}, renamed to ${to}: its configuration could not be rewritten`);
+      }
+    }
   }
 
   /** The job's build numbers, listed from its builds folder the first time. */
@@ -694,6 +769,13 @@ export class Jobs {
       const numbers = job.buildNumbers;
       links?.completed(build.number, result, numbers !== undefined && links.agrees(newestCompleted(job, numbers, build.number)));
       build.finished(result);
+      for (const l of this.#completedListeners) {
+        try {
+          l({ job: job.name, number: build.number, result, causes: build.record.causes });
+        } catch (err) {
+          this.#warn(job, err, `a listener to the end of ${job.name} #${build.number} failed`);
+        }
+      }
     }
     // Only once the final record is durable: a permalinks file naming a build whose record still
     // says it is running would be believed.
@@ -1035,4 +1117,25 @@ function interruptedRecord(number: number): BuildRecord {
 function withDigest(p: ParameterValue, digest: string | undefined): ParameterValue {
   const { digest: _old, ...rest } = p;
   return digest === undefined ? rest : { ...rest, digest };
+}
+
+/** A Map that says when it changes (the jobs by name, for the dependency graph's cache). */
+class JobMap extends Map<string, Job> {
+  readonly #changed: () => void;
+  constructor(changed: () => void) {
+    super();
+    this.#changed = changed;
+  }
+  override set(name: string, job: Job): this {
+    this.#changed();
+    return super.set(name, job);
+  }
+  override delete(name: string): boolean {
+    this.#changed();
+    return super.delete(name);
+  }
+  override clear(): void {
+    this.#changed();
+    super.clear();
+  }
 }

@@ -44,9 +44,6 @@ export function projectOptionsNotRun(root: XmlElementHandle): NotRunElement[] {
   const option = (name: string, reason: string) => out.push({ kind: 'option', name, plugin: undefined, within: root.name, treatment: 'ignored', reason });
   const text = (name: string) => root.childText(name)?.trim() ?? '';
   if (text('customWorkspace') !== '') option('customWorkspace', 'builds run in the job\'s usual workspace, not in the custom one');
-  for (const name of ['blockBuildWhenDownstreamBuilding', 'blockBuildWhenUpstreamBuilding']) {
-    if (text(name) === 'true') option(name, 'builds start without waiting for other jobs: Steward does not follow upstream and downstream projects');
-  }
   const jdk = text('jdk');
   if (jdk !== '' && jdk !== '(System)' && jdk !== '(Default)') option(`jdk ${jdk}`, 'builds run with the node\'s own Java: Steward installs no JDK tool');
   const retries = text('scmCheckoutRetryCount');

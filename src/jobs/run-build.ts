@@ -8,9 +8,10 @@ import type { Jobs } from './jobs.js';
 import { MaskedLog } from './masked-log.js';
 import { sizeInWords } from './build-files.js';
 import { combine, isWorseOrEqualTo, type Result } from './result.js';
-import type { BuildContext } from './steps/api.js';
+import type { BuildContext, DownstreamHost } from './steps/api.js';
 import type { SCM, ScmContext } from './scm/api.js';
 import type { XmlSpec } from '../xml/index.js';
+import { causeLines, upstreamCause } from './upstream-cause.js';
 
 export interface RunOptions {
   jobs: Jobs;
@@ -32,6 +33,8 @@ export interface RunOptions {
   killGraceMs: number;
   /** Set when the build continues a step an earlier controller started on an agent. */
   resume?: ResumedStep;
+  /** How the build starts others (downstream triggers); without it, they are refused. */
+  downstream?: DownstreamHost;
 }
 
 /**
@@ -259,6 +262,14 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
       if (start > 0) lines.shift();
       return lines.slice(-maxLines);
     },
+    scheduleDownstream: (name, params) => {
+      if (o.downstream === undefined) return { outcome: 'refused', reason: 'this controller starts no downstream builds' };
+      return o.downstream.schedule(name, params, upstreamCause({ job: job.name, number: build.number, causes: build.record.causes }));
+    },
+    awaitDownstream: (name, queueId) =>
+      o.downstream === undefined
+        ? Promise.resolve({ cancelled: true, reason: 'this controller starts no downstream builds' })
+        : o.downstream.awaitBuild(name, queueId, build.abortController.signal),
     credential: (id) =>
       secrets === undefined
         ? Promise.reject(new StewardError('STW_INTERNAL', `credentials '${id}' cannot be bound: this controller was started without a credentials store`))
@@ -274,7 +285,7 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
   try {
     // Resumed: the log goes on with the adopted step's output, from where it stopped.
     if (resume === undefined) {
-      for (const cause of build.record.causes) log(cause.shortDescription);
+      for (const cause of build.record.causes) for (const line of causeLines(cause)) log(line);
       log(`Running as SYSTEM`);
     }
     const made = await channel.workspace(job.name);

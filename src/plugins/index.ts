@@ -6,6 +6,7 @@
  */
 import type { BuiltInPlugin, ExtensionRegistry } from '../extensions/index.js';
 import { plugin as artifactArchiver } from './artifact-archiver/index.js';
+import { plugin as buildTrigger } from './build-trigger/index.js';
 import { plugin as buildTimeout } from './build-timeout/index.js';
 import { plugin as credentialsBinding } from './credentials-binding/index.js';
 import { plugin as emailExt } from './email-ext/index.js';
@@ -13,12 +14,14 @@ import { plugin as envinject } from './envinject/index.js';
 import { plugin as git } from './git/index.js';
 import { plugin as junit } from './junit/index.js';
 import { plugin as mailer } from './mailer/index.js';
+import { plugin as parameterizedTrigger } from './parameterized-trigger/index.js';
 import { plugin as shell } from './shell/index.js';
+import { plugin as throttleConcurrents } from './throttle-concurrents/index.js';
 import { plugin as timerTrigger } from './timer-trigger/index.js';
 import { plugin as wsCleanup } from './ws-cleanup/index.js';
 
 /** Every built-in plugin, in the order they register. */
-export const BUILT_IN_PLUGINS: readonly BuiltInPlugin[] = [shell, buildTimeout, envinject, credentialsBinding, artifactArchiver, junit, timerTrigger, git, mailer, emailExt, wsCleanup];
+export const BUILT_IN_PLUGINS: readonly BuiltInPlugin[] = [shell, buildTimeout, envinject, credentialsBinding, artifactArchiver, junit, timerTrigger, git, mailer, emailExt, wsCleanup, buildTrigger, parameterizedTrigger, throttleConcurrents];
 
 /** Registers the steps and triggers of every built-in plugin; the composition root calls it once per registry. */
 export function registerBuiltInPlugins(registry: ExtensionRegistry): void {

@@ -18,8 +18,18 @@ export function sameCause(a: Cause, b: Cause): boolean {
     a.shortDescription === b.shortDescription &&
     a.userId === b.userId &&
     a.userName === b.userName &&
-    a.upstreamProject === b.upstreamProject
+    a.upstreamProject === b.upstreamProject &&
+    a.upstreamBuild === b.upstreamBuild &&
+    a.upstreamUrl === b.upstreamUrl &&
+    sameCauses(a.upstreamCauses ?? [], b.upstreamCauses ?? [])
   );
+}
+
+function sameCauses(a: readonly Cause[], b: readonly Cause[]): boolean {
+  return a.length === b.length && a.every((c, i) => {
+    const other = b[i];
+    return other !== undefined && sameCause(c, other) && countOf(c) === countOf(other);
+  });
 }
 
 /** Adds `cause` (with its count) to `causes`: its count grows when it is there, else it comes last. */

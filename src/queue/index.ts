@@ -47,4 +47,6 @@ export {
   type LoadBalancerDescriptor,
 } from './load-balancer.js';
 export { labelWarning } from './label-warning.js';
+/** Jenkins' QueueTaskDispatcher: a veto on starting an item, anywhere (canRun) or on a node (canTake). */
+export type { DispatchedItem, QueueTaskDispatcher } from './dispatcher.js';
 export { LEFT_ITEM_RETENTION_MS } from './left-items.js';

@@ -40,7 +40,12 @@ export type Blockage =
   /** The job is being renamed: released by `renamed`, under the new name. */
   | 'renaming'
   /** No build may start (the home takes no writes): released by `resumeStarts`. */
-  | 'held';
+  | 'held'
+  /**
+   * A QueueTaskDispatcher vetoes it (an upstream job is building, a throttle is full): looked at
+   * again after every build's end and `dispatchersChanged`.
+   */
+  | 'dispatcher';
 
 export interface BlockedItem extends ItemBase {
   readonly state: 'blocked';
@@ -86,6 +91,11 @@ export class Entry {
   at: EntryState = { state: 'detached' };
   /** From the QueueSorter; time-invariant, refreshed on classification. */
   sortKey = Number.MAX_SAFE_INTEGER;
+  /**
+   * Why the idle nodes did not take it when last offered (a dispatcher's canTake), shown while it
+   * stays buildable; cleared when it is placed again.
+   */
+  nodeRefusal: string | undefined;
   heapIndex = -1;
 
   constructor(
@@ -117,7 +127,7 @@ export class Entry {
       case 'blocked':
         return { ...this.base(), state: 'blocked', blockage: at.blockage, why: at.why };
       case 'buildable':
-        return { ...this.base(), state: 'buildable', why: waitingForExecutor(at.bucket.label?.text) };
+        return { ...this.base(), state: 'buildable', why: this.nodeRefusal ?? waitingForExecutor(at.bucket.label?.text) };
       case 'pending':
         return this.pending();
       case 'detached':

@@ -31,6 +31,7 @@ import { DEFAULT_MAX_QUEUED, DEFAULT_MAX_QUEUED_PER_JOB, QueueFullError, type Qu
 import { DefaultLoadBalancer, type LoadBalancer } from './load-balancer.js';
 import { DefaultQueueSorter, type QueueSorter } from './sorter.js';
 import type { Cause, NodeView, ParameterValue, PersistedQueueItem, QueueHost, QueueTask } from './types.js';
+import type { QueueTaskDispatcher } from './dispatcher.js';
 
 export interface QueueOptions {
   host: QueueHost;
@@ -41,6 +42,8 @@ export interface QueueOptions {
   logger?: Logger;
   /** Defaults to 1,000 items per job and 10,000 in all. */
   limits?: Partial<QueueLimits>;
+  /** Vetoes on starting items (Jenkins' QueueTaskDispatchers), asked in order. */
+  dispatchers?: readonly QueueTaskDispatcher[];
 }
 
 export interface ScheduleRequest {
@@ -62,6 +65,7 @@ export class Queue {
   readonly #balancer: LoadBalancer;
   readonly #logger: Logger | undefined;
   readonly #limits: QueueLimits;
+  readonly #dispatchers: readonly QueueTaskDispatcher[];
   #nextId = 1;
   #closed = false;
   /** Set by quietDown: items are still taken and kept, none is handed to an executor. */
@@ -81,6 +85,8 @@ export class Queue {
   #hold: Block | undefined;
   /** Blocked by the hold: released by resumeStarts. */
   readonly #blockedOnHold = new Set<Entry>();
+  /** Vetoed by a dispatcher: looked at again after each build's end (and dispatchersChanged). */
+  readonly #blockedByDispatcher = new Set<Entry>();
   /** Pending items per job, so that a second item of a non-concurrent job is never dispatched. */
   readonly #pendingByTask = new Map<string, number>();
   readonly #left: LeftItems;
@@ -104,6 +110,7 @@ export class Queue {
     this.#sorter = opts.sorter ?? new DefaultQueueSorter();
     this.#balancer = opts.loadBalancer ?? new DefaultLoadBalancer();
     this.#logger = opts.logger;
+    this.#dispatchers = opts.dispatchers ?? [];
     this.#limits = { perJob: opts.limits?.perJob ?? DEFAULT_MAX_QUEUED_PER_JOB, total: opts.limits?.total ?? DEFAULT_MAX_QUEUED };
     this.#quiet = new QuietPeriods(this.#host, (due) => this.#quietPeriodsEnded(due));
     this.#buckets = new Buckets(() => this.#host.nodes());
@@ -165,6 +172,9 @@ export class Queue {
     this.#detach(entry);
     this.#leave(entry, { cancelled: true });
     this.#host.changed();
+    // An item that was waiting for this one (its downstream job) may go now.
+    this.#recheckDispatchers();
+    this.#drain();
     return true;
   }
 
@@ -172,6 +182,15 @@ export class Queue {
   get(id: number): QueueItem | undefined {
     const entry = this.#live.get(id);
     return entry !== undefined ? this.#view(entry, this.#host.now()) : this.#left.get(id);
+  }
+
+  /**
+   * Whether the job has an item about to start: buildable, or handed to an executor (Jenkins'
+   * Queue.getUnblockedTasks). Cost: the job's own items.
+   */
+  hasUnblocked(task: string): boolean {
+    for (const e of this.#byTask.get(task) ?? []) if (e.at.state === 'buildable' || e.at.state === 'pending') return true;
+    return false;
   }
 
   /** How many items are in each state, without copying them (for metrics). */
@@ -213,6 +232,7 @@ export class Queue {
     this.#leave(entry, { cancelled: true, reason });
     this.#host.changed();
     this.#release(entry.task, 'build-in-progress');
+    this.#recheckDispatchers();
     this.#drain();
   }
 
@@ -229,6 +249,7 @@ export class Queue {
     entry.at = { state: 'detached' };
     this.#classify(entry);
     this.#release(entry.task, 'build-in-progress');
+    this.#recheckDispatchers();
     this.#drain();
   }
 
@@ -277,6 +298,17 @@ export class Queue {
   taskFinished(taskName: string): void {
     if (this.#closed) return;
     this.#release(taskName, 'build-in-progress');
+    this.#recheckDispatchers();
+    this.#drain();
+  }
+
+  /**
+   * What a dispatcher's answers depend on changed outside the queue's events (a throttle
+   * category's limits): the items dispatchers vetoed are looked at again.
+   */
+  dispatchersChanged(): void {
+    if (this.#closed) return;
+    this.#recheckDispatchers();
     this.#drain();
   }
 
@@ -307,8 +339,13 @@ export class Queue {
     if (this.#closed) return;
     const task = this.#host.task(taskName);
     if (task === undefined) this.#lastBuiltOn.delete(taskName);
+    // Another job's items may have waited on this one's configuration (its downstream jobs).
+    this.#recheckDispatchers();
     const entries = this.#byTask.get(taskName);
-    if (entries === undefined) return;
+    if (entries === undefined) {
+      this.#drain();
+      return;
+    }
     for (const e of [...entries]) {
       const state = e.at.state;
       if (state === 'blocked' && e.at.blockage === 'renaming') continue;
@@ -462,6 +499,7 @@ export class Queue {
       case 'blocked':
         this.#blockedOnLabel.delete(entry);
         this.#blockedOnHold.delete(entry);
+        this.#blockedByDispatcher.delete(entry);
         break;
       case 'buildable':
         at.bucket.heap.remove(entry);
@@ -484,18 +522,19 @@ export class Queue {
       return;
     }
     entry.sortKey = this.#sorter.sortKey({ task, inQueueSince: entry.inQueueSince });
-    const block = this.#blockage(task, true);
+    const block = this.#blockage(task, true, entry.id);
     if (block !== undefined) {
       this.#block(entry, block);
       return;
     }
     const bucket = this.#buckets.bucketFor(task.label);
+    entry.nodeRefusal = undefined;
     entry.at = { state: 'buildable', bucket };
     bucket.heap.push(entry);
     this.#offer(bucket);
   }
 
-  #blockage(task: QueueTask, checkLabel: boolean): Block | undefined {
+  #blockage(task: QueueTask, checkLabel: boolean, id: number): Block | undefined {
     if (task.disabled) return { blockage: 'disabled', why: `${task.name} is disabled` };
     if (!task.concurrentBuild && (this.#pendingByTask.has(task.name) || this.#host.isBuilding(task.name))) {
       return { blockage: 'build-in-progress', why: `A build of ${task.name} is already in progress` };
@@ -506,13 +545,37 @@ export class Queue {
       if (status === 'none') return { blockage: 'no-node-with-label', why: `There are no nodes with the label '${task.label.text}'` };
       if (status === 'offline') return { blockage: 'label-offline', why: `All nodes of label '${task.label.text}' are offline` };
     }
+    for (const d of this.#dispatchers) {
+      const why = this.#ask(d, 'canRun', task, () => d.canRun?.({ id, task }));
+      if (why !== undefined) return { blockage: 'dispatcher', why };
+    }
     return undefined;
+  }
+
+  /** A dispatcher's answer; one that throws is logged and counts as no veto. */
+  #ask(d: QueueTaskDispatcher, what: string, task: QueueTask, answer: () => string | undefined): string | undefined {
+    try {
+      return answer();
+    } catch (err) {
+      this.#logger?.error({ err, job: task.name }, `a queue task dispatcher failed (${what}) on ${task.name}; it is not asked this time`);
+      return undefined;
+    }
+  }
+
+  /** Looks again at the items dispatchers vetoed. Cost: those items. */
+  #recheckDispatchers(): void {
+    if (this.#blockedByDispatcher.size === 0) return;
+    for (const e of [...this.#blockedByDispatcher]) {
+      this.#detach(e);
+      this.#classify(e);
+    }
   }
 
   #block(entry: Entry, block: Block): void {
     entry.at = { state: 'blocked', ...block };
     if (block.blockage === 'no-node-with-label' || block.blockage === 'label-offline') this.#blockedOnLabel.add(entry);
     else if (block.blockage === 'held') this.#blockedOnHold.add(entry);
+    else if (block.blockage === 'dispatcher') this.#blockedByDispatcher.add(entry);
   }
 
   /** Looks again at the job's items blocked for `blockage`. Cost: the job's own items. */
@@ -642,7 +705,7 @@ export class Queue {
         this.#classify(best);
         continue;
       }
-      const block = this.#blockage(task, false);
+      const block = this.#blockage(task, false, best.id);
       if (block !== undefined) {
         this.#block(best, block);
         continue;
@@ -661,7 +724,7 @@ export class Queue {
         if (e.at.state !== 'detached' || this.#live.get(e.id) !== e) continue;
         // A build of its job may have been dispatched since it was set aside.
         const task = this.#host.task(e.task);
-        const block = task === undefined ? undefined : this.#blockage(task, false);
+        const block = task === undefined ? undefined : this.#blockage(task, false, e.id);
         if (block !== undefined) {
           this.#block(e, block);
         } else {
@@ -690,6 +753,22 @@ export class Queue {
         if (n === undefined || !n.online || n.idleExecutors() <= 0) this.#idleNodes.delete(name);
         else if (bucket.matches(n)) candidates.push(n);
       }
+    }
+    if (this.#dispatchers.length > 0) {
+      // Nodes a dispatcher refuses for this item (canTake) are not offered to the load balancer.
+      let kept = 0;
+      let refusal: string | undefined;
+      for (const n of candidates) {
+        let why: string | undefined;
+        for (const d of this.#dispatchers) {
+          why = d.canTake === undefined ? undefined : this.#ask(d, 'canTake', task, () => d.canTake?.(n, { id: entry.id, task }));
+          if (why !== undefined) break;
+        }
+        if (why === undefined) candidates[kept++] = n;
+        else refusal ??= why;
+      }
+      candidates.length = kept;
+      entry.nodeRefusal = kept === 0 ? refusal : undefined;
     }
     const first = candidates[0];
     if (first === undefined) return undefined;

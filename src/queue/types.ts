@@ -11,6 +11,15 @@ export type Cause = {
   userName?: string;
   /** For an upstream cause, the job whose build started this one (answers hide it from who may not read it). */
   upstreamProject?: string;
+  /** For an upstream cause, the number of the build that started this one. */
+  upstreamBuild?: number;
+  /** For an upstream cause, the upstream job's URL relative to the root (`job/A/`), as Jenkins keeps it. */
+  upstreamUrl?: string;
+  /**
+   * For an upstream cause, the causes of the build that started this one, nested as far as
+   * Jenkins keeps them (10 levels, 25 causes; past that one "(deeply nested causes)").
+   */
+  upstreamCauses?: Cause[];
   /** For a remote cause ("Started by remote host ADDR with note: NOTE"): the caller's address and the `cause` text it gave. */
   addr?: string;
   note?: string;

@@ -71,6 +71,11 @@ export function causeJson(c: Cause, canSee: CanSeeJob): Record<string, unknown> 
     out.userId = c.userId ?? null;
     out.userName = c.userName ?? c.userId ?? 'anonymous';
   }
+  if (c.kind === 'upstream' && !hidden) {
+    out.upstreamBuild = c.upstreamBuild ?? null;
+    out.upstreamProject = c.upstreamProject ?? null;
+    out.upstreamUrl = c.upstreamUrl ?? null;
+  }
   if (c.kind === 'remote') {
     out.addr = c.addr ?? null;
     out.note = c.note ?? null;
@@ -186,15 +191,23 @@ export function jobJson(root: string, jobs: Jobs, job: Job, queueItem: () => Que
     }),
     concurrentBuild: config?.concurrentBuild ?? false,
     disabled: job.disabled,
-    downstreamProjects: [],
+    downstreamProjects: lazy(() => relatedJobs(root, jobs, jobs.dependencyGraph().downstream(job.name), canSee)),
     labelExpression: def.kind === 'freestyle' ? (def.label?.text ?? null) : null,
     // Steward's own: why no node can run the job's builds now (no node has its label), else null.
     labelWarning: lazy(() => jobs.labelWarning(job) ?? null),
     scm: { _class: def.kind === 'freestyle' ? (def.parsed.config.scm?.type ?? 'hudson.scm.NullSCM') : 'hudson.scm.NullSCM' },
-    upstreamProjects: [],
+    upstreamProjects: lazy(() => relatedJobs(root, jobs, jobs.dependencyGraph().upstream(job.name), canSee)),
     // Steward's own: what of config.xml this controller will not run, and how each is treated.
     notRun: notRunOf(job),
   };
+}
+
+/** Jobs named in a job's answer (its upstream and downstream jobs): only those the caller may read. */
+function relatedJobs(root: string, jobs: Jobs, names: readonly string[], canSee: CanSeeJob): Record<string, unknown>[] {
+  return names.flatMap((name) => {
+    const j = jobs.get(name);
+    return j === undefined || !canSee(name) ? [] : [jobSummary(root, jobs, j)];
+  });
 }
 
 /**

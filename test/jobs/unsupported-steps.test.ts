@@ -120,7 +120,6 @@ describe("a job's list of what will not run", () => {
       [
         ['property', 'com.coravy.hudson.plugins.github.GithubProjectProperty', 'github@1.37.3', null, 'ignored'],
         ['option', 'customWorkspace', null, 'project', 'ignored'],
-        ['option', 'blockBuildWhenUpstreamBuilding', null, 'project', 'ignored'],
         ['option', 'hudson.plugins.git.extensions.impl.ScmName', null, 'hudson.plugins.git.GitSCM', 'skipped'],
         ['trigger', 'hudson.triggers.SCMTrigger', null, null, 'ignored'],
         ['wrapper', 'hudson.plugins.timestamper.TimestamperBuildWrapper', 'timestamper@1.26', null, 'skipped'],

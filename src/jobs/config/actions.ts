@@ -81,12 +81,19 @@ function withoutCount(c: Cause): Cause {
   return rest;
 }
 
-function readCause(el: XmlElementHandle): Cause {
+/** How deep upstream causes nest in a record as read; Jenkins writes at most 10 levels. */
+const MAX_READ_DEPTH = 16;
+
+function readCause(el: XmlElementHandle, depth = 0): Cause {
   const kind = KIND_OF_CLASS.get(el.name) ?? 'other';
   const field = (name: string): string | undefined => el.childText(name);
   const userId = field('userId') ?? field('authenticationName');
   const userName = field('userName');
   const upstreamProject = field('upstreamProject');
+  const upstreamBuildText = field('upstreamBuild');
+  const upstreamBuild = upstreamBuildText !== undefined && /^\d{1,15}$/.test(upstreamBuildText) ? Number(upstreamBuildText) : undefined;
+  const upstreamUrl = field('upstreamUrl');
+  const nested = depth < MAX_READ_DEPTH ? (el.child('upstreamCauses')?.children() ?? []).map((c) => readCause(c, depth + 1)) : [];
   const addr = field('addr');
   const note = field('note');
   return {
@@ -95,6 +102,9 @@ function readCause(el: XmlElementHandle): Cause {
     ...(kind === 'user' && userId !== undefined ? { userId } : {}),
     ...(kind === 'user' && userName !== undefined ? { userName } : {}),
     ...(kind === 'upstream' && upstreamProject !== undefined ? { upstreamProject } : {}),
+    ...(kind === 'upstream' && upstreamBuild !== undefined ? { upstreamBuild } : {}),
+    ...(kind === 'upstream' && upstreamUrl !== undefined ? { upstreamUrl } : {}),
+    ...(kind === 'upstream' && nested.length > 0 ? { upstreamCauses: nested } : {}),
     ...(kind === 'remote' && addr !== undefined ? { addr } : {}),
     ...(kind === 'remote' && note !== undefined ? { note } : {}),
   };
@@ -122,7 +132,14 @@ function causeSpec(cause: Cause): XmlSpec {
     // Not a Jenkins field (Jenkins looks the name up); Jenkins skips unknown fields on load.
     if (cause.userName !== undefined) fields.push({ name: 'userName', text: cause.userName });
   }
-  if (cause.kind === 'upstream' && cause.upstreamProject !== undefined) fields.push({ name: 'upstreamProject', text: cause.upstreamProject });
+  if (cause.kind === 'upstream') {
+    // Jenkins' UpstreamCause fields, in its order.
+    if (cause.upstreamProject !== undefined) fields.push({ name: 'upstreamProject', text: cause.upstreamProject });
+    if (cause.upstreamUrl !== undefined) fields.push({ name: 'upstreamUrl', text: cause.upstreamUrl });
+    if (cause.upstreamBuild !== undefined) fields.push({ name: 'upstreamBuild', text: String(cause.upstreamBuild) });
+    // Jenkins lists the upstream build's own causes here and reads the list on load: never left out.
+    fields.push({ name: 'upstreamCauses', children: (cause.upstreamCauses ?? []).map(causeSpec) });
+  }
   if (cause.kind === 'remote') {
     if (cause.addr !== undefined) fields.push({ name: 'addr', text: cause.addr });
     if (cause.note !== undefined) fields.push({ name: 'note', text: cause.note });

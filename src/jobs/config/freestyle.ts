@@ -30,6 +30,10 @@ export interface FreestyleConfig {
   readonly description: string;
   readonly disabled: boolean;
   readonly concurrentBuild: boolean;
+  /** "Block build when upstream project is building": its items wait while a job upstream builds or is about to. */
+  readonly blockBuildWhenUpstreamBuilding: boolean;
+  /** "Block build when downstream project is building". */
+  readonly blockBuildWhenDownstreamBuilding: boolean;
   /**
    * The label expression (`linux && docker`). Undefined when the job may roam: `canRoam` true
    * (Jenkins then ignores `assignedNode`) or no expression. `canRoam` false with no expression
@@ -111,6 +115,8 @@ function readFreestyleConfig(document: XmlDocument): FreestyleConfig {
     description: root.childText('description') ?? '',
     disabled: readBoolean(root, 'disabled', false),
     concurrentBuild: readBoolean(root, 'concurrentBuild', false),
+    blockBuildWhenUpstreamBuilding: readBoolean(root, 'blockBuildWhenUpstreamBuilding', false),
+    blockBuildWhenDownstreamBuilding: readBoolean(root, 'blockBuildWhenDownstreamBuilding', false),
     assignedNode: canRoam || label === '' ? undefined : label,
     canRoam,
     quietPeriodSeconds: readInteger(root, 'quietPeriod', 0),

@@ -3,9 +3,10 @@ import type { Step } from '../config/index.js';
 import type { BuildCredential } from '../build-secrets.js';
 import type { Result } from '../result.js';
 import type { StepProcess, TempFile } from '../../nodes/index.js';
-import type { XmlSpec } from '../../xml/index.js';
+import type { XmlElementHandle, XmlSpec } from '../../xml/index.js';
 import type { RunView } from '../run-actions.js';
 import type { NotRunOption } from '../not-run.js';
+import type { Cause } from '../config/index.js';
 
 /** What a step sees of the build it runs in. */
 export interface BuildContext {
@@ -78,8 +79,41 @@ export interface BuildContext {
    * decrypt, and STW_INTERNAL when the controller was started without a credentials store.
    */
   credential(id: string): Promise<BuildCredential | undefined>;
+  /**
+   * Asks for a build of another job, started by this build (Jenkins' UpstreamCause: "Started by
+   * upstream project "A" build number 3"), with `parameters` given as a request would give them
+   * (the job's defaults fill the rest). Says what became of the request; never throws.
+   */
+  scheduleDownstream(job: string, parameters: Readonly<Record<string, string>>): DownstreamRequest;
+  /**
+   * The build a queue item became, once it ended (`cancelled` when it left the queue without a
+   * build); the build's stop (`signal`) rejects the wait.
+   */
+  awaitDownstream(job: string, queueId: number): Promise<DownstreamBuild>;
   /** The step process running now, if any (for tests and the abort path). */
   readonly current: StepProcess | undefined;
+}
+
+/** What became of a request for a downstream build ({@link BuildContext.scheduleDownstream}). */
+export type DownstreamRequest =
+  /** `ignored`: parameters given that the job does not define, left out as Jenkins leaves them out. */
+  | { outcome: 'scheduled' | 'merged'; queueId: number; ignored: readonly string[] }
+  /** No such job, or one the build may not see: Jenkins says nothing of those in the log. */
+  | { outcome: 'not-found' }
+  | { outcome: 'disabled' }
+  /** The queue or the home refused it (full, not writable, not active): `reason` says why. */
+  | { outcome: 'refused'; reason: string };
+
+/** A downstream build a step waited for. */
+export type DownstreamBuild = { cancelled: false; number: number; result: Result } | { cancelled: true; reason: string };
+
+/**
+ * What a controller gives builds to start others: Jenkins' Job.scheduleBuild with an UpstreamCause
+ * and the wait for a queue item's build (the parameterized trigger's blocking builder).
+ */
+export interface DownstreamHost {
+  schedule(job: string, parameters: Readonly<Record<string, string>>, cause: Cause): DownstreamRequest;
+  awaitBuild(job: string, queueId: number, signal: AbortSignal): Promise<DownstreamBuild>;
 }
 
 /** How {@link BuildContext.launch} runs a process, besides its command. */
@@ -106,6 +140,8 @@ export interface Builder {
   /** Settings of this step that do not run here (see NotRunOption); none when undefined. */
   readonly notRun?: readonly NotRunOption[];
   perform(ctx: BuildContext): Promise<Result>;
+  /** Jobs this builder starts builds of, for the dependency graph (Jenkins' DependencyDeclarer). */
+  readonly downstreamProjects?: readonly string[];
 }
 
 export interface BuildWrapper {
@@ -134,7 +170,21 @@ export interface Publisher {
   readonly notRun?: readonly NotRunOption[];
   /** Runs after the builders with the result so far; returns a worse result or undefined. */
   perform(ctx: BuildContext, result: Result): Promise<Result | undefined>;
+  /** Jobs this publisher starts builds of, for the dependency graph (Jenkins' DependencyDeclarer). */
+  readonly downstreamProjects?: readonly string[];
+  /**
+   * Runs after the other publishers, with the build's result as they left it, as Jenkins triggers
+   * downstream builds once the build's result is final.
+   */
+  readonly runsLast?: boolean;
 }
+
+/**
+ * What a step element that names other jobs does when one of them is renamed (Jenkins'
+ * ItemListener.onLocationChanged): rewrites the names in `element`, a fresh copy of the job's
+ * config.xml, and says whether it changed anything.
+ */
+export type RenameJobReferences = (element: XmlElementHandle, from: string, to: string) => boolean;
 
 /**
  * Descriptors turn a config.xml step element into a runnable step when the job loads, so a bad
@@ -142,12 +192,14 @@ export interface Publisher {
  */
 export interface BuilderDescriptor extends Descriptor {
   create(step: Step, file: string): Builder;
+  renameJob?: RenameJobReferences;
 }
 export interface BuildWrapperDescriptor extends Descriptor {
   create(step: Step, file: string): BuildWrapper;
 }
 export interface PublisherDescriptor extends Descriptor {
   create(step: Step, file: string): Publisher;
+  renameJob?: RenameJobReferences;
 }
 
 export const BUILDER = extensionPoint<BuilderDescriptor>('Builder');

@@ -20,7 +20,7 @@ const finished: BuildRecord = {
     { kind: 'timer', shortDescription: 'Started by timer' },
     { kind: 'scm', shortDescription: 'Started by an SCM change' },
     { kind: 'remote', shortDescription: 'Started by remote host 10.0.0.7 with note: nightly & <co>' },
-    { kind: 'upstream', shortDescription: 'Started by upstream project "shop-web" build number 311', upstreamProject: 'shop-web' },
+    { kind: 'upstream', shortDescription: 'Started by upstream project "shop-web" build number 311', upstreamProject: 'shop-web', upstreamUrl: 'job/shop-web/', upstreamBuild: 311 },
     { kind: 'other', shortDescription: 'Started by GitHub push by carol' },
   ],
   parameters: [
@@ -193,7 +193,14 @@ describe('build records (build.xml)', () => {
       workspace: '/home/jenkins/workspace/shop-api',
       causes: [
         { kind: 'user', shortDescription: 'Started by user alice', userId: 'alice' },
-        { kind: 'upstream', shortDescription: 'Started by upstream project "shop-web" build number 311', upstreamProject: 'shop-web' },
+        {
+          kind: 'upstream',
+          shortDescription: 'Started by upstream project "shop-web" build number 311',
+          upstreamProject: 'shop-web',
+          upstreamUrl: 'job/shop-web/',
+          upstreamBuild: 311,
+          upstreamCauses: [{ kind: 'timer', shortDescription: 'Started by timer' }],
+        },
         { kind: 'timer', shortDescription: 'Started by timer', count: 2 },
       ],
       parameters: [
