@@ -5,6 +5,7 @@
  * imports only the index of a part; jobs never imports a plugin.
  */
 import type { BuiltInPlugin, ExtensionRegistry } from '../extensions/index.js';
+import { plugin as ansiColor } from './ansicolor/index.js';
 import { plugin as artifactArchiver } from './artifact-archiver/index.js';
 import { plugin as buildTrigger } from './build-trigger/index.js';
 import { plugin as buildTimeout } from './build-timeout/index.js';
@@ -21,7 +22,7 @@ import { plugin as timerTrigger } from './timer-trigger/index.js';
 import { plugin as wsCleanup } from './ws-cleanup/index.js';
 
 /** Every built-in plugin, in the order they register. */
-export const BUILT_IN_PLUGINS: readonly BuiltInPlugin[] = [shell, buildTimeout, envinject, credentialsBinding, artifactArchiver, junit, timerTrigger, git, mailer, emailExt, wsCleanup, buildTrigger, parameterizedTrigger, throttleConcurrents];
+export const BUILT_IN_PLUGINS: readonly BuiltInPlugin[] = [shell, buildTimeout, envinject, credentialsBinding, artifactArchiver, junit, timerTrigger, git, mailer, emailExt, wsCleanup, buildTrigger, parameterizedTrigger, throttleConcurrents, ansiColor];
 
 /** Registers the steps and triggers of every built-in plugin; the composition root calls it once per registry. */
 export function registerBuiltInPlugins(registry: ExtensionRegistry): void {
