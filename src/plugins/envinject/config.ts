@@ -6,11 +6,29 @@ export const ENVINJECT_BUILD_WRAPPER_ALIAS = 'EnvInjectBuildWrapper';
 
 /** `EnvInjectBuildWrapper` (the alias Jenkins writes) or its class name. */
 export interface EnvInjectStep {
+  /** `info/propertiesContent`. */
   readonly properties: Record<string, string>;
+  /** `info/propertiesFilePath`: a properties file of the workspace, read before the content. */
+  readonly propertiesFilePath: string;
+  /** `info/scriptFilePath` and `info/scriptContent`: run first, with sh -xe; a failure fails the build. */
+  readonly scriptFilePath: string;
+  readonly scriptContent: string;
+  /** `info/loadFilesFromMaster`: the files are the controller's, not the node's. */
+  readonly loadFilesFromMaster: boolean;
+  /** `info/secureGroovyScript/script` (or the older `groovyScriptContent`): a Groovy script, not run here. */
+  readonly groovyScript: string;
 }
 
 export function parseEnvInjectWrapper(el: XmlElementHandle): EnvInjectStep {
-  return { properties: parseJavaProperties(el.descendant('info/propertiesContent')?.text() ?? '') };
+  const text = (name: string) => el.descendant(`info/${name}`)?.text().trim() ?? '';
+  return {
+    properties: parseJavaProperties(el.descendant('info/propertiesContent')?.text() ?? ''),
+    propertiesFilePath: text('propertiesFilePath'),
+    scriptFilePath: text('scriptFilePath'),
+    scriptContent: el.descendant('info/scriptContent')?.text() ?? '',
+    loadFilesFromMaster: text('loadFilesFromMaster') === 'true',
+    groovyScript: el.descendant('info/secureGroovyScript/script')?.text().trim() ?? text('groovyScriptContent'),
+  };
 }
 
 /**
