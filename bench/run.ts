@@ -31,6 +31,7 @@ const BENCHES: Bench[] = [
   { name: 'auth', args: [], timeoutMs: 10 * 60_000 },
   { name: 'xml-parse', args: [], timeoutMs: 10 * 60_000 },
   { name: 'junit-report', args: [], timeoutMs: 10 * 60_000 },
+  { name: 'scm-polling', args: [], timeoutMs: 15 * 60_000 },
   { name: 'log-streams', args: [], timeoutMs: 10 * 60_000 },
   { name: 'agent-log', args: [], timeoutMs: 10 * 60_000 },
   { name: 'agent-latency', args: [], timeoutMs: 10 * 60_000 },

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { ExtensionRegistry, GLOBAL_CONFIGURATION } from '../extensions/index.js';
 import { RENEW_FRACTION, openLease, parseLeaseUrl, redactLeaseUrl, type Lease, type LeaseHolder } from '../ha/index.js';
 import { HomeStore, leaseFence, openWriteAudit, readEpochFile, stoppableFence, type RotationOptions, type WriteAudit } from '../home/index.js';
-import { Jobs, QUEUE_TASK_DISPATCHER, preloadJobDefinitions, registerCoreQueueTaskDispatchers, resolveParameters, type Cause, type PersistedQueueItem, type PreloadedJobs } from '../jobs/index.js';
+import { Jobs, QUEUE_TASK_DISPATCHER, ScmPolling, UNPROTECTED_ROOT_ACTION, preloadJobDefinitions, registerCoreQueueTaskDispatchers, resolveParameters, type Cause, type PersistedQueueItem, type PreloadedJobs, type NotifiedJob, type NotifyContext, type UnprotectedRootActionDescriptor } from '../jobs/index.js';
 import { registerBuiltInPlugins } from '../plugins/index.js';
 import { AgentConnections, AgentNodes, BUILT_IN_NODE, DEFAULT_AGENT_GRACE_MS, builtInNode, Computer, Launcher, LocalChannel, type AgentCheck, type RemoteChannel, type RunAs } from '../nodes/index.js';
 import type { HeldStep } from '../agent-protocol/index.js';
@@ -71,6 +71,8 @@ export interface ControllerOptions {
   /** Stops a standby's wait for the lease (start then throws). */
   signal?: AbortSignal;
   killGraceMs?: number;
+  /** The longest a poll's `git ls-remote` may run (default 10 minutes, the git plugin's timeout). */
+  pollTimeoutMs?: number;
   /** Most items in the queue per job and in all (1,000 and 10,000 when not given). */
   queueLimits?: Partial<QueueLimits>;
   /**
@@ -126,6 +128,8 @@ export class Controller implements StewardApi {
   readonly logger: Logger;
   readonly extensions = new ExtensionRegistry();
   launcher!: Launcher;
+  /** Polls of jobs' SCMs, asked by SCM triggers and push notifications. */
+  polling: ScmPolling | undefined;
   lease!: Lease;
   store!: HomeStore;
   jobs!: Jobs;
@@ -300,7 +304,8 @@ export class Controller implements StewardApi {
         this.#opts.onLeaseLost?.(reason);
       },
     });
-    this.builtIn.setChannel(new LocalChannel(this.store, this.launcher, runAs));
+    const builtInChannel = new LocalChannel(this.store, this.launcher, runAs);
+    this.builtIn.setChannel(builtInChannel);
     this.scheduler = new Scheduler({
       store: this.store,
       jobs: this.jobs,
@@ -379,7 +384,16 @@ export class Controller implements StewardApi {
         log.info({ nextId: highest + 1 }, `queue.xml holds no next item id; queue item ids go on from ${highest + 1}, past those of the newest builds`);
       }
     }
-    this.#triggers = new TriggerRunner(this.jobs, (job, cause) => this.scheduleBuild(job, {}, cause), log);
+    this.polling = new ScmPolling({
+      jobs: this.jobs,
+      channel: builtInChannel,
+      baseEnv,
+      logger: log.child({ part: 'scm-polling' }),
+      schedule: (job, cause) => this.scheduleBuild(job, {}, cause),
+      ...(this.#opts.pollTimeoutMs === undefined ? {} : { timeoutMs: this.#opts.pollTimeoutMs }),
+    });
+    const polling = this.polling;
+    this.#triggers = new TriggerRunner(this.jobs, (job, cause) => this.scheduleBuild(job, {}, cause), (job) => polling.request(job, false), log);
     this.jobs.onChange((job) => this.queue.taskChanged(job.name));
     this.nodes.onChange((computer, change) => {
       // A deleted node's agent has nothing to be connected to.
@@ -608,6 +622,7 @@ export class Controller implements StewardApi {
           this.#phase = 'handing-over';
           this.#ready = false;
           this.#triggers?.close();
+          this.polling?.close();
         },
         // An agent started over SSH ends with this controller's SSH connection, and its steps with it.
         movable: (node) => node !== '' && this.nodes.get(node)?.node.launcher === 'inbound',
@@ -664,6 +679,41 @@ export class Controller implements StewardApi {
     return this.queue.schedule({ task: job.name, parameters: this.jobs.sealParameters(values), cause, quietPeriodMs: quiet });
   }
 
+  rootActions(): readonly UnprotectedRootActionDescriptor[] {
+    return this.extensions.all(UNPROTECTED_ROOT_ACTION);
+  }
+
+  notifyHost(): Omit<NotifyContext, 'canSee' | 'canBuild'> {
+    return {
+      jobs: () => {
+        const out: NotifiedJob[] = [];
+        for (const job of this.jobs.all()) {
+          const def = job.definition;
+          if (def.kind !== 'freestyle') continue;
+          out.push({
+            name: job.name,
+            scm: def.scm,
+            polling: def.triggers.find((t) => t.polling !== undefined)?.polling,
+            triggerTypes: def.triggers.map((t) => t.type),
+            disabled: def.parsed.config.disabled,
+          });
+        }
+        return out;
+      },
+      poll: (job, pushed) => void this.polling?.request(job, true, pushed),
+      schedule: (job, cause) => void this.scheduleBuild(job, {}, cause),
+      secretText: async (id) => {
+        const c = await this.jobs.secrets?.credential(id, '');
+        return c?.kind === 'string' ? c.secret : undefined;
+      },
+      readHomeFile: (name) => {
+        // A plugin's global configuration: a file at the top of the home, never a path.
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*\.xml$/.test(name)) throw new StewardError('STW_INTERNAL', `${name} is not a configuration file of the home`);
+        return this.store.readText(name);
+      },
+    };
+  }
+
   administrativeMonitors(): readonly AdministrativeMonitor[] {
     const home = this.#homeWatch?.problem;
     return home === undefined ? this.#monitors : [{ id: 'homeUnwritable', message: home }, ...this.#monitors];
@@ -717,6 +767,7 @@ export class Controller implements StewardApi {
     await this.#web?.close();
     this.#triggers?.close();
     for (const d of this.#dispatchers) d.close?.();
+    this.polling?.close();
     this.#homeWatch?.close();
     if (this.queue !== undefined) this.queue.close();
     // After a handover, the builds still running are in their steps on agents, for the next

@@ -45,6 +45,17 @@ export class ControllerMetrics {
       },
     });
     new Gauge({
+      name: 'steward_scm_polling',
+      help: 'SCM polling since this controller started: polls run, processes started for them (git ls-remote), answers shared with another poll of the cycle',
+      labelNames: ['count'],
+      registers: [r],
+      collect() {
+        this.reset();
+        if (c.polling === undefined) return;
+        for (const [count, n] of Object.entries(c.polling.counts)) this.set({ count }, n);
+      },
+    });
+    new Gauge({
       name: 'steward_jobs',
       help: 'Jobs in the home, by kind (ok, broken)',
       labelNames: ['kind'],

@@ -3,7 +3,7 @@ import { coerceError } from '../errors/index.js';
 import type { Cause, Job, Jobs, Trigger } from '../jobs/index.js';
 
 /**
- * Runs the triggers of every job (timers, builds of upstream jobs): started when a job loads or is
+ * Runs the triggers of every job (timers, SCM polling, builds of upstream jobs): started when a job loads or is
  * created, restarted when it is reconfigured, all stopped when the controller stops.
  */
 export class TriggerRunner {
@@ -13,12 +13,14 @@ export class TriggerRunner {
   readonly #jobs: Jobs;
   readonly #log: Logger;
   readonly #schedule: (job: string, cause: Cause) => void;
+  readonly #poll: (job: string) => void;
   readonly #unsubscribe: () => void;
 
-  constructor(jobs: Jobs, schedule: (job: string, cause: Cause) => void, logger: Logger) {
+  constructor(jobs: Jobs, schedule: (job: string, cause: Cause) => void, poll: (job: string) => void, logger: Logger) {
     this.#log = logger;
     this.#schedule = schedule;
     this.#jobs = jobs;
+    this.#poll = poll;
     for (const job of jobs.all()) this.#restart(job);
     this.#unsubscribe = jobs.onChange((job) => this.#restart(job));
   }
@@ -37,6 +39,7 @@ export class TriggerRunner {
     const started: Trigger[] = def.triggers.map((t) =>
       t.start({
         jobName: job.name,
+        poll: () => this.#poll(job.name),
         schedule: (cause) => {
           // The job was deleted or renamed since: its triggers end here.
           if (this.#jobs.get(job.name) !== job) {

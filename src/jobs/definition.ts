@@ -13,7 +13,7 @@ import {
 } from './steps/api.js';
 import { SCM_POINT, type SCM } from './scm/api.js';
 import { unsupportedBuildWrapper, unsupportedPublisher } from './steps/unsupported.js';
-import { TRIGGER, type Trigger, type TriggerContext } from './triggers/index.js';
+import { TRIGGER, type CreatedTrigger } from './triggers/index.js';
 import { NOT_RUN_LISTED, countNotRun, projectOptionsNotRun, type NotRunElement, type NotRunKind, type NotRunOption, type NotRunTreatment } from './not-run.js';
 
 /** A job as loaded: runnable, or broken with the error that says why (a broken job never stops start-up). */
@@ -29,7 +29,7 @@ export type JobDefinition =
       wrappers: BuildWrapper[];
       publishers: Publisher[];
       /** Triggers, parsed; the controller starts them. */
-      triggers: { type: string; start(ctx: TriggerContext): Trigger; upstreamProjects?: readonly string[] }[];
+      triggers: ({ type: string } & CreatedTrigger)[];
       /**
        * The SCM and builders this controller cannot run (`SCM hudson.plugins.svn.SubversionSCM
        * (plugin subversion@2.17)`, `builder hudson.tasks.Maven`): without them the build means nothing, so it
@@ -105,7 +105,7 @@ export function compileParsed(xml: string, document: XmlDocument, extensions: Ex
     }
   }
   const jobName = file.replace(/^jobs\//, '').replace(/\/config\.xml$/, '');
-  const triggers: { type: string; start(ctx: TriggerContext): Trigger; upstreamProjects?: readonly string[] }[] = [];
+  const triggers: ({ type: string } & CreatedTrigger)[] = [];
   for (const step of config.triggers) {
     const d = extensions.find(TRIGGER, step.type);
     if (d === undefined) notInstalled('trigger', step, 'ignored', 'this trigger is not installed here: it never starts a build');

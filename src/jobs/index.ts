@@ -62,7 +62,7 @@ export { registerCoreQueueTaskDispatchers } from './dispatchers/upstream-blockin
  * The SCM extension point (Jenkins' SCM): what a job's `<scm class="...">` checks out before its
  * wrappers and builders, and the change set its builds show.
  */
-export { SCM_POINT, EMPTY_CHANGE_SET, type SCM, type ScmContext, type ScmDescriptor, type CheckoutResult } from './scm/api.js';
+export { SCM_POINT, EMPTY_CHANGE_SET, type SCM, type PollContext, type PollResult, type PushedHead, type ScmContext, type ScmDescriptor, type CheckoutResult } from './scm/api.js';
 /**
  * Stand-ins for a wrapper or publisher that is not installed, or a setting Steward does not run:
  * the build runs without it and its log says so where it would have run.
@@ -83,4 +83,14 @@ export {
   type NotRunTreatment,
 } from './not-run.js';
 export * from './config/index.js';
-export { TRIGGER, parseJenkinsCron, type CompletedBuild, type Trigger, type TriggerContext, type TriggerDescriptor, type CronLine } from './triggers/index.js';
+export { TRIGGER, parseJenkinsCron, type CompletedBuild, type Trigger, type CreatedTrigger, type PollingTrigger, type TriggerContext, type TriggerDescriptor, type CronLine } from './triggers/index.js';
+/**
+ * Polling a job's SCM (Jenkins' SCMTrigger runner): polls asked by triggers and push
+ * notifications, coalesced per job, their remote answers shared within a cycle.
+ */
+export { ScmPolling, SCM_POLLING_LOG, SCM_TRIGGER_CAUSE, MAX_POLL_OUTPUT_BYTES, type ScmPollingOptions, type PollingCounts } from './scm/polling.js';
+/**
+ * Push notifications (Jenkins' UnprotectedRootAction): URLs a plugin answers without a user,
+ * which poll or build the jobs they match.
+ */
+export { UNPROTECTED_ROOT_ACTION, type UnprotectedRootActionDescriptor, type NotifyContext, type NotifyRequest, type NotifyAnswer, type NotifiedJob } from './scm/notify.js';

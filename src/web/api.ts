@@ -1,4 +1,4 @@
-import type { Cause, Jobs } from '../jobs/index.js';
+import type { Cause, Jobs, NotifyContext, UnprotectedRootActionDescriptor } from '../jobs/index.js';
 import type { AgentConnections, AgentNodes, Computer } from '../nodes/index.js';
 import type { Queue, QueueItem } from '../queue/index.js';
 import type { Security } from '../security/index.js';
@@ -85,6 +85,10 @@ export interface StewardApi {
   setBuiltInExecutors(n: number): Promise<void>;
   /** The agents' connections of the active controller; undefined until it is active. */
   agents(): AgentConnections | undefined;
+  /** The push notifications' URLs (Jenkins' UnprotectedRootAction) the plugins answer. */
+  rootActions(): readonly UnprotectedRootActionDescriptor[];
+  /** What a push notification may do, but for the caller's own permissions, which the HTTP layer adds. */
+  notifyHost(): Omit<NotifyContext, 'canSee' | 'canBuild'>;
   /** The warnings for administrators that hold now. */
   administrativeMonitors(): readonly AdministrativeMonitor[];
 }

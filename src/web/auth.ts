@@ -151,6 +151,10 @@ export async function installAuthentication(app: FastifyInstance, api: StewardAp
   app.decorateRequest('authVia', 'anonymous');
   app.decorateRequest('session', undefined);
 
+  // Push notifications' URLs: anyone may call them, without a crumb, as in Jenkins (see notify-routes.ts).
+  const rootActions = api.rootActions().map((a) => `/${a.urlName}`);
+  const isRootAction = (path: string) => rootActions.some((p) => path === p || path.startsWith(`${p}/`));
+
   app.addHook('onRequest', async (req, reply) => {
     if (isUnguarded(req)) return;
     const path = pathOf(req);
@@ -160,7 +164,7 @@ export async function installAuthentication(app: FastifyInstance, api: StewardAp
     req.auth = who.auth;
     req.authVia = who.via;
     req.session = who.session;
-    if (PUBLIC_PATHS.has(path)) return;
+    if (PUBLIC_PATHS.has(path) || isRootAction(path)) return;
     if (req.auth.userId === undefined && !security.strategy.hasPermission(req.auth, Permissions.READ)) {
       // A browser goes to the login page; a client is told to authenticate. Not audited: it is
       // every request before a login, and anyone could fill the audit log with them.
@@ -178,7 +182,7 @@ export async function installAuthentication(app: FastifyInstance, api: StewardAp
   app.addHook('preHandler', async (req) => {
     if (req.method !== 'POST') return;
     if (req.authVia === 'token') return;
-    if (isUnguarded(req) || CRUMB_EXEMPT.has(pathOf(req))) return;
+    if (isUnguarded(req) || CRUMB_EXEMPT.has(pathOf(req)) || isRootAction(pathOf(req))) return;
     if (BUILD_BY_TOKEN.test(pathOf(req)) && typeof (req.query as Record<string, unknown>).token === 'string') return;
     const security = api.security();
     if (security === undefined) return;

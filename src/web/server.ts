@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import { StewardError, coerceError, excerpt, isStewardError } from '../errors/index.js';
 import type { FileRange } from '../home/index.js';
-import type { Cause, Job } from '../jobs/index.js';
+import { SCM_POLLING_LOG, type Cause, type Job } from '../jobs/index.js';
 import { QueueFullError } from '../queue/index.js';
 import type { Permission } from '../security/index.js';
 import type { StewardApi } from './api.js';
@@ -20,6 +20,7 @@ import { registerSecurityRoutes } from './security-routes.js';
 import { registerCredentialsRoutes } from './credentials-routes.js';
 import { registerNodesRoutes } from './nodes-routes.js';
 import { registerAgentRoutes } from './agent-routes.js';
+import { registerNotifyRoutes } from './notify-routes.js';
 import { NotActiveError, onActive } from './not-active.js';
 import { LoginThrottledError, Permissions, constantTimeEqual } from '../security/index.js';
 
@@ -199,6 +200,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
   registerCredentialsRoutes(app, api, sendJson);
   registerNodesRoutes(app, api, { rootOf, sendJson, page, canSeeJob });
   await registerAgentRoutes(app, api);
+  await registerNotifyRoutes(app, api);
 
   // --- top level ---
   // python-jenkins' get_version reads X-Jenkins from GET /; doDelete redirects here.
@@ -474,6 +476,15 @@ export async function createWebServer(opts: WebServerOptions): Promise<WebServer
     reply.header('content-type', contentType).header('content-length', String(range?.length ?? 0));
     await reply.send(range === undefined || range.length === 0 ? Buffer.alloc(0) : range.stream);
   };
+
+  // The job's last polling log (Jenkins' SCMTrigger.SCMAction), as text, for who may read the job.
+  const scmPollLog = async (req: Req, reply: FastifyReply): Promise<void> => {
+    const job = requireJob(req, req.params.job);
+    const text = await api.jobs.store.readText(`jobs/${job.name}/${SCM_POLLING_LOG}`);
+    await reply.header('content-type', 'text/plain;charset=utf-8').send(text ?? 'Polling has not run yet.\n');
+  };
+  app.get('/job/:job/scmPollLog/', scmPollLog);
+  app.get('/job/:job/scmPollLog/pollingLog', scmPollLog);
 
   app.get('/job/:job/:number/consoleText', async (req: Req, reply) => {
     const { job, record } = await recordOf(req);

@@ -38,7 +38,7 @@ describe('triggers against a full queue', () => {
     host.addTask('nightly');
     const queue = new Queue({ host, limits: { total: 1 } });
     queue.schedule({ task: 'other', parameters: [], cause: user, quietPeriodMs: 60_000 });
-    const runner = new TriggerRunner(jobs, (job, cause) => void queue.schedule({ task: job, parameters: [], cause, quietPeriodMs: 0 }), logger);
+    const runner = new TriggerRunner(jobs, (job, cause) => void queue.schedule({ task: job, parameters: [], cause, quietPeriodMs: 0 }), () => undefined, logger);
     try {
       await jobs.create('nightly', freestyleXml({ command: 'true' }).replace('<triggers/>', '<triggers><test.AtOnceTrigger/></triggers>'));
       assert.equal(queue.items().length, 1, 'the request was refused');

@@ -80,6 +80,8 @@ export interface GitExtensions {
   readonly userIdentity: { readonly name: string | undefined; readonly email: string | undefined } | undefined;
   /** CheckoutOption: minutes the checkout itself may take (10 unless given). */
   readonly checkoutTimeoutMinutes: number;
+  /** IgnoreNotifyCommit: /git/notifyCommit neither polls nor builds the job. */
+  readonly ignoreNotifyCommit: boolean;
 }
 
 export interface GitScmConfig {
@@ -123,6 +125,7 @@ function readExtensions(scm: XmlElementHandle): { extensions: GitExtensions; uns
   let relativeTargetDir = text(scm, 'relativeTargetDir');
   let localBranch = scm.child('localBranch') === undefined ? undefined : (scm.childText('localBranch') ?? '').trim();
   let pruneStaleBranch = readBoolean(scm, 'pruneBranches', false);
+  let ignoreNotifyCommit = readBoolean(scm, 'ignoreNotifyCommit', false);
   let authorInChangelog = readBoolean(scm, 'authorOrCommitter', false);
   const legacyName = text(scm, 'gitConfigName');
   const legacyEmail = text(scm, 'gitConfigEmail');
@@ -168,6 +171,9 @@ function readExtensions(scm: XmlElementHandle): { extensions: GitExtensions; uns
       case `${EXT}.PruneStaleBranch`:
         pruneStaleBranch = true;
         break;
+      case `${EXT}.IgnoreNotifyCommit`:
+        ignoreNotifyCommit = true;
+        break;
       case `${EXT}.AuthorInChangelog`:
         authorInChangelog = true;
         break;
@@ -200,7 +206,7 @@ function readExtensions(scm: XmlElementHandle): { extensions: GitExtensions; uns
     }
   }
   return {
-    extensions: { cleanBeforeCheckout, cleanAfterCheckout, wipeWorkspace, relativeTargetDir, localBranch, clone, submodules, pruneStaleBranch, authorInChangelog, userIdentity, checkoutTimeoutMinutes },
+    extensions: { cleanBeforeCheckout, cleanAfterCheckout, wipeWorkspace, relativeTargetDir, localBranch, clone, submodules, pruneStaleBranch, authorInChangelog, userIdentity, checkoutTimeoutMinutes, ignoreNotifyCommit },
     unsupported,
   };
 }

@@ -24,6 +24,9 @@ const SSH_ASKPASS = `#!/bin/sh
 printf '%s\\n' "$STEWARD_GIT_PASSPHRASE"
 `;
 
+/** What making a remote's credentials usable needs: a checkout's context, or a poll's. */
+export type GitAuthContext = Pick<ScmContext, 'credential' | 'mask' | 'log' | 'tempFile'>;
+
 /** The environment one remote's git commands run with, and the files to remove afterwards. */
 export interface GitAuth {
   readonly env: Record<string, string>;
@@ -42,7 +45,7 @@ const KIND_NAMES: Readonly<Record<BuildCredential['kind'], string>> = {
  * The environment for fetching with credentials `id`: undefined with a warning in the log when
  * there is no such credential (the plugin then fetches without); throws when it cannot be used.
  */
-export async function gitAuth(ctx: ScmContext, id: string, url: string): Promise<GitAuth | undefined> {
+export async function gitAuth(ctx: GitAuthContext, id: string, url: string): Promise<GitAuth | undefined> {
   const credential = await ctx.credential(id);
   if (credential === undefined) {
     ctx.log(`WARNING: credentials '${id}' were not found; fetching without credentials`);

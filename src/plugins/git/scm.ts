@@ -1,12 +1,14 @@
 import path from 'node:path';
 import { coerceError } from '../../errors/index.js';
-import type { CheckoutResult, SCM, ScmContext, ScmDescriptor } from '../../jobs/index.js';
+import type { CheckoutResult, PollContext, PollResult, SCM, ScmContext, ScmDescriptor } from '../../jobs/index.js';
 import type { XmlSpec } from '../../xml/index.js';
 import { branchMatches, isSha1 } from './branch-spec.js';
 import { BUILD_DATA, allBuildData, buildDataJson, buildDataSpec, nextBuildData, readBuildData, type BuildData } from './build-data.js';
 import { MAX_CHANGELOG_COMMITS, RAW_FORMAT, changeSetJson, parseChangelog } from './changelog.js';
 import { GIT_SCM, parseGitScm, type GitScmConfig, type RemoteConfig } from './config.js';
 import { gitAuth, removeFiles, type GitAuth } from './credentials.js';
+import { redact, stripPassword, urlPassword } from './urls.js';
+import { pollGit } from './poll.js';
 
 /** What a command's output read back may hold at most (a changelog of 1,024 commits fits). */
 const MAX_CAPTURE_BYTES = 8 * 1024 * 1024;
@@ -41,6 +43,15 @@ export class GitScm implements SCM {
 
   get unsupported(): readonly string[] {
     return this.#config.unsupported;
+  }
+
+  /** The job's remotes and branch specs, as push notifications match them. */
+  get config(): GitScmConfig {
+    return this.#config;
+  }
+
+  poll(ctx: PollContext): Promise<PollResult> {
+    return pollGit(this.#config, ctx);
   }
 
   async checkout(ctx: ScmContext): Promise<CheckoutResult> {
@@ -343,30 +354,4 @@ function urlVariables(urls: readonly string[]): Record<string, string> {
 /** `${NAME}` and `$NAME` from the build's environment (parameters included), as Jenkins expands them. */
 function expand(text: string, env: Readonly<Record<string, string>>): string {
   return text.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, a: string | undefined, b: string | undefined) => env[a ?? b ?? ''] ?? whole);
-}
-
-function urlPassword(url: string): string[] {
-  try {
-    const u = new URL(url);
-    return u.password === '' ? [] : [decodeURIComponent(u.password), u.password];
-  } catch {
-    return [];
-  }
-}
-
-/** The URL without a password in it (for build.xml and the environment). */
-function stripPassword(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password === '') return url;
-    u.password = '';
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
-
-/** A command's word as the log shows it: a URL's password as ****. */
-function redact(word: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\/[^/]*:[^/@]*@/i.test(word) ? word.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:]*):[^/@]*@/i, '$1:****@') : word;
 }

@@ -6,7 +6,7 @@ import { TRIGGER } from '../../jobs/index.js';
 import type { BuiltInPlugin } from '../../extensions/index.js';
 import { timerTrigger } from './trigger.js';
 
-export { TIMER_TRIGGER, parseTimerTrigger, parseScmTrigger, type CronTriggerStep } from './config.js';
+export { TIMER_TRIGGER, parseTimerTrigger, type CronTriggerStep } from './config.js';
 
 export const plugin: BuiltInPlugin = {
   name: 'timer-trigger',
