@@ -30,7 +30,8 @@ const SHELL = '<hudson.tasks.Shell><command>echo built</command><configuredLocal
 const JACOCO = '<hudson.plugins.jacoco.JacocoPublisher plugin="jacoco@3.3.4"><execPattern>**/**.exec</execPattern><classPattern>**/classes</classPattern></hudson.plugins.jacoco.JacocoPublisher>';
 const TIMESTAMPER = '<hudson.plugins.timestamper.TimestamperBuildWrapper plugin="timestamper@1.26"/>';
 const SVN = '<scm class="hudson.scm.SubversionSCM" plugin="subversion@2.17.3"><locations/><excludedRegions></excludedRegions></scm>';
-const POLL = '<hudson.triggers.SCMTrigger><spec>H/15 * * * *</spec><ignorePostCommitHooks>false</ignorePostCommitHooks></hudson.triggers.SCMTrigger>';
+// The Generic Webhook Trigger plugin's trigger, as its own README's job shows it.
+const UNKNOWN_TRIGGER = '<org.jenkinsci.plugins.gwt.GenericTrigger plugin="generic-webhook-trigger@1.84"><genericVariables/><regexpFilterText></regexpFilterText><regexpFilterExpression></regexpFilterExpression><printPostContent>false</printPostContent><printContributedVariables>false</printContributedVariables><causeString>Generic Cause</causeString><token></token><silentResponse>false</silentResponse></org.jenkinsci.plugins.gwt.GenericTrigger>';
 
 
 describe('steps this controller does not support', () => {
@@ -77,7 +78,7 @@ describe('steps this controller does not support', () => {
     const lines: { level: number; msg: string; job?: string }[] = [];
     const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { level: number; msg: string; job?: string }) });
     await using h = await openHome(home.dir, logger);
-    const xml = project({ builders: SHELL, triggers: POLL, publishers: JACOCO });
+    const xml = project({ builders: SHELL, triggers: UNKNOWN_TRIGGER, publishers: JACOCO });
     await h.jobs.create('nightly', xml);
     // The job keeps what it does not run, as written.
     assert.equal(await readFile(path.join(home.dir, 'jobs/nightly/config.xml'), 'utf8'), xml);
@@ -85,7 +86,7 @@ describe('steps this controller does not support', () => {
     await h.jobs.updateConfig('nightly', project({ builders: SHELL }));
     const warnings = lines.filter((l) => l.level === 40).map((l) => [l.job, l.msg]);
     assert.deepEqual(warnings, [
-      ['nightly', 'job nightly runs without what this controller does not run: trigger hudson.triggers.SCMTrigger, publisher hudson.plugins.jacoco.JacocoPublisher (plugin jacoco@3.3.4)'],
+      ['nightly', 'job nightly runs without what this controller does not run: trigger org.jenkinsci.plugins.gwt.GenericTrigger (plugin generic-webhook-trigger@1.84), publisher hudson.plugins.jacoco.JacocoPublisher (plugin jacoco@3.3.4)'],
       ['nightly', 'builds of job nightly will fail: this controller does not run scm hudson.scm.SubversionSCM (plugin subversion@2.17.3)'],
     ]);
   });
@@ -102,7 +103,7 @@ describe("a job's list of what will not run", () => {
     <branches><hudson.plugins.git.BranchSpec><name>*/main</name></hudson.plugins.git.BranchSpec></branches>
     <extensions><hudson.plugins.git.extensions.impl.ScmName><name>app</name></hudson.plugins.git.extensions.impl.ScmName></extensions>
   </scm>`,
-      triggers: POLL,
+      triggers: UNKNOWN_TRIGGER,
       builders: SHELL,
       wrappers:
         TIMESTAMPER +
@@ -121,7 +122,7 @@ describe("a job's list of what will not run", () => {
         ['property', 'com.coravy.hudson.plugins.github.GithubProjectProperty', 'github@1.37.3', null, 'ignored'],
         ['option', 'customWorkspace', null, 'project', 'ignored'],
         ['option', 'hudson.plugins.git.extensions.impl.ScmName', null, 'hudson.plugins.git.GitSCM', 'skipped'],
-        ['trigger', 'hudson.triggers.SCMTrigger', null, null, 'ignored'],
+        ['trigger', 'org.jenkinsci.plugins.gwt.GenericTrigger', 'generic-webhook-trigger@1.84', null, 'ignored'],
         ['wrapper', 'hudson.plugins.timestamper.TimestamperBuildWrapper', 'timestamper@1.26', null, 'skipped'],
         ['option', 'strategy hudson.plugins.build_timeout.impl.NoActivityTimeOutStrategy', null, 'hudson.plugins.build__timeout.BuildTimeoutWrapper', 'skipped'],
         ['option', 'binding org.jenkinsci.plugins.credentialsbinding.impl.CertificateMultiBinding', null, 'org.jenkinsci.plugins.credentialsbinding.impl.SecretBuildWrapper', 'fails-build'],
