@@ -26,8 +26,13 @@ export type ToAgent =
   | ({ v: typeof PROTOCOL_VERSION; type: 'spawn'; id: number; command: string; args: readonly string[]; cwd: string; env: Record<string, string> } & StepBuild)
   /** Start a waiting shell (`/bin/sh -s`) with `env`, to be given a step by a later `go`. */
   | { v: typeof PROTOCOL_VERSION; type: 'prefork'; id: number; env: Record<string, string> }
-  /** Give the waiting shell `id` the script that makes it the step. */
-  | ({ v: typeof PROTOCOL_VERSION; type: 'go'; id: number; script: string } & StepBuild)
+  /**
+   * Give the waiting shell `id` the script that makes it the step. With `hold`, its standard input
+   * stays open after the script, and the shell waits there for the rest (`release`).
+   */
+  | ({ v: typeof PROTOCOL_VERSION; type: 'go'; id: number; script: string; hold?: boolean } & StepBuild)
+  /** The rest of a held step's script (the line that execs its command), and the end of its input. */
+  | { v: typeof PROTOCOL_VERSION; type: 'release'; id: number; script: string }
   /**
    * End the step `id`'s whole process tree: TERM to its group and every process with its cookie,
    * KILL after `graceMs` to what is left. Its `exit` follows as usual.

@@ -26,7 +26,9 @@ export function parseToAgent(input: unknown): ToAgent {
     case 'prefork':
       return { v, type: 'prefork', id: id(m), env: environment(m, 'env') };
     case 'go':
-      return { v, type: 'go', id: id(m), script: str(m, 'script'), cookie: str(m, 'cookie'), mask: strings(m, 'mask') };
+      return { v, type: 'go', id: id(m), script: str(m, 'script'), cookie: str(m, 'cookie'), mask: strings(m, 'mask'), ...(m.hold === true ? { hold: true } : {}) };
+    case 'release':
+      return { v, type: 'release', id: id(m), script: str(m, 'script') };
     case 'stop': {
       const graceMs = int(m, 'graceMs');
       if (graceMs < 0) refuse('graceMs', `must be a whole number ≥ 0, not ${graceMs}`);

@@ -60,7 +60,9 @@ function receive(m: ToAgent): void {
   } else if (m.type === 'prefork') {
     runner.prefork(m.id, m.env);
   } else if (m.type === 'go') {
-    runner.go(m.id, m.script, m);
+    runner.go(m.id, m.script, m, m.hold === true);
+  } else if (m.type === 'release') {
+    runner.release(m.id, m.script);
   } else if (m.type === 'stop') {
     runner.stop(m.id, m.graceMs);
   }

@@ -69,13 +69,20 @@ export class StepRunner {
   }
 
   /** Gives the waiting shell `id` its step; false when there is no such shell waiting. */
-  go(id: number, script: string, build: StepBuild): boolean {
+  go(id: number, script: string, build: StepBuild, hold = false): boolean {
     const r = this.#running.get(id);
     if (r === undefined || r.build !== undefined) return false;
     r.build = build;
     r.masker = maskerFor(build);
-    r.child.stdin?.end(script);
+    // Held: the shell runs what it was given (the environment, the directory) and waits for the rest.
+    if (hold) r.child.stdin?.write(script);
+    else r.child.stdin?.end(script);
     return true;
+  }
+
+  /** The rest of a held step's script; its standard input ends after it. */
+  release(id: number, script: string): void {
+    this.#running.get(id)?.child.stdin?.end(script);
   }
 
   /** Ends the step's whole process tree (TERM, KILL after `graceMs`); its exit is told as usual. */

@@ -156,15 +156,20 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
       if (build.abortController.signal.aborted) return 143;
       out.flush();
       let step: StepProcess;
+      let early = false;
       if (resume !== undefined && resume.builder === builderIndex) {
         step = resume.process;
         resume.bind((chunk) => out.writeMasked(chunk));
         resume = undefined;
         quiet = false;
       } else {
-        // No step before the build's number and record are durable (see Jobs.allocate).
-        await build.setUp;
-        if (build.abortController.signal.aborted) return 143;
+        // No step's command before the build's number and record are durable (see Jobs.allocate):
+        // a channel that can gets the step ready meanwhile, and runs it once they are.
+        early = channel.launchesEarly === true && channel.keepsSteps !== true;
+        if (!early) {
+          await build.setUp;
+          if (build.abortController.signal.aborted) return 143;
+        }
         const stepId = `s-${randomBytes(12).toString('base64url')}`;
         if (channel.keepsSteps === true && !checkingOut) {
           // Durable before the agent is asked: a controller that comes after this one finds the
@@ -183,6 +188,7 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
           env: { ...env, ...(opts?.env ?? {}) },
           mask: out.secrets,
           onOutput: opts?.output ?? ((chunk) => out.writeMasked(chunk)),
+          ...(early ? { release: build.setUp } : {}),
         });
       }
       build.current = step;
@@ -195,6 +201,14 @@ export async function runBuild(o: RunOptions, parameters: ReadonlyMap<string, st
         }, opts.timeoutMs);
       }
       try {
+        // A set-up that could not be made durable ends the build here: the held step was stopped
+        // before its command ran.
+        if (early) {
+          await build.setUp.catch(async (err: unknown) => {
+            await step.exited;
+            throw err;
+          });
+        }
         const code = await step.exited;
         if (timedOut) {
           log(`ERROR: ${command} was stopped after ${formatDuration(opts?.timeoutMs ?? 0)} (its timeout)`);

@@ -12,6 +12,11 @@ export interface NodeChannel {
    * it before it starts, so that the controller that comes next can adopt the step.
    */
   readonly keepsSteps?: boolean;
+  /**
+   * Takes a launch before the build's set-up is durable (`LaunchOptions.release`): the step's
+   * process gets ready meanwhile and runs its command once released (the built-in node).
+   */
+  readonly launchesEarly?: boolean;
   /** Makes the job's workspace on the node (the steps' user's) and returns its absolute path there. */
   workspace(job: string): Promise<string>;
   /**
@@ -83,6 +88,12 @@ export interface LaunchOptions {
    * resolves once the chunk is in the build's log: an agent's channel acknowledges output then.
    */
   onOutput: (chunk: Buffer) => void | Promise<void>;
+  /**
+   * When given, the step may be made ready (its process, environment and directory) before this
+   * resolves, and runs its command only once it has; rejected, the step ends without running it.
+   * Only a channel with `launchesEarly` takes it; the others are launched after it resolved.
+   */
+  release?: Promise<void>;
 }
 
 /** A build step's process, on whichever node runs it. */

@@ -56,6 +56,36 @@ for (const poolSize of [0, 2]) {
         await l.close();
       }
     });
+
+    test('a step launched with a release runs its command only once released, and not at all when the release fails', async () => {
+      await using dir = await tempDir();
+      const l = new Launcher({ poolSize, poolEnv: { PATH: '/usr/bin:/bin' } });
+      l.warm();
+      try {
+        await new Promise((r) => setTimeout(r, 200));
+        const marker = path.join(dir.dir, 'ran');
+        let release!: () => void;
+        const released = new Promise<void>((r) => (release = r));
+        const chunks: Buffer[] = [];
+        const held = l.spawn({ build: { job: 'j', number: 1, cookie: 'c' }, mask: [], command: '/bin/sh', args: ['-c', `touch '${marker}'; echo ran`], cwd: dir.dir, env: { PATH: '/usr/bin:/bin' }, onOutput: (c) => void chunks.push(c), release: released });
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(existsSync(marker), false, 'not before its release');
+        release();
+        assert.equal(await held.exited, 0);
+        assert.equal(Buffer.concat(chunks).toString(), 'ran\n');
+        assert.equal(existsSync(marker), true);
+
+        const never = path.join(dir.dir, 'never');
+        const refused = Promise.reject(new Error('the set-up could not be made durable'));
+        refused.catch(() => undefined);
+        const dropped = l.spawn({ build: { job: 'j', number: 2, cookie: 'c' }, mask: [], command: '/bin/sh', args: ['-c', `touch '${never}'`], cwd: dir.dir, env: { PATH: '/usr/bin:/bin' }, onOutput: () => undefined, release: refused });
+        assert.notEqual(await dropped.exited, 0);
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(existsSync(never), false, 'its command never ran');
+      } finally {
+        await l.close();
+      }
+    });
   });
 }
 

@@ -275,11 +275,38 @@ export class Launcher {
       this.#waiting.delete(id);
       this.#pending.set(id, pending);
       resolvePid(shellPid);
-      this.#post({ type: 'go', id, script, ...build });
+      const release = opts.release;
+      if (release === undefined) {
+        this.#post({ type: 'go', id, script, ...build });
+      } else {
+        // The shell sets the environment and the directory now, and execs the command once
+        // released: the exec is all that is left on the build's critical path.
+        // The script's last line (stepScript) is the one that execs the command.
+        const last = script.lastIndexOf('\nexec ') + 1;
+        this.#post({ type: 'go', id, script: script.slice(0, last), hold: true, ...build });
+        const shellId = id;
+        release.then(
+          () => this.#post({ type: 'release', id: shellId, script: script.slice(last) }),
+          () => {
+            if (this.#pending.has(shellId)) this.#post({ type: 'stop', id: shellId, graceMs: 0 });
+          },
+        );
+      }
     } else {
       id = this.#nextId++;
       this.#pending.set(id, pending);
-      this.#post({ type: 'spawn', id, command: opts.command, args: opts.args, cwd: opts.cwd, env: opts.env, ...build });
+      const spawnId = id;
+      const spawn = (): void => this.#post({ type: 'spawn', id: spawnId, command: opts.command, args: opts.args, cwd: opts.cwd, env: opts.env, ...build });
+      if (opts.release === undefined) spawn();
+      else {
+        opts.release.then(spawn, () => {
+          // Never started: it ends as a process that could not start.
+          if (!this.#pending.delete(spawnId)) return;
+          resolvePid(undefined);
+          resolveExit(127);
+          if (this.#pending.size === 0) this.#setRef(false);
+        });
+      }
     }
     const stop = async (graceMs: number): Promise<void> => {
       if (this.#pending.has(id)) this.#post({ type: 'stop', id, graceMs });

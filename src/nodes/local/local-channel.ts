@@ -60,6 +60,8 @@ export class LocalChannel implements NodeChannel {
     return this.#store.resolve(rel);
   }
 
+  readonly launchesEarly = true;
+
   launch(opts: LaunchOptions): StepProcess {
     return this.#launcher.spawn(opts);
   }
