@@ -57,7 +57,6 @@ interface Segment {
   readonly paths: Set<string>;
   readonly writeBacks: Set<Promise<unknown>>;
   bytes: number;
-  readonly openedAt: number;
 }
 
 /**
@@ -108,7 +107,7 @@ export class Journal {
     this.#seq = nextSeq;
     this.#maxBytes = opts.maxSegmentBytes ?? 4 * 1024 * 1024;
     this.#maxAgeMs = opts.maxSegmentAgeMs ?? 10_000;
-    for (const r of replayed) this.#retired.push({ rel: r.rel, log: undefined, exists: true, paths: r.paths, writeBacks: new Set(), bytes: 0, openedAt: Date.now() });
+    for (const r of replayed) this.#retired.push({ rel: r.rel, log: undefined, exists: true, paths: r.paths, writeBacks: new Set(), bytes: 0 });
     if (replayed.length > 0) this.#armTimer();
   }
 
@@ -223,7 +222,7 @@ export class Journal {
 
   #segment(): Segment {
     if (this.#current === undefined) {
-      this.#current = { rel: segmentPath(this.#seq++), log: undefined, exists: false, paths: new Set(), writeBacks: new Set(), bytes: 0, openedAt: Date.now() };
+      this.#current = { rel: segmentPath(this.#seq++), log: undefined, exists: false, paths: new Set(), writeBacks: new Set(), bytes: 0 };
       this.#armTimer();
     }
     return this.#current;

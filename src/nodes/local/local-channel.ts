@@ -4,6 +4,7 @@ import { listWorkspaceFiles, writePrivateTempFile } from '../../agent/node-files
 import { openFileBeneath, type HomeStore } from '../../home/index.js';
 import type { LaunchOptions, NodeChannel, RefusedFile, StepProcess, TempFile } from '../channel.js';
 import type { Launcher, RunAs } from './launcher.js';
+import { PreparedWorkspaces } from '../prepared-workspaces.js';
 
 /**
  * The built-in node's channel: steps start through the launcher process, workspaces are folders of
@@ -23,31 +24,19 @@ export class LocalChannel implements NodeChannel {
 
   /** Workspaces this channel handed over to the build user, so that it is not walked again. */
   readonly #handedOver = new Set<string>();
-  /** Workspaces being made ahead of their build (prepareWorkspace), by job. */
-  readonly #preparing = new Map<string, Promise<string>>();
+  readonly #prepared = new PreparedWorkspaces((job) => this.#make(job));
 
   /**
    * `workspace/JOB` in the home, as Jenkins keeps the built-in node's workspaces; made (and handed
    * over to the build user) when it is not there.
    */
   workspace(job: string): Promise<string> {
-    const prepared = this.#preparing.get(job);
-    if (prepared !== undefined) {
-      this.#preparing.delete(job);
-      return prepared;
-    }
-    return this.#make(job);
+    return this.#prepared.take(job);
   }
 
   /** Makes the workspace while the build's number and record are made durable. */
   prepareWorkspace(job: string): void {
-    if (this.#preparing.has(job)) return;
-    const made = this.#make(job);
-    this.#preparing.set(job, made);
-    // A failure is the build's to report; one that never asks again leaves nothing behind.
-    made.catch(() => {
-      if (this.#preparing.get(job) === made) this.#preparing.delete(job);
-    });
+    this.#prepared.prepare(job);
   }
 
   async #make(job: string): Promise<string> {

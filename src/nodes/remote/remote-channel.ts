@@ -12,6 +12,7 @@ import {
 import { StewardError } from '../../errors/index.js';
 import type { LaunchOptions, NodeChannel, RefusedFile, StepOwner, StepProcess, TempFile } from '../channel.js';
 import { AgentRequests, type RequestBody } from './agent-requests.js';
+import { PreparedWorkspaces } from '../prepared-workspaces.js';
 
 /** One connection to the agent, as the channel uses it. */
 export interface AgentLink {
@@ -208,25 +209,14 @@ export class RemoteChannel implements NodeChannel {
   // --- NodeChannel -------------------------------------------------------------------------------
 
   workspace(job: string): Promise<string> {
-    const prepared = this.#preparing.get(job);
-    if (prepared !== undefined) {
-      this.#preparing.delete(job);
-      return prepared;
-    }
-    return this.#makeWorkspace(job);
+    return this.#prepared.take(job);
   }
 
-  /** Workspaces asked of the agent ahead of their build (prepareWorkspace), by job. */
-  readonly #preparing = new Map<string, Promise<string>>();
+  readonly #prepared = new PreparedWorkspaces((job) => this.#makeWorkspace(job));
 
   /** Asks the agent for the workspace while the build's set-up is made durable: one round trip less before its step. */
   prepareWorkspace(job: string): void {
-    if (this.#preparing.has(job)) return;
-    const made = this.#makeWorkspace(job);
-    this.#preparing.set(job, made);
-    made.catch(() => {
-      if (this.#preparing.get(job) === made) this.#preparing.delete(job);
-    });
+    this.#prepared.prepare(job);
   }
 
   async #makeWorkspace(job: string): Promise<string> {

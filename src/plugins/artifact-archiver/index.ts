@@ -7,7 +7,7 @@ import type { BuiltInPlugin } from '../../extensions/index.js';
 import { artifactArchiver } from './publisher.js';
 
 /** Ant patterns as the archiver reads them (comma separated; `dir/` means `dir/**`), as globs for BuildContext.listFiles. */
-export { antPatterns } from './publisher.js';
+export { antGlob, antPatterns } from './publisher.js';
 
 export { ARTIFACT_ARCHIVER, parseArtifactArchiver, type ArtifactArchiverStep } from './config.js';
 

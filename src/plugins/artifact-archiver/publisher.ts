@@ -7,7 +7,12 @@ export function antPatterns(text: string): string[] {
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '')
-    .map((p) => (p.endsWith('/') ? `${p}**` : p));
+    .map(antGlob);
+}
+
+/** One Ant pattern as a glob: `dir/` means `dir/**`. */
+export function antGlob(pattern: string): string {
+  return pattern.endsWith('/') ? `${pattern}**` : pattern;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { BuildContext, NotRunOption } from '../../jobs/index.js';
+import { antGlob } from '../artifact-archiver/index.js';
 import type { CleanupPatterns } from './config.js';
 
 /** The plugin's prefix of its lines in the build's log. */
@@ -33,9 +34,4 @@ export async function cleanWorkspace(ctx: BuildContext, p: CleanupPatterns): Pro
     const code = await ctx.launch('/bin/sh', ['-c', 'cd -- "$1" && shift && rm -f -- "$@"', 'ws-cleanup', ctx.workspace, ...files.slice(i, i + RM_BATCH)]);
     if (code !== 0) throw new Error(`files of the workspace could not be deleted (status ${code})`);
   }
-}
-
-/** An Ant pattern as a glob: `dir/` means `dir/**`. */
-function antGlob(pattern: string): string {
-  return pattern.endsWith('/') ? `${pattern}**` : pattern;
 }
