@@ -148,6 +148,7 @@ export function freestyleXml(opts: {
   quietPeriod?: number;
   extra?: string;
   wrappers?: string;
+  publishers?: string;
   description?: string;
 }): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -176,7 +177,7 @@ export function freestyleXml(opts: {
       <configuredLocalRules/>
     </hudson.tasks.Shell>
   </builders>
-  <publishers/>
+  <publishers>${opts.publishers ?? ''}</publishers>
   <buildWrappers>${opts.wrappers ?? ''}</buildWrappers>${opts.extra ?? ''}
 </project>
 `;

@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openHome, runOneBuild } from '../../../test/jobs/home.js';
-import { tempDir } from '../../../test/support/steward-process.js';
+import { freestyleXml, tempDir } from '../../../test/support/steward-process.js';
 
 // The wrapper as the ansicolor plugin 0.6 and later writes it into a job's config.xml (its
 // AnsiColorBuildWrapper keeps one field, colorMapName), and as Jenkins Job Builder's
 // `ansicolor` wrapper writes it (`colormap: xterm`).
 const wrapper = (map: string) => `<hudson.plugins.ansicolor.AnsiColorBuildWrapper plugin="ansicolor@1.0.2"><colorMapName>${map}</colorMapName></hudson.plugins.ansicolor.AnsiColorBuildWrapper>`;
-const job = (map: string) => `<?xml version='1.1' encoding='UTF-8'?>
-<project>
-  <properties/>
-  <scm class="hudson.scm.NullSCM"/>
-  <canRoam>true</canRoam>
-  <disabled>false</disabled>
-  <triggers/>
-  <concurrentBuild>false</concurrentBuild>
-  <builders><hudson.tasks.Shell><command>printf '\\033[32mgreen\\033[0m\\n'</command></hudson.tasks.Shell></builders>
-  <publishers/>
-  <buildWrappers>${wrapper(map)}</buildWrappers>
-</project>`;
+const job = (map: string) => freestyleXml({ command: "printf '\\033[32mgreen\\033[0m\\n'", wrappers: wrapper(map) });
 
 describe('the AnsiColor plugin', () => {
   test('its wrapper runs: no warning in the log, and the escape sequences stay as the step wrote them', async () => {

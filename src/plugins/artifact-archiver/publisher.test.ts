@@ -1,40 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { openHome, runOneBuild } from '../../../test/jobs/home.js';
-import { tempDir } from '../../../test/support/steward-process.js';
+import { freestyleXml, tempDir } from '../../../test/support/steward-process.js';
 
-/** A job as Jenkins writes it, with one shell step and the archiver's options (core Jenkins' ArtifactArchiver). */
+/** A job with one shell step and core Jenkins' ArtifactArchiver with the options given. */
 function job(command: string, archiver: string): string {
-  return `<?xml version='1.1' encoding='UTF-8'?>
-<project>
-  <keepDependencies>false</keepDependencies>
-  <properties/>
-  <scm class="hudson.scm.NullSCM"/>
-  <canRoam>true</canRoam>
-  <disabled>false</disabled>
-  <triggers/>
-  <concurrentBuild>false</concurrentBuild>
-  <builders>
-    <hudson.tasks.Shell>
-      <command>${command}</command>
-    </hudson.tasks.Shell>
-  </builders>
-  <publishers>
+  return freestyleXml({
+    command,
+    publishers: `
     <hudson.tasks.ArtifactArchiver>
       <artifacts>**/*</artifacts>
       <allowEmptyArchive>false</allowEmptyArchive>
 ${archiver}
-    </hudson.tasks.ArtifactArchiver>
-  </publishers>
-  <buildWrappers/>
-</project>`;
+    </hudson.tasks.ArtifactArchiver>`,
+  });
 }
 
 describe('the artifact archiver', () => {
   test('onlyIfSuccessful skips a failed build, saying so as Jenkins does', async () => {
     await using dir = await tempDir();
     await using h = await openHome(dir.dir);
-    await h.jobs.create('strict', job('echo out &gt; out.txt; exit 1', '      <onlyIfSuccessful>true</onlyIfSuccessful>'));
+    await h.jobs.create('strict', job('echo out > out.txt; exit 1', '      <onlyIfSuccessful>true</onlyIfSuccessful>'));
     const { result, log, number } = await runOneBuild(h.jobs, dir.dir, 'strict');
     assert.equal(result, 'FAILURE');
     assert.match(log, /^Skipped archiving because build is not successful$/m);
@@ -44,7 +30,7 @@ describe('the artifact archiver', () => {
   test("Ant's default excludes leave editor backups and CVS folders out, unless defaultExcludes is false", async () => {
     await using dir = await tempDir();
     await using h = await openHome(dir.dir);
-    const files = 'rm -rf ./*; mkdir -p CVS; echo a &gt; a.txt; echo b &gt; a.txt~; echo c &gt; CVS/Root';
+    const files = 'rm -rf ./*; mkdir -p CVS; echo a > a.txt; echo b > a.txt~; echo c > CVS/Root';
     await h.jobs.create('tidy', job(files, '      <onlyIfSuccessful>true</onlyIfSuccessful>\n      <defaultExcludes>true</defaultExcludes>'));
     await h.jobs.create('all', job(files, '      <defaultExcludes>false</defaultExcludes>'));
     const tidy = await runOneBuild(h.jobs, dir.dir, 'tidy');

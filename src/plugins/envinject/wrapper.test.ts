@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { ExtensionRegistry } from '../../extensions/index.js';
 import { BUILD_WRAPPER, parseFreestyleConfig, type BuildContext } from '../../jobs/index.js';
 import { plugin } from './index.js';
+import { freestyleXml } from '../../../test/support/steward-process.js';
 
 function wrapperOf(xml: string) {
   const registry = new ExtensionRegistry();
@@ -38,25 +39,17 @@ BOTH=$GREETING-$TARGET</propertiesContent>
 describe('EnvInject wrapper in a build', () => {
   // As EnvInject 2.x writes its wrapper (the test above), with the script and properties file of
   // its `info`: scriptFilePath, scriptContent and propertiesFilePath.
-  const job = (info: string) => `<?xml version='1.1' encoding='UTF-8'?>
-<project>
-  <properties/>
-  <scm class="hudson.scm.NullSCM"/>
-  <canRoam>true</canRoam>
-  <disabled>false</disabled>
-  <triggers/>
-  <concurrentBuild>false</concurrentBuild>
-  <builders><hudson.tasks.Shell><command>echo "from-file=$FROM_FILE both=$BOTH"</command></hudson.tasks.Shell></builders>
-  <publishers/>
-  <buildWrappers>
+  const job = (info: string) =>
+    freestyleXml({
+      command: 'echo "from-file=$FROM_FILE both=$BOTH"',
+      wrappers: `
     <EnvInjectBuildWrapper plugin="envinject@2.4.0">
       <info>
 ${info}
         <loadFilesFromMaster>false</loadFilesFromMaster>
       </info>
-    </EnvInjectBuildWrapper>
-  </buildWrappers>
-</project>`;
+    </EnvInjectBuildWrapper>`,
+    });
 
   test('its script runs first, then the properties file and the properties content join the environment, the content winning', async () => {
     const { openHome, runOneBuild } = await import('../../../test/jobs/home.js');

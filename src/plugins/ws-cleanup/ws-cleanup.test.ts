@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { openHome, runOneBuild } from '../../../test/jobs/home.js';
-import { stringParam, tempDir } from '../../../test/support/steward-process.js';
+import { freestyleXml, stringParam, tempDir } from '../../../test/support/steward-process.js';
 
 // The elements as ws-cleanup 0.22 to 0.45 writes them into a job's config.xml: the wrapper as a
 // public job config of the avocado-vt CI holds it (<hudson.plugins.ws__cleanup.PreBuildCleanup
@@ -19,23 +19,7 @@ const PRE = (inner = '') => `<hudson.plugins.ws__cleanup.PreBuildCleanup plugin=
 const PATTERN = (pattern: string, type: 'INCLUDE' | 'EXCLUDE') => `<hudson.plugins.ws__cleanup.Pattern><pattern>${pattern}</pattern><type>${type}</type></hudson.plugins.ws__cleanup.Pattern>`;
 
 function job(command: string, opts: { wrappers?: string; publishers?: string; parameters?: string } = {}): string {
-  return `<?xml version='1.1' encoding='UTF-8'?>
-<project>
-  <keepDependencies>false</keepDependencies>
-  <properties>${opts.parameters ?? ''}</properties>
-  <scm class="hudson.scm.NullSCM"/>
-  <canRoam>true</canRoam>
-  <disabled>false</disabled>
-  <triggers/>
-  <concurrentBuild>false</concurrentBuild>
-  <builders>
-    <hudson.tasks.Shell>
-      <command>${command}</command>
-    </hudson.tasks.Shell>
-  </builders>
-  <publishers>${opts.publishers ?? ''}</publishers>
-  <buildWrappers>${opts.wrappers ?? ''}</buildWrappers>
-</project>`;
+  return freestyleXml({ command, ...opts });
 }
 
 const workspaceOf = (home: string, name: string) => readdir(path.join(home, 'workspace', name)).then((names) => names.sort());
