@@ -55,8 +55,7 @@ export class QueueFileWriter {
     this.#intervalMs = intervalMs;
     this.#interval = intervalMs;
     // Numbered on from the notes the last controller left, so that its markers do not cover these.
-    const seqs = [...store.replayedNotes(ITEM_NOTE), ...store.replayedNotes(SAVED_NOTE)].map((n) => (n as { seq?: unknown }).seq).filter((n): n is number => typeof n === 'number');
-    this.#seq = Math.max(0, ...seqs);
+    this.#seq = highestSeq([...store.replayedNotes(ITEM_NOTE), ...store.replayedNotes(SAVED_NOTE)]);
     this.#savedSeq = 0;
     // The journal's segments go at its checkpoints: queue.xml holds what their notes said first.
     void store.beforeCheckpoint(async () => {
@@ -217,12 +216,22 @@ export class QueueFileWriter {
   }
 }
 
+/** The highest change number among journal notes (0 without one); a note without a number counts for none. */
+function highestSeq(notes: readonly unknown[]): number {
+  let highest = 0;
+  for (const n of notes) {
+    const seq = (n as { seq?: unknown } | null)?.seq;
+    if (typeof seq === 'number' && seq > highest) highest = seq;
+  }
+  return highest;
+}
+
 /**
  * The queue items the journal noted after the last write of queue.xml it marks (the newest text of
  * each); a note that cannot be read is logged and left out.
  */
 function journaledItems(store: HomeStore, logger: Logger): PersistedQueueItem[] {
-  const saved = Math.max(0, ...store.replayedNotes(SAVED_NOTE).map((n) => Number((n as { seq?: unknown }).seq) || 0));
+  const saved = highestSeq(store.replayedNotes(SAVED_NOTE));
   const items = new Map<number, PersistedQueueItem>();
   for (const value of store.replayedNotes(ITEM_NOTE)) {
     const note = value as Partial<ItemNote>;
