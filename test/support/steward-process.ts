@@ -177,7 +177,7 @@ export function freestyleXml(opts: {
       <configuredLocalRules/>
     </hudson.tasks.Shell>
   </builders>
-  <publishers>${opts.publishers ?? ''}</publishers>
+  ${opts.publishers === undefined ? '<publishers/>' : `<publishers>${opts.publishers}</publishers>`}
   <buildWrappers>${opts.wrappers ?? ''}</buildWrappers>${opts.extra ?? ''}
 </project>
 `;
